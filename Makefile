@@ -1,0 +1,33 @@
+# Two set-up commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+XDIST ?= auto
+
+.PHONY: venv demo test lint type bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/golive demo
+
+test: venv
+	$(PY) -m pytest selftests -n $(XDIST) --dist loadgroup -q
+
+lint: venv
+	$(VENV)/bin/ruff check src tests selftests loadtests benchmarks conftest.py
+
+type: venv
+	$(VENV)/bin/mypy
+
+bench: venv
+	$(PY) benchmarks/static_phase.py
+
+clean:
+	rm -rf $(VENV) reports/*.json reports/*.xml reports/*.md reports/*.html .golive

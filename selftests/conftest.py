@@ -1,0 +1,21 @@
+"""Fixtures shared by golive's own tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from golive.demo.sample_repo import materialize
+
+
+@pytest.fixture(scope="session")
+def good_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample infrastructure repository as a competent team commits it."""
+    return materialize("good", tmp_path_factory.mktemp("sample") / "good")
+
+
+@pytest.fixture(scope="session")
+def broken_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Its twin with a deliberate defect for every static criterion."""
+    return materialize("broken", tmp_path_factory.mktemp("sample") / "broken")

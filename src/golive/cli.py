@@ -1,0 +1,155 @@
+"""The golive command line: run a profile, list the catalog, drive the demo stack."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from golive import __version__
+from golive._errors import ConfigError
+from golive.catalog import PROFILES, load_catalog
+from golive.config import load_attestations, load_config, load_waivers
+from golive.verdict import ExitCode
+
+__all__ = ["main", "run_profile"]
+
+_err = Console(stderr=True)
+_out = Console()
+
+
+def _default_suite() -> Path:
+    """``./tests`` when run from a project, else the suites shipped beside the package."""
+    local = Path("tests")
+    if (local / "conftest.py").is_file() or any(local.glob("*/test_*.py")):
+        return local
+    return Path(__file__).resolve().parents[2] / "tests"
+
+
+def _config_path(config: Path | None) -> Path | None:
+    if config is not None:
+        return config
+    return Path("golive.toml") if Path("golive.toml").is_file() else None
+
+
+def validate_config(config: Path | None, env: str | None) -> None:
+    """Every config problem, one line each, before any check runs (exit 2)."""
+    loaded = load_config(config)
+    if loaded.environments or env:
+        loaded.environment(env)
+    load_waivers(loaded)
+    load_attestations(loaded)
+
+
+def run_profile(
+    profile: str,
+    *,
+    env: str | None = None,
+    config: Path | None = None,
+    output: Path = Path("reports"),
+    lang: str = "en",
+    suite: Path | None = None,
+    strict: str = "auto",
+    workers: str | None = None,
+    note: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> int:
+    """Run one profile through pytest and return golive's exit code."""
+    config = _config_path(config)
+    try:
+        validate_config(config, env)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _err.print(f"[red]config error:[/red] {problem}", highlight=False, markup=True)
+        return ExitCode.USAGE
+    args = [
+        str(suite or _default_suite()),
+        f"--golive-profile={profile}",
+        f"--golive-output={output}",
+        f"--golive-lang={lang}",
+        f"--golive-strict={strict}",
+        "-p", "no:cacheprovider",
+        "-o", "testpaths=",
+        "--rootdir", str((suite or _default_suite()).resolve().parent),
+    ]
+    if config is not None:
+        args.append(f"--golive-config={config}")
+    if env:
+        args.append(f"--golive-env={env}")
+    if workers:
+        args += ["-n", workers]
+    if note:
+        args.append(f"--golive-note={note}")
+    code = int(pytest.main([*args, *extra]))
+    # pytest's own codes that golive's plugin could not translate
+    return {int(pytest.ExitCode.USAGE_ERROR): ExitCode.USAGE,
+            int(pytest.ExitCode.INTERNAL_ERROR): ExitCode.INCOMPLETE}.get(code, code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="golive")
+def main() -> None:
+    """golive: is this stack ready to go live?
+
+    Encodes the acceptance plan as a criterion catalog, checks it with pytest against
+    real targets, and writes results.json, junit.xml, summary.md and readiness.html.
+
+    Exit codes: 0 GO, 1 NO-GO, 2 usage or configuration error, 3 interrupted or crashed.
+    """
+
+
+@main.command()
+@click.option("--profile", "-p", type=click.Choice(PROFILES), required=True,
+              help="ci: fast gate · weekly: load and SLOs · final: everything, strict · "
+                   "daily / monthly: the plan's routines")
+@click.option("--env", "-e", default=None, help="environment of golive.toml (default: default_env)")
+@click.option("--config", "-c", type=click.Path(path_type=Path), default=None,
+              help="golive.toml to use (default: ./golive.toml)")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("reports"),
+              show_default=True, help="folder for the reports")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="en", show_default=True)
+@click.option("--suite", type=click.Path(path_type=Path, exists=True), default=None,
+              help="folder of acceptance suites (default: ./tests)")
+@click.option("--strict/--no-strict", "strict", default=None,
+              help="blocking 'not verified' is NO-GO (default: as the profile says)")
+@click.option("-n", "--workers", default=None, help="run checks in parallel (pytest-xdist -n)")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(profile: str, env: str | None, config: Path | None, output: Path, lang: str,
+        suite: Path | None, strict: bool | None, workers: str | None,
+        pytest_args: tuple[str, ...]) -> None:
+    """Run the checks of a profile and decide GO / NO-GO.
+
+    Extra arguments after -- go to pytest (e.g. `golive run -p ci -- -k vercel -x`).
+    """
+    strict_option = "auto" if strict is None else ("yes" if strict else "no")
+    sys.exit(run_profile(profile, env=env, config=config, output=output, lang=lang,
+                         suite=suite, strict=strict_option, workers=workers,
+                         extra=pytest_args))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--profile", "-p", type=click.Choice(PROFILES), default=None,
+              help="only the criteria of this profile")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="en", show_default=True)
+def criteria(fmt: str, profile: str | None, lang: str) -> None:
+    """List the criterion catalog."""
+    catalog = load_catalog()
+    entries = catalog.in_profile(profile) if profile else list(catalog)
+    if fmt == "json":
+        click.echo(json.dumps([c.model_dump(mode="json") for c in entries],
+                              ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"golive criteria ({len(entries)})", show_lines=False)
+    for column in ("id", "title", "kind", "severity", "threshold", "profiles"):
+        table.add_column(column)
+    for c in entries:
+        table.add_row(c.id, getattr(c.title, lang), c.kind.value, c.severity.value,
+                      str(c.threshold) if c.threshold else "", ",".join(c.profiles))
+    _out.print(table)

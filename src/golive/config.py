@@ -1,0 +1,234 @@
+"""golive.toml: environments, secret references, threshold overrides, waivers, attestations.
+
+Every problem is collected and reported as one line naming the field path; the caller
+turns a ConfigError into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from golive._errors import ConfigError
+from golive.catalog import load_catalog
+
+__all__ = [
+    "Attestation",
+    "Config",
+    "Environment",
+    "Waiver",
+    "load_attestations",
+    "load_config",
+    "load_waivers",
+    "resolve_secret",
+]
+
+_Record = TypeVar("_Record", bound=BaseModel)
+_SECRET_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Environment(_Strict):
+    """One target environment: where its parts are and what golive may do to them."""
+
+    repo: str | None = None
+    base_url: str | None = None
+    database_url: str | None = None
+    aws_endpoint_url: str | None = None
+    aws_region: str = "ap-northeast-1"
+    webhook_url: str | None = None
+    disruptive: bool = False
+    production: bool = False
+    commands: dict[str, str] = Field(default_factory=dict)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_literal_password(cls, value: str | None) -> str | None:
+        if value and not _SECRET_REF.match(value) and urlsplit(value).password:
+            raise ValueError("holds a literal password; write env:NAME and set NAME instead")
+        return value
+
+    @field_validator("commands")
+    @classmethod
+    def _argv_strings(cls, commands: dict[str, str]) -> dict[str, str]:
+        for name, text in commands.items():
+            try:
+                if not shlex.split(text):
+                    raise ValueError(f"{name} is empty")
+            except ValueError as exc:
+                raise ValueError(f"{name}: not an argv string ({exc})") from exc
+        return commands
+
+    def argv(self, command: str) -> list[str] | None:
+        text = self.commands.get(command)
+        return shlex.split(text) if text else None
+
+
+class Config(_Strict):
+    default_env: str | None = None
+    env_file: str | None = Field(
+        default=None, description="KEY=VALUE file loaded into the environment (secrets)"
+    )
+    waivers: str | None = None
+    attestations: str | None = None
+    environments: dict[str, Environment] = Field(default_factory=dict)
+    # where the file was read from; relative paths in it are relative to this folder
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def environment(self, name: str | None) -> tuple[str, Environment]:
+        chosen = name or self.default_env
+        if chosen is None:
+            if len(self.environments) == 1:
+                chosen = next(iter(self.environments))
+            else:
+                raise ConfigError(["default_env: not set and no --env given"])
+        if chosen not in self.environments:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise ConfigError([f"environments.{chosen}: no such environment (known: {known})"])
+        return chosen, self.environments[chosen]
+
+    def path(self, relative: str) -> Path:
+        return (self.base_dir / relative).resolve()
+
+
+class Waiver(_Strict):
+    criterion: str
+    reason: str = Field(min_length=1)
+    approver: str = Field(min_length=1)
+    expires: date
+
+    def expired(self, today: date) -> bool:
+        return self.expires < today
+
+
+class Attestation(_Strict):
+    """A signed record that a human-process criterion was done."""
+
+    criterion: str
+    by: str = Field(min_length=1)
+    date: date
+    evidence: str = Field(min_length=1)
+    expires: date
+
+    def expired(self, today: date) -> bool:
+        return self.expires < today
+
+
+def _problems(exc: ValidationError, prefix: str = "") -> list[str]:
+    lines = []
+    for error in exc.errors():
+        path = ".".join(str(part) for part in error["loc"] if part != "__root__")
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{prefix}{path}: {message}")
+    return lines
+
+
+def resolve_secret(value: str | None) -> str | None:
+    """``env:NAME`` → the value of NAME (None when unset); anything else as written."""
+    if value and _SECRET_REF.match(value):
+        return os.environ.get(value.removeprefix("env:"))
+    return value
+
+
+def _load_env_file(path: Path, label: str) -> None:
+    if not path.is_file():
+        raise ConfigError([f"{label}: file not found: {path}"])
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise ConfigError([f"{label}: line {number} is not KEY=VALUE"])
+        os.environ.setdefault(key.strip(), value.strip())  # the caller's own value wins
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and check golive.toml; no file means an empty config (nothing to target)."""
+    if path is None:
+        return Config()
+    label = path.name
+    if not path.is_file():
+        raise ConfigError([f"{label}: file not found: {path}"])
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{label}: not valid TOML: {exc}"]) from exc
+    try:
+        config = Config.model_validate({**raw, "base_dir": path.parent.resolve()})
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, f"{label}: ")) from exc
+    catalog = load_catalog()
+    problems = [
+        f"{label}: environments.{env}.thresholds.{cid}: unknown criterion id"
+        for env, environment in config.environments.items()
+        for cid in environment.thresholds
+        if cid not in catalog
+    ]
+    problems += [
+        f"{label}: environments.{env}.thresholds.{cid}: criterion has no threshold to override"
+        for env, environment in config.environments.items()
+        for cid in environment.thresholds
+        if cid in catalog and catalog.get(cid).threshold is None
+    ]
+    if config.default_env and config.default_env not in config.environments:
+        problems.append(f"{label}: default_env: no environment named {config.default_env}")
+    if problems:
+        raise ConfigError(problems)
+    if config.env_file:
+        _load_env_file(config.path(config.env_file), f"{label}: env_file")
+    return config
+
+
+def _load_records(path: Path, model: type[_Record], label: str) -> list[_Record]:
+    if not path.is_file():
+        raise ConfigError([f"{label}: file not found: {path}"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{label}: not valid YAML: {exc}".replace("\n", " ")]) from exc
+    if not isinstance(raw, list):
+        raise ConfigError([f"{label}: must be a list of records"])
+    records, problems = [], []
+    catalog = load_catalog()
+    for index, entry in enumerate(raw):
+        try:
+            record = model.model_validate(entry)
+        except ValidationError as exc:
+            problems += _problems(exc, f"{label}: [{index}].")
+            continue
+        criterion = getattr(record, "criterion")
+        if criterion not in catalog:
+            problems.append(f"{label}: [{index}].criterion: unknown criterion id {criterion}")
+        records.append(record)
+    if problems:
+        raise ConfigError(problems)
+    return records
+
+
+def load_waivers(config: Config) -> list[Waiver]:
+    if not config.waivers:
+        return []
+    return _load_records(config.path(config.waivers), Waiver, f"waivers ({config.waivers})")
+
+
+def load_attestations(config: Config) -> list[Attestation]:
+    if not config.attestations:
+        return []
+    path = config.path(config.attestations)
+    return _load_records(path, Attestation, f"attestations ({config.attestations})")

@@ -1,0 +1,30 @@
+"""Reporters: each reads the run data and writes one file; none decides a verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from golive.catalog import Catalog
+from golive.report.html import render_html
+from golive.report.junit import render_junit
+from golive.report.markdown import render_summary
+from golive.results import RunData, write_json_atomically
+
+__all__ = ["OUTPUT_FILES", "render_html", "render_junit", "render_summary", "write_reports"]
+
+OUTPUT_FILES = ("results.json", "junit.xml", "summary.md", "readiness.html")
+
+
+def write_reports(data: RunData, output: Path, *, catalog: Catalog) -> list[Path]:
+    """Write every output; results.json first, so a reporter that breaks loses nothing."""
+    output.mkdir(parents=True, exist_ok=True)
+    write_json_atomically(output / "results.json", data.to_json())
+    written = [output / "results.json"]
+    for name, text in (
+        ("junit.xml", render_junit(data)),
+        ("summary.md", render_summary(data)),
+        ("readiness.html", render_html(data, catalog)),
+    ):
+        write_json_atomically(output / name, text)
+        written.append(output / name)
+    return written

@@ -1,0 +1,38 @@
+"""summary.md: short enough for GITHUB_STEP_SUMMARY, exact enough to act on."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from golive.report.i18n import label
+from golive.report.view import STATUS_ORDER, ReportView, format_measured, format_threshold
+from golive.results import RunData
+
+__all__ = ["render_summary"]
+
+
+def _cell(text: object) -> str:
+    """Markdown table cell: no pipes or line breaks from data may break the table."""
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+_ENV = Environment(
+    loader=PackageLoader("golive.report", "templates"),
+    autoescape=False,  # noqa: S701 - Markdown, every data value goes through the cell filter
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.filters["cell"] = _cell
+_ENV.filters["measured"] = format_measured
+_ENV.filters["threshold"] = format_threshold
+
+
+def render_summary(data: RunData) -> str:
+    return _ENV.get_template("summary.md.j2").render(
+        data=data,
+        view=ReportView(data),
+        statuses=STATUS_ORDER,
+        t=lambda key: label(key, data.lang),
+    )

@@ -1,0 +1,79 @@
+"""Shapes the run data for templates: counts, groupings, formatted values. Read-only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from golive.catalog import AREAS
+from golive.results import CriterionResult, RunData
+from golive.verdict import Status
+
+__all__ = ["STATUS_ORDER", "ReportView", "format_measured", "format_threshold"]
+
+STATUS_ORDER = ("fail", "error", "not_verified", "waived", "pass", "not_applicable")
+
+
+def format_threshold(threshold: dict[str, Any] | None) -> str:
+    if not threshold:
+        return "—"
+    value = threshold["value"]
+    shown = int(value) if float(value).is_integer() else value
+    op = {"<=": "≤", ">=": "≥"}.get(threshold["op"], threshold["op"])
+    return f"{op} {shown} {threshold['unit']}"
+
+
+def format_measured(measured: Any) -> str:
+    if measured is None:
+        return "—"
+    if isinstance(measured, dict) and "value" in measured:
+        return f"{measured['value']} {measured.get('unit') or ''}".strip()
+    return str(measured)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    data: RunData
+
+    @property
+    def automated(self) -> list[CriterionResult]:
+        return [c for c in self.data.criteria if c.automated]
+
+    @property
+    def attestations(self) -> list[CriterionResult]:
+        return [c for c in self.data.criteria if not c.automated]
+
+    def with_status(self, *statuses: str) -> list[CriterionResult]:
+        return [c for c in self.data.criteria if c.status.value in statuses]
+
+    @property
+    def failing(self) -> list[CriterionResult]:
+        return self.with_status("fail", "error")
+
+    @property
+    def blocking_unverified(self) -> list[CriterionResult]:
+        return [c for c in self.with_status("not_verified") if c.severity == "blocking"]
+
+    @property
+    def waived(self) -> list[CriterionResult]:
+        return self.with_status("waived")
+
+    def counts(self, rows: list[CriterionResult] | None = None) -> dict[str, int]:
+        tally = Counter(c.status.value for c in (self.data.criteria if rows is None else rows))
+        return {s: tally.get(s, 0) for s in STATUS_ORDER}
+
+    @property
+    def by_area(self) -> list[tuple[str, dict[str, int], int]]:
+        rows = []
+        for area in AREAS:
+            members = [c for c in self.data.criteria if c.area == area]
+            if members:
+                rows.append((area, self.counts(members), len(members)))
+        return rows
+
+    @property
+    def pass_ratio(self) -> float:
+        total = len(self.data.criteria)
+        passed = sum(c.status is Status.PASS for c in self.data.criteria)
+        return passed / total if total else 0.0
