@@ -31,7 +31,7 @@ class CatalogError(GoliveError):
     """The criterion catalog is malformed (a defect of golive itself)."""
 
 
-class CheckOutcome(Exception):  # noqa: N818 - an outcome, not an error
+class CheckOutcome(Exception):
     """Raised by a check to end it with a verdict other than pass or fail."""
 
     status = "error"

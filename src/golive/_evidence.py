@@ -51,7 +51,9 @@ class CriterionContext:
         if self.threshold is None:
             raise TypeError(f"{self.id} has no threshold in the catalog")
         if unit is not None and unit != self.threshold.unit:
-            raise ValueError(f"{self.id}: measured in {unit}, threshold is in {self.threshold.unit}")
+            raise ValueError(
+                f"{self.id}: measured in {unit}, threshold is in {self.threshold.unit}"
+            )
         label = name or self.entry.title.en
         value = float(measured)
         ok = not math.isnan(value) and self.threshold.met_by(value)

@@ -6,11 +6,11 @@ turns a ConfigError into exit code 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shlex
 import tomllib
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -32,7 +32,7 @@ __all__ = [
     "resolve_secret",
 ]
 
-_Record = TypeVar("_Record", bound=BaseModel)
+_Record = TypeVar("_Record", bound="_CriterionRecord")
 _SECRET_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -104,26 +104,28 @@ class Config(_Strict):
         return (self.base_dir / relative).resolve()
 
 
-class Waiver(_Strict):
+class _CriterionRecord(_Strict):
     criterion: str
+
+
+class Waiver(_CriterionRecord):
     reason: str = Field(min_length=1)
     approver: str = Field(min_length=1)
-    expires: date
+    expires: dt.date
 
-    def expired(self, today: date) -> bool:
+    def expired(self, today: dt.date) -> bool:
         return self.expires < today
 
 
-class Attestation(_Strict):
+class Attestation(_CriterionRecord):
     """A signed record that a human-process criterion was done."""
 
-    criterion: str
     by: str = Field(min_length=1)
-    date: date
+    date: dt.date
     evidence: str = Field(min_length=1)
-    expires: date
+    expires: dt.date
 
-    def expired(self, today: date) -> bool:
+    def expired(self, today: dt.date) -> bool:
         return self.expires < today
 
 
@@ -212,7 +214,7 @@ def _load_records(path: Path, model: type[_Record], label: str) -> list[_Record]
         except ValidationError as exc:
             problems += _problems(exc, f"{label}: [{index}].")
             continue
-        criterion = getattr(record, "criterion")
+        criterion = record.criterion
         if criterion not in catalog:
             problems.append(f"{label}: [{index}].criterion: unknown criterion id {criterion}")
         records.append(record)

@@ -152,7 +152,8 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     golive = session_of(config)
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         criterion_id = _criterion_of(item, golive.catalog)
         if criterion_id is not None:
@@ -204,7 +205,9 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), text)
 
 
-def _classify(call: pytest.CallInfo[None], report: pytest.TestReport) -> tuple[Status, str | None] | None:
+def _classify(
+    call: pytest.CallInfo[None], report: pytest.TestReport
+) -> tuple[Status, str | None] | None:
     """The check's status from one phase, or None when the phase decides nothing."""
     excinfo = call.excinfo
     if excinfo is not None and excinfo.errisinstance(CheckOutcome):
@@ -289,7 +292,9 @@ def _checks_by_criterion(golive: GoliveSession) -> dict[str, list[CheckResult]]:
     return checks
 
 
-def build_session_run_data(golive: GoliveSession, *, interrupted: bool, note: str | None) -> RunData:
+def build_session_run_data(
+    golive: GoliveSession, *, interrupted: bool, note: str | None
+) -> RunData:
     checks = _checks_by_criterion(golive)
     if golive.profile:
         criteria = golive.catalog.in_profile(golive.profile)

@@ -46,4 +46,5 @@ def render_junit(data: RunData) -> str:
         elif result.status is not Status.PASS:
             ET.SubElement(case, "skipped", message=f"{result.status.value}: {message}")
     ET.indent(suite)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    body = ET.tostring(suite, encoding="unicode")
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{body}\n'

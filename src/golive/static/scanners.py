@@ -80,7 +80,7 @@ def run_scanner(
     argv = [executable, *args]
     started = time.perf_counter()
     try:
-        done = subprocess.run(  # noqa: S603 - argv list, no shell
+        done = subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False
         )
     except subprocess.TimeoutExpired as exc:
