@@ -84,3 +84,12 @@ def test_the_repository_config_is_valid():
     root = Path(__file__).resolve().parents[2]
     config = load_config(root / "golive.toml")
     assert config.default_env in config.environments
+
+
+def test_api_tokens_must_be_env_references(tmp_path):
+    problems = config_errors(tmp_path, """
+        [environments.demo]
+        github_token = "ghp_literal_token_value"
+    """)
+    assert problems == ["golive.toml: environments.demo.github_token: is a secret: "
+                        "write env:NAME and set NAME instead"]

@@ -48,7 +48,22 @@ class Environment(_Strict):
     database_url: str | None = None
     aws_endpoint_url: str | None = None
     aws_region: str = "ap-northeast-1"
-    webhook_url: str | None = None
+    webhook_url: str | None = Field(default=None, description="Slack-style incoming webhook")
+    # third-party services, read through their APIs or through files exported from them
+    exports_dir: str | None = Field(
+        default=None, description="folder of exports: gh run list --json, Vercel, Datadog"
+    )
+    github_repository: str | None = None
+    github_token: str | None = None
+    github_api_url: str = "https://api.github.com"
+    vercel_project: str | None = None
+    vercel_token: str | None = None
+    vercel_api_url: str = "https://api.vercel.com"
+    datadog_api_key: str | None = None
+    datadog_app_key: str | None = None
+    datadog_api_url: str = "https://api.datadoghq.com"
+    zap_api_url: str | None = Field(default=None, description="a running ZAP daemon's API")
+    zap_api_key: str | None = None
     disruptive: bool = False
     production: bool = False
     commands: dict[str, str] = Field(default_factory=dict)
@@ -59,6 +74,15 @@ class Environment(_Strict):
     def _no_literal_password(cls, value: str | None) -> str | None:
         if value and not _SECRET_REF.match(value) and urlsplit(value).password:
             raise ValueError("holds a literal password; write env:NAME and set NAME instead")
+        return value
+
+    @field_validator(
+        "github_token", "vercel_token", "datadog_api_key", "datadog_app_key", "zap_api_key"
+    )
+    @classmethod
+    def _secret_by_reference(cls, value: str | None) -> str | None:
+        if value and not _SECRET_REF.match(value):
+            raise ValueError("is a secret: write env:NAME and set NAME instead")
         return value
 
     @field_validator("commands")
