@@ -305,7 +305,8 @@ def test_xdist_controller_collects_worker_verdicts(pytester, golive_run):
     assert run.status(plain) == "fail"
     out = pytester.path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "junit.xml", "readiness.html", "results.json", "summary.md"]
+        "history", "junit.xml", "readiness.html", "results.json", "summary.md"]
+    assert len(list((out / "history").iterdir())) == 1
 
 
 def test_plain_pytest_without_profile_writes_nothing(pytester):

@@ -108,6 +108,9 @@ class Config(_Strict):
     )
     waivers: str | None = None
     attestations: str | None = None
+    history_dir: str | None = Field(
+        default=None, description="where runs are kept for trends (default: <output>/history)"
+    )
     environments: dict[str, Environment] = Field(default_factory=dict)
     # where the file was read from; relative paths in it are relative to this folder
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from golive import __version__
+from golive import __version__, history
 from golive._errors import CheckOutcome, ConfigError, GoliveError
 from golive._evidence import CriterionContext, Evidence
 from golive.catalog import PROFILES, Catalog, Threshold, load_catalog
@@ -28,6 +28,7 @@ from golive.config import (
     load_attestations,
     load_config,
     load_waivers,
+    resolve_secret,
 )
 from golive.results import CheckResult, RunData, build_run_data, judge_criterion
 from golive.verdict import ExitCode, Status, combine, exit_code_for
@@ -89,6 +90,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--golive-strict", choices=("auto", "yes", "no"), default="auto",
                     help="a blocking criterion not verified is NO-GO (auto: as the profile says)")
     group.addoption("--golive-note", default=None, help="a line shown at the top of the reports")
+    group.addoption("--golive-notify", choices=("auto", "yes", "no"), default="auto",
+                    help="post the verdict to the environment's webhook_url (auto: daily only)")
 
 
 def _build_session(config: pytest.Config) -> GoliveSession:
@@ -350,13 +353,38 @@ def pytest_sessionfinish(
     golive.run_data = build_session_run_data(
         golive, interrupted=interrupted, note=config.getoption("golive_note")
     )
+    _finish_run_data(golive, config)
     if golive.output is not None:
         from golive.report import write_reports  # reporters load only when asked for
 
         write_reports(golive.run_data, golive.output, catalog=golive.catalog)
+        history.record_run(_history_dir(golive, golive.output), golive.run_data)
     if golive.active:
         session.exitstatus = exit_code_for(golive.run_data.verdict)
     return result
+
+
+def _history_dir(golive: GoliveSession, output: Path) -> Path:
+    configured = golive.config.history_dir
+    return golive.config.path(configured) if configured else output / "history"
+
+
+def _finish_run_data(golive: GoliveSession, config: pytest.Config) -> None:
+    """Add what needs earlier runs or the outside world: trends, the notification."""
+    data = golive.run_data
+    assert data is not None
+    if golive.output is not None:
+        earlier = history.load_history(_history_dir(golive, golive.output), data.profile, data.env)
+        data.trends = [t.model_dump() for t in history.compute_trends(data, earlier)]
+        data.history_runs = len(earlier)
+    notify = config.getoption("golive_notify")
+    url = resolve_secret(golive.environment.webhook_url)
+    if url and (notify == "yes" or (notify == "auto" and data.profile == "daily")):
+        from golive.report.notify import build_message, send_notification
+
+        report = golive.output / "readiness.html" if golive.output else None
+        link = report.resolve().as_uri() if report else None
+        data.notification = send_notification(url, build_message(data, report_link=link))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

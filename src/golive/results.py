@@ -70,6 +70,10 @@ class RunData(BaseModel):
     note: str | None = None
     counts: dict[str, int]
     criteria: list[CriterionResult]
+    # filled by golive.history before the reporters run
+    trends: list[dict[str, Any]] = Field(default_factory=list)
+    history_runs: int = 0
+    notification: dict[str, Any] | None = None
 
     model_config = {"populate_by_name": True}
 
