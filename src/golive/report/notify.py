@@ -18,7 +18,10 @@ _ICON = {"GO": ":white_check_mark:", "NO-GO": ":x:", "INCOMPLETE": ":warning:"}
 def build_message(data: RunData, *, report_link: str | None = None) -> dict[str, Any]:
     """The webhook body: a text fallback plus blocks with what needs attention."""
     view = ReportView(data)
-    t = lambda key: label(key, data.lang)  # noqa: E731 - a local shorthand
+
+    def t(key: str) -> str:
+        return label(key, data.lang)
+
     counts = ", ".join(f"{t(s)} {n}" for s, n in view.counts().items() if n)
     headline = f"{_ICON[data.verdict.value]} golive {data.profile or 'run'} · {data.env or '-'}: "
     headline += f"*{data.verdict.value}* ({counts})"
