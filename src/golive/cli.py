@@ -153,3 +153,12 @@ def criteria(fmt: str, profile: str | None, lang: str) -> None:
         table.add_row(c.id, getattr(c.title, lang), c.kind.value, c.severity.value,
                       str(c.threshold) if c.threshold else "", ",".join(c.profiles))
     _out.print(table)
+
+
+def _register_demo() -> None:
+    from golive.cli_demo import demo
+
+    main.add_command(demo)
+
+
+_register_demo()
