@@ -1,0 +1,5 @@
+"""`python -m golive` is the golive command."""
+
+from golive.cli import main
+
+main()
