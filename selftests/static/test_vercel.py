@@ -1,0 +1,197 @@
+"""The Vercel probes: pass on the good sample repo, the expected finding on the broken one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from golive import Finding
+from golive.static import vercel
+from golive.static._tsobject import Opaque, TsParseError, exported_object, plain
+
+
+def _messages(findings: list[Finding]) -> str:
+    return "\n".join(str(f) for f in findings)
+
+
+def _write(root: Path, relative: str, text: str) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PROBES: list[tuple[Callable[[Path], list[Finding]], list[str]]] = [
+    (vercel.vercel_json_findings, [
+        "vercel.json:11: cleanUrl: unknown field",
+        "functions pattern 'api/**/*.js' matches no file",
+        "cron path /api/cron/cleanup has no route in the app",
+    ]),
+    (vercel.build_settings_findings, [
+        "build-settings.json:6: installCommand is 'npm install' here but 'npm ci' in vercel.json",
+    ]),
+    (vercel.env_separation_findings, [
+        "staging deploys from branch 'main', like production",
+        "staging serves domain 'app.example.com', like production",
+    ]),
+    (vercel.build_settings_per_env_findings, [
+        "production: source maps enabled for production",
+        "production: debug enabled for production",
+    ]),
+    (vercel.deploy_cache_findings, [
+        "build cache disabled",
+        "cache paths do not keep .next/cache",
+        "production: VERCEL_FORCE_NO_BUILD_CACHE skips the build cache",
+    ]),
+    (vercel.deploy_hooks_findings, [
+        "deploy hook 'redeploy-production': url is written in plain text",
+        "no webhook on a failed deployment (deployment.error)",
+    ]),
+    (vercel.deployment_config_findings, [
+        "deployment-config.ts:34: regions is ['iad1'] here but ['hnd1'] in vercel.json",
+        "healthCheck.path /api/healthz has no route in the app",
+    ]),
+]
+
+
+@pytest.mark.parametrize("probe", [p for p, _ in PROBES], ids=lambda p: p.__name__)
+def test_sound_on_good(good_repo: Path, probe: Callable[[Path], list[Finding]]) -> None:
+    assert probe(good_repo) == []
+
+
+@pytest.mark.parametrize(("probe", "expected"), PROBES, ids=[p.__name__ for p, _ in PROBES])
+def test_defect_on_broken(
+    broken_repo: Path, probe: Callable[[Path], list[Finding]], expected: list[str]
+) -> None:
+    messages = _messages(probe(broken_repo))
+    for text in expected:
+        assert text in messages
+
+
+@pytest.mark.parametrize(
+    ("probe", "name"),
+    [
+        (vercel.vercel_json_findings, "vercel.json"),
+        (vercel.build_settings_findings, "build-settings.json"),
+        (vercel.env_separation_findings, "build-settings.json"),
+        (vercel.deploy_hooks_findings, "build-settings.json"),
+        (vercel.deployment_config_findings, "deployment-config.ts"),
+    ],
+)
+def test_missing_deliverable_names_what_was_searched(
+    tmp_path: Path, probe: Callable[[Path], list[Finding]], name: str
+) -> None:
+    (findings,) = probe(tmp_path)
+    assert findings.message.startswith(f"not found: {name} anywhere in {tmp_path}")
+    assert "node_modules" in findings.message
+
+
+def test_unparsable_vercel_json_reports_line(tmp_path: Path) -> None:
+    _write(tmp_path, "vercel.json", '{\n  "framework": "nextjs",\n  "regions": ["hnd1"\n}\n')
+    (finding,) = vercel.vercel_json_findings(tmp_path)
+    assert finding.file == "vercel.json"
+    assert finding.line == 4
+    assert "not valid JSON" in finding.message
+
+
+def test_vercel_json_wrong_types_and_rules(tmp_path: Path) -> None:
+    _write(tmp_path, "package.json", json.dumps({"scripts": {"build": "next build"}}))
+    _write(tmp_path, "app/api/ok/route.ts", "export function GET() {}\n")
+    _write(tmp_path, "vercel.json", json.dumps({
+        "regions": ["tokyo"],
+        "buildCommand": "npm run compile",
+        "functions": {"app/api/**/*.ts": {"maxDuration": 30}},
+        "crons": [{"path": "/api/ok", "schedule": "0 25 * * *"}],
+        "headers": [{"source": "api/(.*)", "headers": [{"key": "X", "value": "1"}]}],
+    }, indent=2))
+    messages = _messages(vercel.vercel_json_findings(tmp_path))
+    assert "'tokyo' is not a Vercel region id" in messages
+    assert "runs script 'compile', which package.json does not define" in messages
+    assert "25 outside 0-23" in messages
+    assert "headers source 'api/(.*)' must start with '/'" in messages
+    assert "matches no file" not in messages  # app/api/**/*.ts matches app/api/ok/route.ts
+    assert "has no route" not in messages
+
+
+def test_vercel_json_type_error_located(tmp_path: Path) -> None:
+    _write(tmp_path, "vercel.json", '{\n  "cleanUrls": true,\n  "regions": "hnd1"\n}\n')
+    (finding,) = vercel.vercel_json_findings(tmp_path)
+    assert finding.line == 3
+    assert finding.message.startswith("regions:")
+
+
+def test_invalid_build_settings_blocks_dependent_probes(good_repo: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(good_repo, repo, ignore=shutil.ignore_patterns(".git"))
+    settings = json.loads((repo / "build-settings.json").read_text(encoding="utf-8"))
+    settings["environments"]["production"]["target"] = "prod"
+    (repo / "build-settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    messages = _messages(vercel.env_separation_findings(repo))
+    assert "environments.production.target: Input should be" in messages
+    assert "see platform.build-settings-json" in messages
+
+
+def test_deployment_config_without_export(tmp_path: Path) -> None:
+    _write(tmp_path, "deployment-config.ts", "const config = { regions: ['hnd1'] };\n")
+    (finding,) = vercel.deployment_config_findings(tmp_path)
+    assert "exports no object literal" in finding.message
+
+
+def test_deployment_config_parse_error_has_line(tmp_path: Path) -> None:
+    _write(tmp_path, "deployment-config.ts",
+           "export const deploymentConfig = {\n  regions: [\"hnd1\"\n  framework: 1,\n};\n")
+    (finding,) = vercel.deployment_config_findings(tmp_path)
+    assert finding.file == "deployment-config.ts"
+    assert finding.line is not None and finding.line >= 3
+    assert "cannot read the exported object literal" in finding.message
+
+
+def test_ts_object_literal_reader() -> None:
+    source = """
+    // comment with { braces }
+    export const config: Config<{ a: string }> = {
+      name: 'acme', "quoted-key": `tpl`, n: 5_000, f: 1.5, on: true, off: null,
+      list: ["a", 'b'] as const,
+      nested: { deep: { x: -1 } },
+      call: z.string().url(),
+      fn: (x) => { return x + 1; },
+      shorthand,
+      ...rest,
+      [computed]: 1,
+      interp: `a${b}`,
+      method() { return 1; },
+    } satisfies Other;
+    """
+    obj = exported_object(source, "config")
+    assert obj is not None
+    values = plain(obj)
+    assert isinstance(values, dict)
+    assert values["name"] == "acme" and values["quoted-key"] == "tpl"
+    assert values["n"] == 5000 and values["f"] == 1.5
+    assert values["on"] is True and values["off"] is None
+    assert values["list"] == ["a", "b"]
+    assert values["nested"] == {"deep": {"x": -1}}
+    assert values["call"] == Opaque("z.string().url()")
+    assert isinstance(values["fn"], Opaque)
+    assert values["shorthand"] == Opaque("shorthand")
+    assert isinstance(values["interp"], Opaque)
+    assert obj.lines["nested"] == 6
+    assert exported_object(source, "other") is None
+
+
+def test_ts_unterminated_object_raises_with_line() -> None:
+    with pytest.raises(TsParseError) as caught:
+        exported_object("export const c = {\n  a: 1,\n  b: {\n")
+    assert caught.value.line >= 3
+
+
+def test_route_exists_for_app_and_pages_router(tmp_path: Path) -> None:
+    _write(tmp_path, "src/app/api/health/route.ts", "")
+    _write(tmp_path, "pages/api/legacy.js", "")
+    assert vercel.route_exists(tmp_path, "/api/health")
+    assert vercel.route_exists(tmp_path, "/api/legacy")
+    assert not vercel.route_exists(tmp_path, "/api/missing")

@@ -1,0 +1,66 @@
+"""Platform: environment variables and secrets (Week 1 / Day 1-2 / 環境変数の設定)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from golive import CriterionContext, Evidence
+from golive.static import envfiles, secrets
+
+
+@pytest.mark.criterion("platform.env-template")
+def test_env_template_complete(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
+    """.env.template lists every variable the code and env-validation.ts use."""
+    used = envfiles.code_env_usages(repo_path)
+    evidence.record("variables read by the code", len(used), "variables", names=sorted(used))
+    criterion.expect_no_findings(envfiles.env_template_findings(repo_path), what=".env.template")
+
+
+@pytest.mark.criterion("platform.env-validation-ts")
+def test_env_validation_sound(criterion: CriterionContext, repo_path: Path) -> None:
+    """Validates every template variable, stops startup when invalid, runs at startup."""
+    criterion.expect_no_findings(
+        envfiles.env_validation_findings(repo_path), what="env-validation.ts"
+    )
+
+
+@pytest.mark.criterion("platform.env-vars-complete")
+def test_env_vars_defined_everywhere(criterion: CriterionContext, repo_path: Path) -> None:
+    """Every platform variable of the template is defined for every environment."""
+    criterion.expect_no_findings(
+        envfiles.env_vars_complete_findings(repo_path), what="per-environment variables"
+    )
+
+
+@pytest.mark.criterion("platform.env-config-separation")
+def test_env_config_separated(criterion: CriterionContext, repo_path: Path) -> None:
+    """No environment shares or references production's credentials and endpoints."""
+    criterion.expect_no_findings(
+        envfiles.env_config_separation_findings(repo_path), what="per-environment values"
+    )
+
+
+@pytest.mark.criterion("platform.env-local-ignored")
+def test_env_local_ignored(criterion: CriterionContext, repo_path: Path) -> None:
+    """.env.local is git-ignored and no .env*.local file is committed."""
+    criterion.expect_no_findings(envfiles.env_local_findings(repo_path), what=".env.local")
+
+
+@pytest.mark.criterion("platform.secrets-encrypted")
+def test_no_plaintext_secret_committed(criterion: CriterionContext, repo_path: Path) -> None:
+    """detect-secrets over every tracked file finds nothing (values never shown)."""
+    criterion.expect_no_findings(
+        secrets.secret_scan_findings(repo_path), what="committed secrets (detect-secrets)"
+    )
+
+
+@pytest.mark.criterion("platform.secrets-encrypted")
+def test_secrets_from_secret_store(criterion: CriterionContext, repo_path: Path) -> None:
+    """Credentials are @secret references, empty in the template, never NEXT_PUBLIC_."""
+    criterion.expect_no_findings(
+        secrets.secret_reference_findings(repo_path), what="secret references"
+    )
