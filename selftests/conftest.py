@@ -19,3 +19,11 @@ def good_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def broken_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Its twin with a deliberate defect for every static criterion."""
     return materialize("broken", tmp_path_factory.mktemp("sample") / "broken")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Scanner results are cached by content; self-tests start from an empty cache."""
+    import os
+
+    os.environ["GOLIVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("scan-cache"))
