@@ -11,7 +11,7 @@ import json
 import json.decoder
 import json.scanner
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from golive._findings import Finding
-from golive.static.discover import find_deliverable
+from golive.static.discover import SKIPPED_DIRS, find_deliverable
 
 __all__ = [
     "Document",
@@ -78,8 +78,8 @@ def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode) -> Locat
     mapping = Located()
     mapping.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
-        value = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
+        value = loader.construct_object(value_node, deep=True)
         name = str(key)
         mapping[name] = value
         mapping.key_lines[name] = key_node.start_mark.line + 1
@@ -88,7 +88,7 @@ def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode) -> Locat
 
 def _construct_sequence(loader: _LocatingLoader, node: yaml.SequenceNode) -> LocatedList:
     items = LocatedList(
-        loader.construct_object(child, deep=True)  # type: ignore[no-untyped-call]
+        loader.construct_object(child, deep=True)
         for child in node.value
     )
     items.line = node.start_mark.line + 1
@@ -96,10 +96,10 @@ def _construct_sequence(loader: _LocatingLoader, node: yaml.SequenceNode) -> Loc
 
 
 _LocatingLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
 )
 _LocatingLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence  # type: ignore[arg-type]
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence
 )
 
 
@@ -122,7 +122,7 @@ class _LocatingDecoder(json.JSONDecoder):
             obj.line = line_at(s_and_end[1] - 1)
             # a key's line: first occurrence of its quoted name after the brace
             for key in obj:
-                at = s_and_end[0].find(json.dumps(key), s_and_end[1] - 1, end)
+                at = s_and_end[0].find(json.dumps(key, ensure_ascii=False), s_and_end[1] - 1, end)
                 if at >= 0:
                     obj.key_lines[key] = line_at(at)
             return obj, end
@@ -135,8 +135,8 @@ class _LocatingDecoder(json.JSONDecoder):
 
         self.parse_object = parse_object
         self.parse_array = parse_array
-        self.object_pairs_hook = None
-        self.scan_once = json.scanner.py_make_scanner(self)
+        # the pure-Python scanner: the C one ignores parse_object and parse_array
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -190,8 +190,10 @@ def load_deliverable(repo: Path, *names: str) -> Document | Finding:
     """Find the deliverable by name and parse it; missing or unparsable → a finding."""
     path = find_deliverable(repo, *names)
     if path is None:
+        skipped = ", ".join(sorted(SKIPPED_DIRS))
         return Finding(
-            " or ".join(names), None, f"not found: {' or '.join(names)} anywhere in the repository"
+            names[0], None,
+            f"not found: {' or '.join(names)} anywhere in the repository (skipping {skipped})",
         )
     return load_structured(repo, path)
 
@@ -292,11 +294,3 @@ def headings(text: str) -> list[Heading]:
         found.append(Heading(level, title, index + 1, body))
     return found
 
-
-def mapping_items(value: object) -> Iterator[tuple[str, Any]]:
-    """Items of a mapping, nothing for anything else (a tolerant iteration for probes)."""
-    if isinstance(value, dict):
-        yield from value.items()
-
-
-Check = Callable[[Document], list[Finding]]

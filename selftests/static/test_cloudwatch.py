@@ -1,0 +1,139 @@
+"""The CloudWatch probes: sound on the good sample repo, the planted defect on the broken one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from golive import Finding
+from golive.static import cloudwatch
+
+
+def _text(findings: list[Finding]) -> str:
+    return "\n".join(str(f) for f in findings)
+
+
+def _write(root: Path, relative: str, text: str) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PROBES: dict[str, tuple[Callable[[Path], list[Finding]], str]] = {
+    "mon.cloudwatch-agent-config": (
+        cloudwatch.agent_config_findings,
+        "alarm acme-worker-disk-high watches CWAgent/disk_used_percent, which the agent does "
+        "not collect"),
+    "mon.app-logs": (lambda r: cloudwatch.log_category_findings(r, "application"),
+                     "application log entry is not collected"),
+    "mon.system-logs": (lambda r: cloudwatch.log_category_findings(r, "system"),
+                        "no system log is collected"),
+    "mon.security-logs": (lambda r: cloudwatch.log_category_findings(r, "security"),
+                          "no security log is collected"),
+    "mon.log-config": (cloudwatch.log_config_findings,
+                       "log group /acme/production/application is declared twice"),
+    "mon.retention-policy": (cloudwatch.retention_findings,
+                             "retention_in_days 45 is not a value CloudWatch accepts"),
+    "mon.filter-errors": (lambda r: cloudwatch.metric_filter_findings(r, "errors"),
+                          "acme-application-errors: JSON filterPattern has unbalanced braces"),
+    "mon.filter-performance": (
+        lambda r: cloudwatch.metric_filter_findings(r, "performance"),
+        "acme-request-latency: log group /acme/prod/application is not declared"),
+    "mon.filter-security-events": (lambda r: cloudwatch.metric_filter_findings(r, "security"),
+                                   "no security metric filter"),
+    "mon.alarm-resource": (lambda r: cloudwatch.alarm_category_findings(r, "cpu", "memory"),
+                           "no memory alarm"),
+    "mon.alarm-error-rate": (lambda r: cloudwatch.alarm_category_findings(r, "error-rate"),
+                             "error-rate alarm acme-error-rate-high has no AlarmActions"),
+    "mon.alarm-latency": (lambda r: cloudwatch.alarm_category_findings(r, "latency"),
+                          "no latency alarm"),
+    "mon.alarm-definitions": (cloudwatch.alarm_definitions_findings,
+                              "DatapointsToAlarm 6 must be between 1 and EvaluationPeriods"),
+    "mon.notification-rules": (cloudwatch.notification_rules_findings,
+                               "topic acme-alerts-critical has no subscriptions"),
+    "mon.response-procedures": (cloudwatch.response_procedures_findings,
+                                "no procedure for alarm acme-worker-disk-high"),
+}
+
+
+@pytest.mark.parametrize("criterion_id", PROBES)
+def test_sound_on_good(good_repo: Path, criterion_id: str) -> None:
+    probe, _ = PROBES[criterion_id]
+    assert probe(good_repo) == []
+
+
+@pytest.mark.parametrize("criterion_id", PROBES)
+def test_defect_found_on_broken(broken_repo: Path, criterion_id: str) -> None:
+    probe, expected = PROBES[criterion_id]
+    assert expected in _text(probe(broken_repo))
+
+
+def test_other_broken_defects(broken_repo: Path) -> None:
+    assert "alarm acme-worker-disk-high: AlarmActions topic acme-alerts-page is not defined" in (
+        _text(cloudwatch.alarm_definitions_findings(broken_repo)))
+    assert "plain http endpoint" in _text(cloudwatch.notification_rules_findings(broken_repo))
+    assert "log group /acme/production/system has no retention" not in _text(
+        cloudwatch.retention_findings(broken_repo))  # no longer named anywhere in broken
+
+
+def test_collected_logs_are_categorized(good_repo: Path) -> None:
+    _, logs, found = cloudwatch.collected_logs(good_repo)
+    assert found == []
+    assert {log.category for log in logs} == {"application", "system", "security"}
+
+
+# --- edge cases -------------------------------------------------------------------------
+
+
+def test_missing_files_name_what_was_searched(tmp_path: Path) -> None:
+    (finding,) = cloudwatch.agent_config_findings(tmp_path)
+    assert finding.message.startswith("not found: cloudwatch-agent.json")
+    (finding,) = cloudwatch.metric_filter_findings(tmp_path, "errors")
+    assert "not found: metric-filters.json" in finding.message
+    assert "log-config.json" in finding.message
+    (finding,) = cloudwatch.response_procedures_findings(tmp_path)
+    assert finding.message.startswith("not found: response-procedures.md")
+
+
+def test_unparsable_json_is_a_finding_with_its_line(tmp_path: Path) -> None:
+    _write(tmp_path, "cw/retention-policy.json", '{\n  "log_groups": [\n    {"name": }\n  ]\n}')
+    (finding,) = cloudwatch.retention_findings(tmp_path)
+    assert (finding.file, finding.line) == ("cw/retention-policy.json", 3)
+
+
+def test_metric_filters_inside_log_config(tmp_path: Path) -> None:
+    _write(tmp_path, "log-config.json",
+           '{"log_groups": [{"name": "/app", "category": "application"}],\n'
+           ' "metric_filters": [{"filterName": "app-errors", "logGroupName": "/app",\n'
+           '   "filterPattern": "ERROR", "metricTransformations": [{"metricName": "Errors",\n'
+           '   "metricNamespace": "App", "metricValue": "$.x"}]}]}')
+    assert "reads a JSON field but the pattern is not a JSON pattern" in _text(
+        cloudwatch.metric_filter_findings(tmp_path, "errors"))
+
+
+@pytest.mark.parametrize(("pattern", "problem"), [
+    ('{ $.level = "error" }', None),
+    ('[ip, user, status = 5*, size]', None),
+    ('?"Failed password" ?"Invalid user"', None),
+    ('{ $.level = "error" ', "unbalanced braces"),
+    ('{ ($.level = "error" }', "unbalanced parentheses"),
+    ('{ level = "error" }', "selects no field"),
+    ('"unterminated', "unclosed quote"),
+    ('[ip, user', "unbalanced brackets"),
+])
+def test_filter_pattern_syntax(pattern: str, problem: str | None) -> None:
+    found = cloudwatch.pattern_problem(pattern)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_metric_math_refers_to_known_ids(tmp_path: Path) -> None:
+    _write(tmp_path, "alarm-definitions.yml",
+           "alarms:\n  - AlarmName: rate\n    ComparisonOperator: GreaterThanThreshold\n"
+           "    Threshold: 1\n    EvaluationPeriods: 1\n    Metrics:\n"
+           "      - {Id: e, MetricStat: {Metric: {Namespace: N, MetricName: E}, Period: 60,"
+           " Stat: Sum}, ReturnData: false}\n"
+           "      - {Id: r, Expression: \"100 * e / total\", ReturnData: true}\n")
+    assert "refers to unknown id total" in _text(cloudwatch.alarm_definitions_findings(tmp_path))

@@ -1,0 +1,92 @@
+"""AWS CloudWatch configuration as code (plan Week 1 Day 5: CloudWatch設定).
+
+The static half of the log-collection and metric-filter criteria: what the committed
+configuration ships and counts. Live checks against the account judge the same criteria
+from the running side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from golive import CriterionContext, Finding
+from golive.static import cloudwatch
+
+FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
+    ("mon.cloudwatch-agent-config", cloudwatch.agent_config_findings, "cloudwatch-agent.json"),
+    ("mon.log-config", cloudwatch.log_config_findings, "log-config.json"),
+    ("mon.retention-policy", cloudwatch.retention_findings, "retention-policy.json"),
+    ("mon.alarm-definitions", cloudwatch.alarm_definitions_findings, "alarm-definitions.yml"),
+    ("mon.notification-rules", cloudwatch.notification_rules_findings,
+     "notification-rules.yml"),
+    ("mon.response-procedures", cloudwatch.response_procedures_findings,
+     "response-procedures.md"),
+]
+
+
+@pytest.mark.parametrize(
+    ("probe", "what"),
+    [pytest.param(probe, what, id=cid, marks=pytest.mark.criterion(cid))
+     for cid, probe, what in FILE_CHECKS],
+)
+def test_cloudwatch_config_sound(
+    criterion: CriterionContext,
+    repo_path: Path,
+    probe: Callable[[Path], list[Finding]],
+    what: str,
+) -> None:
+    criterion.expect_no_findings(probe(repo_path), what=what)
+
+
+@pytest.mark.parametrize(
+    "category",
+    [pytest.param(category, id=category, marks=pytest.mark.criterion(cid))
+     for category, cid in (
+         ("application", "mon.app-logs"),
+         ("system", "mon.system-logs"),
+         ("security", "mon.security-logs"),
+     )],
+)
+def test_logs_collected_by_agent(
+    criterion: CriterionContext, repo_path: Path, category: str
+) -> None:
+    criterion.expect_no_findings(
+        cloudwatch.log_category_findings(repo_path, category),
+        what=f"{category} log collection in cloudwatch-agent.json")
+
+
+@pytest.mark.parametrize(
+    "category",
+    [pytest.param(category, id=category, marks=pytest.mark.criterion(cid))
+     for category, cid in (
+         ("errors", "mon.filter-errors"),
+         ("performance", "mon.filter-performance"),
+         ("security", "mon.filter-security-events"),
+     )],
+)
+def test_metric_filter_defined(
+    criterion: CriterionContext, repo_path: Path, category: str
+) -> None:
+    criterion.expect_no_findings(
+        cloudwatch.metric_filter_findings(repo_path, category),
+        what=f"{category} metric filter definition")
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [pytest.param(categories, id=cid.removeprefix("mon."), marks=pytest.mark.criterion(cid))
+     for categories, cid in (
+         (("cpu", "memory"), "mon.alarm-resource"),
+         (("error-rate",), "mon.alarm-error-rate"),
+         (("latency",), "mon.alarm-latency"),
+     )],
+)
+def test_alarm_defined_with_actions(
+    criterion: CriterionContext, repo_path: Path, categories: tuple[str, ...]
+) -> None:
+    criterion.expect_no_findings(
+        cloudwatch.alarm_category_findings(repo_path, *categories),
+        what=f"{' and '.join(categories)} alarms in alarm-definitions.yml")

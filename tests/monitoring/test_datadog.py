@@ -1,0 +1,82 @@
+"""Datadog configuration as code (plan Week 1 Day 5: 監視設定 / Datadog設定)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from golive import CriterionContext, Evidence, Finding
+from golive.static import datadog
+from golive.static._structured import to_seconds
+
+FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
+    ("mon.datadog-agent-config", datadog.agent_config_findings, "datadog-agent.yml"),
+    ("mon.custom-metrics-config", datadog.custom_metrics_config_findings, "custom-metrics.yml"),
+    ("mon.custom-metrics", datadog.custom_metrics_findings, "custom metric definitions"),
+    ("mon.tagging-rules-json", datadog.tagging_rules_json_findings, "tagging-rules.json"),
+    ("mon.tagging-rules", datadog.tagging_rules_findings, "env/service/version tagging"),
+    ("mon.alert-rules-config", datadog.alert_rules_findings, "alert-rules.yml"),
+    ("mon.alert-severity", datadog.alert_severity_findings, "alert severity levels"),
+    ("mon.notification-config", datadog.notification_config_findings,
+     "notification-config.yml"),
+    ("mon.notification-channels", datadog.notification_channels_findings,
+     "notification channels per severity"),
+    ("mon.escalation-matrix", datadog.escalation_matrix_findings, "escalation-matrix.yml"),
+    ("mon.escalation-rules", datadog.escalation_rules_findings, "escalation levels"),
+    ("mon.custom-widgets", datadog.custom_widget_findings, "dashboard custom widgets"),
+]
+
+
+@pytest.mark.parametrize(
+    ("probe", "what"),
+    [pytest.param(probe, what, id=cid, marks=pytest.mark.criterion(cid))
+     for cid, probe, what in FILE_CHECKS],
+)
+def test_datadog_config_sound(
+    criterion: CriterionContext,
+    repo_path: Path,
+    probe: Callable[[Path], list[Finding]],
+    what: str,
+) -> None:
+    criterion.expect_no_findings(probe(repo_path), what=what)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [pytest.param(kind, id=kind, marks=pytest.mark.criterion(cid)) for kind, cid in (
+        ("system", "mon.dashboard-system"),
+        ("performance", "mon.dashboard-performance"),
+        ("errors", "mon.dashboard-errors"),
+    )],
+)
+def test_dashboard_defined(criterion: CriterionContext, repo_path: Path, kind: str) -> None:
+    criterion.expect_no_findings(
+        datadog.dashboard_findings(repo_path, kind), what=f"{kind} dashboard definition")
+
+
+@pytest.mark.criterion("mon.dashboard-refresh")
+def test_dashboard_refresh_interval(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
+    report = datadog.dashboard_refresh(repo_path)
+    for file, seconds in sorted(report.seconds.items()):
+        evidence.record(f"refresh interval of {file}", seconds, "s")
+    criterion.expect_no_findings(report.findings, what="dashboard refresh settings")
+    assert criterion.threshold is not None and report.slowest_s is not None
+    per_unit = to_seconds(1, criterion.threshold.unit)
+    criterion.expect(report.slowest_s / per_unit, name="slowest dashboard refresh")
+
+
+@pytest.mark.criterion("mon.collection-interval")
+def test_collection_interval(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
+    report = datadog.collection_intervals(repo_path)
+    evidence.record("custom metrics with an interval", len(report.seconds), "metrics")
+    criterion.expect_no_findings(report.findings, what="custom metric collection intervals")
+    assert report.longest_s is not None, "no custom metric has a collection interval"
+    assert criterion.threshold is not None
+    per_unit = to_seconds(1, criterion.threshold.unit)
+    criterion.expect(report.longest_s / per_unit, name="longest collection interval")
