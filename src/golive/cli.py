@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def run_profile(
     strict: str = "auto",
     workers: str | None = None,
     note: str | None = None,
+    kinds: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
 ) -> int:
     """Run one profile through pytest and return golive's exit code."""
@@ -67,15 +69,17 @@ def run_profile(
         for problem in exc.problems:
             _err.print(f"[red]config error:[/red] {problem}", highlight=False, markup=True)
         return ExitCode.USAGE
+    suite = suite or _default_suite()
     args = [
-        str(suite or _default_suite()),
+        str(suite),
         f"--golive-profile={profile}",
         f"--golive-output={output}",
         f"--golive-lang={lang}",
         f"--golive-strict={strict}",
         "-p", "no:cacheprovider",
-        "-o", "testpaths=",
-        "--rootdir", str((suite or _default_suite()).resolve().parent),
+        "--rootdir", str(suite.resolve().parent),
+        # the project's own pytest settings are for its self-tests, not for acceptance runs
+        "-o", "addopts=", "-o", "testpaths=", "-o", "filterwarnings=default",
     ]
     if config is not None:
         args.append(f"--golive-config={config}")
@@ -85,7 +89,15 @@ def run_profile(
         args += ["-n", workers]
     if note:
         args.append(f"--golive-note={note}")
-    code = int(pytest.main([*args, *extra]))
+    args += [f"--golive-kind={kind}" for kind in kinds]
+    # a fresh interpreter: checks import and cache nothing into the caller's process
+    child = subprocess.Popen([sys.executable, "-m", "pytest", *args, *extra])
+    try:
+        code = child.wait()
+    except KeyboardInterrupt:
+        # the child got the same SIGINT: let it write its partial results, then report 3
+        child.wait()
+        return ExitCode.INCOMPLETE
     # pytest's own codes that golive's plugin could not translate
     return {int(pytest.ExitCode.USAGE_ERROR): ExitCode.USAGE,
             int(pytest.ExitCode.INTERNAL_ERROR): ExitCode.INCOMPLETE}.get(code, code)
@@ -118,9 +130,12 @@ def main() -> None:
 @click.option("--strict/--no-strict", "strict", default=None,
               help="blocking 'not verified' is NO-GO (default: as the profile says)")
 @click.option("-n", "--workers", default=None, help="run checks in parallel (pytest-xdist -n)")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(["static", "live", "drill", "load", "security", "attestation"]),
+              help="only criteria of this kind (repeatable), e.g. --kind static")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(profile: str, env: str | None, config: Path | None, output: Path, lang: str,
-        suite: Path | None, strict: bool | None, workers: str | None,
+        suite: Path | None, strict: bool | None, workers: str | None, kinds: tuple[str, ...],
         pytest_args: tuple[str, ...]) -> None:
     """Run the checks of a profile and decide GO / NO-GO.
 
@@ -129,7 +144,7 @@ def run(profile: str, env: str | None, config: Path | None, output: Path, lang: 
     strict_option = "auto" if strict is None else ("yes" if strict else "no")
     sys.exit(run_profile(profile, env=env, config=config, output=output, lang=lang,
                          suite=suite, strict=strict_option, workers=workers,
-                         extra=pytest_args))
+                         kinds=kinds, extra=pytest_args))
 
 
 @main.command()

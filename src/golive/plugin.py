@@ -19,7 +19,7 @@ import pytest
 from golive import __version__, history
 from golive._errors import CheckOutcome, ConfigError, GoliveError
 from golive._evidence import CriterionContext, Evidence
-from golive.catalog import PROFILES, Catalog, Threshold, load_catalog
+from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
 from golive.config import (
     Attestation,
     Config,
@@ -61,6 +61,12 @@ class GoliveSession:
     checks: dict[str, list[CheckResult]] = field(default_factory=dict)
     phases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     run_data: RunData | None = None
+    kinds: frozenset[str] = frozenset()
+
+    def selects(self, criterion_id: str) -> bool:
+        entry = self.catalog.get(criterion_id)
+        in_profile = self.profile is None or self.profile in entry.profiles
+        return in_profile and (not self.kinds or entry.kind.value in self.kinds)
 
     @property
     def active(self) -> bool:
@@ -89,6 +95,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="language of the reports")
     group.addoption("--golive-strict", choices=("auto", "yes", "no"), default="auto",
                     help="a blocking criterion not verified is NO-GO (auto: as the profile says)")
+    group.addoption("--golive-kind", action="append", default=[],
+                    choices=[k.value for k in Kind],
+                    help="only criteria of this kind (repeatable), e.g. static for a fast gate")
     group.addoption("--golive-note", default=None, help="a line shown at the top of the reports")
     group.addoption("--golive-notify", choices=("auto", "yes", "no"), default="auto",
                     help="post the verdict to the environment's webhook_url (auto: daily only)")
@@ -120,6 +129,7 @@ def _build_session(config: pytest.Config) -> GoliveSession:
         output=config.getoption("golive_output"),
         waivers=load_waivers(golive_config),
         attestations=load_attestations(golive_config),
+        kinds=frozenset(config.getoption("golive_kind")),
     )
 
 
@@ -161,10 +171,8 @@ def pytest_collection_modifyitems(
         criterion_id = _criterion_of(item, golive.catalog)
         if criterion_id is not None:
             item.stash[_CRITERION_KEY] = criterion_id
-        in_profile = criterion_id is not None and (
-            golive.profile in golive.catalog.get(criterion_id).profiles
-        )
-        (selected if not golive.active or in_profile else deselected).append(item)
+        wanted = criterion_id is not None and golive.selects(criterion_id)
+        (selected if not golive.active or wanted else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
@@ -300,7 +308,7 @@ def build_session_run_data(
 ) -> RunData:
     checks = _checks_by_criterion(golive)
     if golive.profile:
-        criteria = golive.catalog.in_profile(golive.profile)
+        criteria = [c for c in golive.catalog if golive.selects(c.id)]
     else:
         criteria = [c for c in golive.catalog if c.id in checks]
     waivers = {w.criterion: w for w in golive.waivers}

@@ -1,0 +1,49 @@
+"""Datadog as it runs: the alert false-positive rate and the dashboards' key metrics.
+
+Sources (golive.toml): ``exports_dir``/alerts.json (triaged alerts, see
+:mod:`golive.saas.datadog`); ``datadog_api_key`` + ``datadog_app_key`` (API), else
+``exports_dir``/datadog-dashboards.json.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from golive import CriterionContext, Evidence
+from golive.config import Environment
+from golive.plugin import GoliveSession
+from golive.saas import history, sources
+from golive.saas.checks import available, record_figure
+
+
+@pytest.fixture(scope="module")
+def exports(golive_env: Environment, golive_session: GoliveSession) -> Path | None:
+    return available(lambda: sources.exports_folder(golive_env, golive_session.config.path))
+
+
+@pytest.mark.criterion("mon.false-positive-rate")
+def test_false_positive_rate(
+    criterion: CriterionContext, evidence: Evidence, exports: Path | None
+) -> None:
+    """Alerts tagged false_positive by on-call / all alerts of the exported period."""
+    alerts = available(lambda: sources.alert_history(exports))
+    figure = available(lambda: history.false_positive_rate(alerts.items))
+    record_figure(evidence, figure, alerts.origin)
+    criterion.expect(figure.value, name=figure.name, unit="%")
+
+
+@pytest.mark.criterion("mon.dashboards-goal")
+def test_key_metrics_on_dashboards(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    golive_env: Environment,
+    exports: Path | None,
+) -> None:
+    """Availability, latency, errors and resource use each appear in a dashboard widget."""
+    boards = available(lambda: sources.dashboards(golive_env, exports))
+    covered, findings = history.dashboard_coverage(boards.items, boards.origin)
+    evidence.record("dashboards", len(boards.items), "dashboards", source=boards.origin,
+                    titles=[b.title for b in boards.items], key_metrics=covered)
+    criterion.expect_no_findings(findings, what="key metrics on dashboards")

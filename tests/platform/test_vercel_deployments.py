@@ -1,0 +1,46 @@
+"""Vercel deployments of the project: build time and preview deployments.
+
+Source (golive.toml): ``vercel_project`` + ``vercel_token`` (API), else
+``exports_dir``/vercel-deployments.json (see :mod:`golive.saas.vercel`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from golive import CriterionContext, Evidence
+from golive.config import Environment
+from golive.plugin import GoliveSession
+from golive.saas import history, sources
+from golive.saas.checks import available, record_figure
+from golive.saas.sources import Sourced
+from golive.saas.vercel import Deployment
+
+
+@pytest.fixture(scope="module")
+def deployments(golive_env: Environment, golive_session: GoliveSession) -> Sourced[Deployment]:
+    exports = available(lambda: sources.exports_folder(golive_env, golive_session.config.path))
+    return available(lambda: sources.deployments(golive_env, exports))
+
+
+@pytest.mark.criterion("platform.build-time")
+def test_build_time(
+    criterion: CriterionContext, evidence: Evidence, deployments: Sourced[Deployment]
+) -> None:
+    """p95 of Vercel build time (buildingAt → ready) over READY deployments."""
+    figure = available(lambda: history.vercel_build_time(deployments.items))
+    record_figure(evidence, figure, deployments.origin)
+    criterion.expect(figure.value, name=figure.name, unit="min")
+
+
+@pytest.mark.criterion("platform.preview-deploy")
+def test_preview_deployments(
+    criterion: CriterionContext, evidence: Evidence, deployments: Sourced[Deployment]
+) -> None:
+    """Preview deployments exist, some are READY, and the newest finished one is READY."""
+    facts, findings = available(
+        lambda: history.preview_findings(deployments.items, deployments.origin)
+    )
+    evidence.record("preview deployments", facts["previews"], "deployments",
+                    source=deployments.origin, **facts)
+    criterion.expect_no_findings(findings, what="preview deployments")
