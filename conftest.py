@@ -38,6 +38,9 @@ def repo_path(golive_env: Environment, golive_session: GoliveSession) -> Path:
     path = golive_session.config.path(golive_env.repo)
     if not path.is_dir():
         golive.not_verified(f"repo {path} is not a folder")
+    from golive.static.prewarm import prewarm
+
+    prewarm(path)  # scanners start side by side while the first checks read files
     return path
 
 

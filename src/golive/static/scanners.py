@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -58,6 +59,24 @@ def _key(executable: str, args: Sequence[str], inputs: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
+_lock = threading.Lock()
+_running: dict[str, threading.Event] = {}
+
+
+def _claim(key: str, cached: Path) -> ToolRun | None:
+    """The cached run, or None once this thread owns the scan (others wait for it)."""
+    while True:
+        with _lock:
+            if cached.is_file():
+                data = json.loads(cached.read_text(encoding="utf-8"))
+                return ToolRun(**{**data, "cached": True})
+            running = _running.get(key)
+            if running is None:
+                _running[key] = threading.Event()
+                return None
+        running.wait()  # the same scan is under way in another thread (prewarm)
+
+
 def run_scanner(
     name: str,
     args: Sequence[str],
@@ -75,8 +94,25 @@ def run_scanner(
         raise NotVerified(f"{name} is not installed")
     key = _key(executable, args, inputs)
     cached = cache_dir() / f"{key}.json"
-    if cached.is_file():
-        return ToolRun(**{**json.loads(cached.read_text(encoding="utf-8")), "cached": True})
+    found = _claim(key, cached)
+    if found is not None:
+        return found
+    try:
+        return _run_and_cache(name, executable, args, cached, timeout=timeout, cwd=cwd)
+    finally:
+        with _lock:
+            _running.pop(key).set()
+
+
+def _run_and_cache(
+    name: str,
+    executable: str,
+    args: Sequence[str],
+    cached: Path,
+    *,
+    timeout: float,
+    cwd: Path | None,
+) -> ToolRun:
     argv = [executable, *args]
     started = time.perf_counter()
     try:
