@@ -1,0 +1,110 @@
+"""A small target for the load self-tests: the endpoints the locustfile hits, two modes.
+
+``fast``: quick answers, a cached anonymous listing (``X-Cache: HIT``/``MISS``, a miss
+costs 20 ms), a long-lived static asset, login and an authenticated profile.
+``slow``: every answer takes 250 ms, every twentieth is a 503, nothing is cacheable.
+
+Run as its own process (uvicorn on 127.0.0.1, port chosen by the kernel)::
+
+    python selftests/load/app.py --mode fast --port-file PATH
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import socket
+import time
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+EMAIL, PASSWORD, TOKEN = "load@example.com", "load-test-password", "token-for-load-tests"
+_JS = b"document.title = 'golive load target';\n" * 20
+
+
+def create_app(mode: str) -> Starlette:
+    slow = mode == "slow"
+    cache: dict[str, float] = {}
+    served = itertools.count(1)
+
+    async def pace() -> Response | None:
+        if slow:
+            await asyncio.sleep(0.25)
+            if next(served) % 20 == 0:  # every twentieth answer fails: 5 %, deterministic
+                return JSONResponse({"error": "overloaded"}, 503)
+        return None
+
+    async def health(_request: Request) -> Response:
+        return await pace() or JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
+
+    async def projects(_request: Request) -> Response:
+        if failed := await pace():
+            return failed
+        if slow:
+            return JSONResponse({"projects": [1, 2, 3]})
+        now = time.monotonic()
+        hit = now - cache.get("projects", -10.0) < 1.0
+        if not hit:
+            await asyncio.sleep(0.02)  # the query a cache saves
+            cache["projects"] = now
+        return JSONResponse(
+            {"projects": [1, 2, 3]},
+            headers={"cache-control": "public, max-age=5", "x-cache": "HIT" if hit else "MISS"},
+        )
+
+    async def static(_request: Request) -> Response:
+        if failed := await pace():
+            return failed
+        headers = {} if slow else {"cache-control": "public, max-age=31536000, immutable"}
+        return Response(_JS, media_type="application/javascript", headers=headers)
+
+    async def login(request: Request) -> Response:
+        if failed := await pace():
+            return failed
+        body = await request.json()
+        if body.get("email") == EMAIL and body.get("password") == PASSWORD:
+            return JSONResponse({"access_token": TOKEN}, headers={"cache-control": "no-store"})
+        return JSONResponse({"error": "invalid credentials"}, 401)
+
+    async def me(request: Request) -> Response:
+        if failed := await pace():
+            return failed
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return JSONResponse({"email": EMAIL}, headers={"cache-control": "private, no-store"})
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/api/projects", projects),
+            Route("/static/app.js", static),
+            Route("/api/login", login, methods=["POST"]),
+            Route("/api/me", me),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=["fast", "slow"], default="fast")
+    parser.add_argument("--port-file", type=Path, required=True)
+    args = parser.parse_args()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(create_app(args.mode), log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    tmp = args.port_file.with_suffix(".tmp")
+    tmp.write_text(str(sock.getsockname()[1]), encoding="utf-8")
+    tmp.replace(args.port_file)
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()

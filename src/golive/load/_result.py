@@ -1,0 +1,112 @@
+"""What one load phase measured: counts, latency percentiles, cache facts, a time series."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["CacheStats", "EndpointStats", "Latency", "LoadResult", "SeriesPoint"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _pct(part: int, whole: int) -> float:
+    return 100.0 * part / whole if whole else math.nan
+
+
+class Latency(_Model):
+    """Response times of a set of requests, milliseconds; percentiles from HdrHistogram."""
+
+    count: int
+    avg_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+class CacheStats(_Model):
+    """Responses that allowed reuse (Cache-Control) or came from a cache (hit)."""
+
+    cacheable: int = 0  # hits + cacheable misses
+    hits: int = 0
+    hit_p50_ms: float | None = None
+    miss_p50_ms: float | None = None
+
+    @property
+    def hit_ratio_pct(self) -> float:
+        return _pct(self.hits, self.cacheable)
+
+
+class EndpointStats(_Model):
+    name: str  # "METHOD name", as the locustfile names the request
+    requests: int
+    failures: int
+    latency: Latency
+    rps: float
+    cache: CacheStats
+
+    @property
+    def error_rate_pct(self) -> float:
+        return _pct(self.failures, self.requests)
+
+
+class SeriesPoint(_Model):
+    """One bucket of the run: seconds since start, users, throughput, p95, failures."""
+
+    t_s: float
+    users: int | None
+    rps: float
+    p95_ms: float | None
+    failures: int
+
+
+class LoadResult(_Model):
+    """The load phase, once per test session; several checks judge it."""
+
+    target: str
+    plan: dict[str, Any]
+    started_at: float  # epoch seconds of the first request
+    duration_s: float  # first request start to last request start
+    requests: int
+    failures: int
+    latency: Latency | None  # None when no request was made
+    endpoints: dict[str, EndpointStats]
+    bucket_s: float
+    series: list[SeriesPoint]
+    peak_users: int
+    locust_requests: int | None  # Locust's own count (cross-check of the recorder)
+    locust_failures: int | None
+    exit_code: int
+    argv: list[str]
+    html_report: str
+    csv_files: list[str]
+    samples_files: list[str]
+    log_tail: str
+    wall_s: float
+
+    @property
+    def successes(self) -> int:
+        return self.requests - self.failures
+
+    @property
+    def availability_pct(self) -> float:
+        """Successful requests / all requests, percent (NaN when there were none)."""
+        return _pct(self.successes, self.requests)
+
+    @property
+    def error_rate_pct(self) -> float:
+        """Failed requests / all requests, percent (NaN when there were none)."""
+        return _pct(self.failures, self.requests)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s > 0 else math.nan
+
+    def series_json(self) -> list[dict[str, Any]]:
+        """time → rps, p95 (and users, failures): what a report plots as an inline SVG."""
+        return [p.model_dump() for p in self.series]
