@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,15 @@ from rich.console import Console
 __all__ = ["demo"]
 
 DEFAULT_RUN_DIR = Path(".golive/demo")
+# a short load phase: the demo shows the checks, a weekly review runs the full stages
+DEMO_LOAD = {
+    "GOLIVE_LOAD_USERS": "10",
+    "GOLIVE_LOAD_SPIKE_USERS": "20",
+    "GOLIVE_LOAD_RAMP_S": "2",
+    "GOLIVE_LOAD_STEADY_S": "8",
+    "GOLIVE_LOAD_SPIKE_S": "3",
+    "GOLIVE_DB_LOAD_SECONDS": "3",
+}
 _err = Console(stderr=True, highlight=False)
 
 
@@ -21,10 +31,10 @@ def _progress(line: str) -> None:
 
 def _up(run_dir: Path, broken: bool) -> Path:
     """Materialize the sample repo, start the stack, write its exports; return golive.toml."""
-    from golive.demo.sample_repo import materialize
+    from golive.demo.sample_repo import Variant, materialize
     from golive.demo.stack import Stack
 
-    variant = "broken" if broken else "good"
+    variant: Variant = "broken" if broken else "good"
     repo = materialize(variant, run_dir / "sample-infra")
     _progress(f"sample repository ({variant}) at {repo}")
     info = Stack(_progress).up(run_dir, broken=broken, repo=repo)
@@ -80,6 +90,8 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
         _err.print(f"[red]demo stack did not start:[/red] {exc}")
         sys.exit(3)
     _progress(f"stack ready in {time.perf_counter() - started:.1f}s; running the final profile")
+    for name, value in DEMO_LOAD.items():
+        os.environ.setdefault(name, value)  # the caller's own sizes win
     variant = "broken twin" if broken else "reference stack"
     note = (f"Demo on the embedded {variant}: final profile checks, not strict "
             "(blocking 'not verified' does not make NO-GO here).")

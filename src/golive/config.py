@@ -62,6 +62,9 @@ class Environment(_Strict):
     datadog_api_key: str | None = None
     datadog_app_key: str | None = None
     datadog_api_url: str = "https://api.datadoghq.com"
+    security_targets: str | None = Field(
+        default=None, description="YAML of logins, protected endpoints, TLS endpoints, CA file"
+    )
     zap_api_url: str | None = Field(default=None, description="a running ZAP daemon's API")
     zap_api_key: str | None = None
     disruptive: bool = False

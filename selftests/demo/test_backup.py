@@ -1,0 +1,39 @@
+"""Backup to the (moto) S3 bucket and a verified restore into a scratch database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from golive.demo import aws
+
+from .conftest import RunningStack
+
+pytestmark = pytest.mark.slow
+
+
+def _run(stack: RunningStack, name: str) -> tuple[int, dict[str, object]]:
+    out = subprocess.run(stack.command(name), capture_output=True, text=True, timeout=120)
+    return out.returncode, json.loads(out.stdout)
+
+
+def test_backup_and_verified_restore(good: RunningStack) -> None:
+    code, backup = _run(good, "backup")
+    assert code == 0 and backup["server_side_encryption"] == "AES256"
+    head = good.aws("s3").head_object(Bucket=aws.BUCKET, Key=backup["key"])
+    assert head["ServerSideEncryption"] == "AES256"
+    code, restore = _run(good, "restore")
+    assert code == 0, restore
+    assert restore["verified"] is True and restore["key"] == backup["key"]
+    assert restore["tables"]["public.projects"] == {"expected": 5, "restored": 5}
+
+
+def test_broken_restore_fails_verification(broken: RunningStack) -> None:
+    code, backup = _run(broken, "backup")
+    assert code == 0 and backup["server_side_encryption"] is None
+    code, restore = _run(broken, "restore")
+    assert code == 1
+    assert restore["verified"] is False
+    assert any("public.audit_log" in p for p in restore["problems"])

@@ -1,0 +1,165 @@
+"""The drills and their checks against a fake environment: a health server in this
+process and one-line Python commands, so every fail path runs in a few seconds
+(tight thresholds, a restore that does not verify, a missing command, a target that is
+not disruptive) without the reference stack."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from ._suite import CICD, DATABASE, OPERATIONS, PLATFORM, ROUTINE, Results, run_suite
+
+pytestmark = [pytest.mark.slow]
+
+DEPLOY_CHECKS = ("platform.deploy-time", "platform.zero-downtime", "platform.rollback-success",
+                 "cicd.rollback-time", "cicd.deploy-run")  # fmt: skip
+BACKUP_CHECKS = (
+    "cicd.backup-time", "cicd.restore-success", "ops.backup-restore-drill",
+    "ops.data-recovery-drill", "routine.backup-success", "routine.restore-test",
+)  # fmt: skip
+SECRET = "s3cr3t-Pa55word-for-the-scrubber"
+
+
+class _Health(BaseHTTPRequestHandler):
+    release_file: Path
+
+    def do_GET(self) -> None:
+        body = json.dumps({"status": "ok", "release": self.release_file.read_text()}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A health endpoint answering with the release named in a file."""
+    release = tmp_path_factory.mktemp("fake") / "release"
+    release.write_text("v1")
+    handler = type("Health", (_Health,), {"release_file": release})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", release
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _py(code: str, *args: str) -> str:
+    return shlex.join([sys.executable, "-c", code, *args])
+
+
+def _config(tmp: Path, base_url: str, release: Path, *, restore_ok: bool = True,
+            commands: bool = True, disruptive: bool = True,
+            thresholds: dict[str, float] | None = None) -> Path:  # fmt: skip
+    write = (
+        "import pathlib, sys, time; time.sleep(0.3); p = pathlib.Path(sys.argv[1]); "
+        "p.write_text(sys.argv[2]); "
+        "p.with_name('commands.log').open('a').write(sys.argv[2] + '\\n')"
+    )
+    backup = f"import time; time.sleep(0.2); print('uploaded with password={SECRET}')"
+    restore = (
+        "import json; print(json.dumps({'verified': True, 'problems': []}))"
+        if restore_ok
+        else "import json, sys; print(json.dumps({'verified': False, 'problems': "
+        "['public.t: expected 2 rows, restored 0']})); sys.exit(1)"
+    )
+    lines = [
+        'default_env = "fake"', "[environments.fake]", f'base_url = "{base_url}"',
+        f"disruptive = {str(disruptive).lower()}",
+    ]  # fmt: skip
+    if commands:
+        lines += [
+            "[environments.fake.commands]",
+            f"deploy = {json.dumps(_py(write, str(release), 'v2'))}",
+            f"rollback = {json.dumps(_py(write, str(release), 'v1'))}",
+            f"backup = {json.dumps(_py(backup))}",
+            f"restore = {json.dumps(_py(restore))}",
+        ]
+    if thresholds:
+        lines.append("[environments.fake.thresholds]")
+        lines += [f'"{cid}" = {value}' for cid, value in thresholds.items()]
+    path = tmp / "golive.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run(tmp: Path, config: Path, *modules: str, extra: tuple[str, ...] = ()) -> Results:
+    return run_suite(config, tmp / "out", *modules, extra=extra)
+
+
+def test_well_behaved_target_passes_every_drill(
+    tmp_path: Path, fake_target: tuple[str, Path]
+) -> None:
+    url, release = fake_target
+    run = _run(tmp_path, _config(tmp_path, url, release), PLATFORM, CICD, OPERATIONS, ROUTINE)
+    for cid in DEPLOY_CHECKS + BACKUP_CHECKS:
+        assert run.status(cid) == "pass", run.explain(cid)
+    assert release.read_text() == "v1"  # rolled back at the end of the drill
+    assert SECRET not in run.text and "password=***" in run.text
+
+
+def test_slow_commands_and_unverified_restores_fail(
+    tmp_path: Path, fake_target: tuple[str, Path]
+) -> None:
+    url, release = fake_target
+    # 0.12 s each: the commands sleep longer (0.3 s, 0.2 s) but finish (no timeout)
+    tight = {"platform.deploy-time": 0.002, "cicd.rollback-time": 0.002,
+             "cicd.backup-time": 0.002}  # fmt: skip
+    config = _config(tmp_path, url, release, restore_ok=False, thresholds=tight)
+    run = _run(tmp_path, config, PLATFORM, CICD, OPERATIONS, ROUTINE)
+    for cid in ("platform.deploy-time", "cicd.rollback-time", "cicd.backup-time"):
+        assert run.status(cid) == "fail", run.explain(cid)
+        assert "required ≤" in run.by_id[cid]["reason"], run.explain(cid)
+    for cid in ("cicd.restore-success", "ops.backup-restore-drill", "ops.data-recovery-drill",
+                "routine.backup-success", "routine.restore-test"):  # fmt: skip
+        assert run.status(cid) == "fail", run.explain(cid)
+    assert "public.t: expected 2 rows" in run.by_id["routine.restore-test"]["reason"]
+    release.write_text("v1")
+
+
+def test_missing_commands_are_not_verified_by_name(
+    tmp_path: Path, fake_target: tuple[str, Path]
+) -> None:
+    url, release = fake_target
+    run = _run(tmp_path, _config(tmp_path, url, release, commands=False), CICD, DATABASE)
+    for cid, command in [("cicd.rollback-time", "deploy"), ("cicd.backup-time", "backup"),
+                         ("db.migration-time", "migrate")]:  # fmt: skip
+        assert run.status(cid) == "not_verified", run.explain(cid)
+        assert f"`{command}` command" in run.by_id[cid]["reason"]
+
+
+def test_drills_need_a_disruptive_target(tmp_path: Path, fake_target: tuple[str, Path]) -> None:
+    url, release = fake_target
+    run = _run(tmp_path, _config(tmp_path, url, release, disruptive=False), CICD)
+    for cid in ("cicd.rollback-time", "cicd.deploy-run", "cicd.backup-time"):
+        assert run.status(cid) == "not_verified", run.explain(cid)
+        assert "disruptive" in run.by_id[cid]["reason"]
+    assert release.read_text() == "v1"  # nothing ran
+
+
+def test_xdist_workers_share_one_drill(tmp_path: Path, fake_target: tuple[str, Path]) -> None:
+    """Checks of one drill spread over three workers still see a single deploy drill."""
+    url, release = fake_target
+    log = release.with_name("commands.log")
+    log.unlink(missing_ok=True)
+    config = _config(tmp_path, url, release)
+    run = _run(tmp_path, config, PLATFORM, CICD, extra=("-n", "3", "--dist", "load"))
+    for cid in DEPLOY_CHECKS:
+        assert run.status(cid) == "pass", run.explain(cid)
+    assert log.read_text().split() == ["v2", "v1", "v2", "v1"]

@@ -1,0 +1,82 @@
+"""Probe units: scrubbing, command runner, time units, availability windows, repo files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import httpx
+
+from golive.catalog import Threshold
+from golive.probes import migrations
+from golive.probes.availability import HealthSample, Window, release_of
+from golive.probes.commands import Scrubber, in_unit, run_command, threshold_seconds
+
+
+def test_scrubber_masks_known_secrets_and_credential_shapes() -> None:
+    scrub = Scrubber.of(["postgresql://app:hunter22@db:5432/app", None, "abc"])
+    text = scrub("dsn postgresql://app:hunter22@db/app pw hunter22 api_key=XYZ123 abc")
+    assert "hunter22" not in text and "XYZ123" not in text
+    assert "postgresql://app:***@db/app" in text and "abc" in text  # short values kept
+    assert scrub('{"password": "other-secret"}') == '{"password": "***"}'
+    assert scrub("redis://:tok3n@cache:6379") == "redis://:***@cache:6379"
+
+
+def test_run_command_times_out_and_kills_the_group(tmp_path: Path) -> None:
+    child = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); time.sleep(30)"
+    )
+    result = run_command("slow", [sys.executable, "-c", child], timeout=0.5)
+    assert result.timed_out and not result.ok and result.returncode is None
+    assert "did not finish within 0.5 s" in result.summary()
+    assert result.seconds < 10
+
+
+def test_run_command_reports_output_and_missing_programs() -> None:
+    ok = run_command("echo", [sys.executable, "-c", "print('{\"a\": 1}')"], timeout=30)
+    assert ok.ok and ok.report() == {"a": 1}
+    missing = run_command("x", ["/nonexistent/golive-tool"], timeout=5)
+    assert not missing.started and "could not start" in missing.summary()
+
+
+def test_time_units() -> None:
+    five_min = Threshold(op="<=", value=5, unit="min")
+    assert threshold_seconds(five_min, default=1) == 300
+    assert in_unit(90, five_min) == 1.5
+    assert threshold_seconds(Threshold(op=">=", value=100, unit="%"), default=7) == 7
+
+
+def test_release_of_reads_json_then_headers() -> None:
+    assert release_of(httpx.Response(200, json={"release": "v2"})) == "v2"
+    assert release_of(httpx.Response(200, text="ok", headers={"x-release": "v3"})) == "v3"
+    assert release_of(httpx.Response(200, text="ok")) is None
+
+
+def test_window_outage_and_releases() -> None:
+    samples = [HealthSample(0.0, 200, 1, "v1"), HealthSample(0.1, 502, 1),
+               HealthSample(0.2, None, 1, error="ConnectError"), HealthSample(0.4, 502, 1),
+               HealthSample(0.5, 200, 1, "v2")]  # fmt: skip
+    window = Window(samples, seconds=0.5)
+    assert window.releases == ["v1", "v2"] and len(window.failures) == 3
+    assert window.outage_seconds() == 0.3
+    assert window.summary()["failures_by_kind"] == {"502": 2, "ConnectError": 1}
+
+
+def test_repo_migrations_and_seed_tables(tmp_path: Path) -> None:
+    folder = tmp_path / "supabase" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20250101000000_init.sql").write_text("create table t (id int);")
+    (folder / "notes.sql").write_text("")
+    (tmp_path / "supabase" / "seed.sql").write_text(
+        "-- insert into ignored\ninsert into auth.users values (1);\n"
+        'INSERT INTO "projects" values (1);'
+    )
+    found = migrations.repo_migrations(tmp_path)
+    assert found is not None and found.versions == {"20250101000000": "20250101000000_init.sql"}
+    assert found.unnamed == ["notes.sql"]
+    seed = migrations.seed_tables(tmp_path)
+    assert seed is not None and seed[1] == ["auth.users", "public.projects"]
+    (tmp_path / "empty").mkdir()
+    assert migrations.repo_migrations(tmp_path / "empty") is None
+    assert migrations.seed_tables(tmp_path / "empty") is None

@@ -1,0 +1,213 @@
+"""A small target for the security self-tests: one Starlette app, secure or insecure.
+
+The insecure twin has every defect the security checks look for: no security headers,
+``Server: nginx/1.2.3``, cookies without flags, CORS reflecting any origin with
+credentials, an admin endpoint that trusts any token, every user's rows for everyone,
+``/.env`` served and a directory listing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
+
+USERS = {  # email → (subject, role)
+    "alice@example.com": ("u-alice", "user"),
+    "bob@example.com": ("u-bob", "user"),
+    "admin@example.com": ("u-admin", "admin"),
+}
+PROJECTS = [
+    {"id": 1, "owner_id": "u-alice", "name": "status-page", "visibility": "public"},
+    {"id": 2, "owner_id": "u-alice", "name": "billing", "visibility": "private"},
+    {"id": 3, "owner_id": "u-bob", "name": "payroll", "visibility": "private"},
+    {"id": 4, "owner_id": "u-admin", "name": "runbooks", "visibility": "private"},
+]
+SECURE_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+INSECURE_HEADERS = [(b"server", b"nginx/1.2.3"), (b"x-powered-by", b"Express")]
+
+
+@dataclass(frozen=True)
+class Settings:
+    secure: bool
+    password: str
+    jwt_secret: str
+
+
+class Edge:
+    """Adds the mode's headers; the insecure twin also reflects any CORS origin."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app, self.secure = app, secure
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = next((v for k, v in scope["headers"] if k == b"origin"), None)
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += SECURE_HEADERS if self.secure else INSECURE_HEADERS
+                if not self.secure and origin:
+                    headers += [
+                        (b"access-control-allow-origin", origin),
+                        (b"access-control-allow-credentials", b"true"),
+                    ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    secure = settings.secure
+
+    def claims(request: Request) -> dict[str, Any] | None:
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        if not token:
+            return None
+        try:
+            if secure:
+                return dict(
+                    jwt.decode(
+                        token,
+                        settings.jwt_secret,
+                        algorithms=["HS256"],
+                        options={"require": ["exp", "sub", "role"]},
+                    )
+                )
+            return dict(jwt.decode(token, options={"verify_signature": False}))
+        except jwt.PyJWTError:
+            return None
+
+    def no_store() -> dict[str, str]:
+        return {"cache-control": "private, no-store"} if secure else {}
+
+    async def index(_request: Request) -> Response:
+        return HTMLResponse("<!doctype html><title>selftest</title><h1>hello</h1>")
+
+    async def login(request: Request) -> Response:
+        body = json.loads(await request.body() or b"{}")
+        user = USERS.get(str(body.get("email")))
+        if user is None or body.get("password") != settings.password:
+            return JSONResponse({"error": "invalid credentials"}, 401)
+        now = int(time.time())
+        token = jwt.encode(
+            {"sub": user[0], "role": user[1], "iat": now, "exp": now + 900},
+            settings.jwt_secret,
+            algorithm="HS256",
+        )
+        response = JSONResponse({"access_token": token}, headers=no_store())
+        if secure:
+            response.set_cookie("session", token, secure=True, httponly=True, samesite="strict")
+        else:
+            response.set_cookie("session", token, samesite=None)  # type: ignore[arg-type]
+        return response
+
+    async def me(request: Request) -> Response:
+        found = claims(request)
+        if found is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return JSONResponse({"sub": found.get("sub")}, headers=no_store())
+
+    async def admin_users(request: Request) -> Response:
+        if not secure and request.headers.get("authorization"):
+            return JSONResponse({"users": list(USERS)})  # trusts any token
+        found = claims(request)
+        if found is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        if found.get("role") != "admin":
+            return JSONResponse({"error": "forbidden"}, 403)
+        return JSONResponse({"users": list(USERS)}, headers=no_store())
+
+    async def projects(request: Request) -> Response:
+        found = claims(request)
+        if not secure:
+            return JSONResponse({"projects": PROJECTS})
+        rows = [
+            p
+            for p in PROJECTS
+            if p["visibility"] == "public" or (found and p["owner_id"] == found.get("sub"))
+        ]
+        return JSONResponse({"projects": rows}, headers=no_store())
+
+    async def dotenv(_request: Request) -> Response:
+        if secure:
+            return PlainTextResponse("not found", 404)
+        return PlainTextResponse("DATABASE_URL=postgres://app:hunter2@db/app\nDEBUG=true\n")
+
+    async def static_listing(_request: Request) -> Response:
+        if secure:
+            return PlainTextResponse("not found", 404)
+        return HTMLResponse(
+            "<html><head><title>Index of /static/</title></head>"
+            "<body><a href='app.js'>app.js</a></body></html>"
+        )
+
+    routes = [
+        Route("/", index),
+        Route("/api/login", login, methods=["POST"]),
+        Route("/api/me", me),
+        Route("/api/admin/users", admin_users),
+        Route("/api/projects", projects),
+        Route("/.env", dotenv),
+        Route("/static/", static_listing),
+    ]
+    return Edge(Starlette(routes=routes), secure)
+
+
+class ServerThread:
+    """uvicorn on 127.0.0.1 and a free port, in a daemon thread."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="error",
+            lifespan="off",
+            server_header=False,
+            ws="none",
+            access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("selftest server did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -1,0 +1,107 @@
+"""Forged tokens, and the HTTP probes in-process against the selftest app: what they find,
+and what they cannot check without credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import jwt
+import pytest
+
+from golive.security import _jwt, active, data_access, passive
+from golive.security.session import TargetSession
+from golive.security.targets import Identity, SecurityTargets
+from selftests.security.conftest import IDENTITY_ENV
+
+KEY = "k" * 40
+
+
+def test_forged_tokens() -> None:
+    token = jwt.encode({"sub": "u1", "role": "user"}, KEY, algorithm="HS256")
+    assert _jwt.claims_of(token) == {"sub": "u1", "role": "user"}
+    assert _jwt.claims_of("not-a-token") is None
+    forged = _jwt.tampered(token, role="admin")
+    assert forged.rsplit(".", 1)[1] == token.rsplit(".", 1)[1]  # original signature kept
+    assert _jwt.claims_of(forged) == {"sub": "u1", "role": "admin"}
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(forged, KEY, algorithms=["HS256"])
+    assert _jwt.none_alg({"role": "admin"}).endswith(".")
+    signed = _jwt.sign_hs256({"sub": "u1"}, KEY)
+    assert jwt.decode(signed, KEY, algorithms=["HS256"]) == {"sub": "u1"}
+    expired = _jwt.sign_hs256(_jwt.expired_copy({"sub": "u1"}), KEY)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        jwt.decode(expired, KEY, algorithms=["HS256"])
+
+
+def selftest_targets() -> SecurityTargets:
+    return SecurityTargets(
+        identities={
+            "user": Identity(
+                username="env:SELFTEST_USER_EMAIL", password="env:SELFTEST_PASSWORD", role="user"
+            ),
+            "admin": Identity(
+                username="env:SELFTEST_ADMIN_EMAIL", password="env:SELFTEST_PASSWORD", role="admin"
+            ),
+        }
+    )
+
+
+@pytest.fixture
+def sessions(
+    app_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, TargetSession]]:
+    for name, value in IDENTITY_ENV.items():
+        monkeypatch.setenv(name, value)
+    opened = {
+        mode: TargetSession(httpx.Client(base_url=url), selftest_targets())
+        for mode, url in app_urls.items()
+    }
+    yield opened
+    for session in opened.values():
+        session.close()
+        session.base.close()
+
+
+def test_login_cookie_is_never_replayed(sessions: dict[str, TargetSession]) -> None:
+    """The insecure app's session cookie lacks Secure: a client keeping it would make
+    every later "anonymous" probe an authenticated one."""
+    insecure = sessions["insecure"]
+    assert insecure.login("user").token
+    assert insecure.get("/api/me").status_code == 401
+
+
+@pytest.mark.slow
+def test_probes_find_the_insecure_app(sessions: dict[str, TargetSession]) -> None:
+    secure, insecure = sessions["secure"], sessions["insecure"]
+    for run in (
+        passive.passive_scan,
+        active.authn_authz,
+        active.rbac_matrix,
+        active.external_access,
+        active.privilege_escalation,
+        data_access.api_data_access,
+    ):
+        clean, dirty = run(secure), run(insecure)
+        assert clean.verified and not clean.counting() and not clean.gaps, run.__name__
+        assert dirty.counting(), run.__name__
+
+
+def test_without_credentials_the_role_checks_are_gaps(
+    app_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in IDENTITY_ENV:
+        monkeypatch.delenv(name, raising=False)
+    with httpx.Client(base_url=app_urls["secure"]) as client:
+        session = TargetSession(client, selftest_targets())
+        try:
+            passive_result = passive.passive_scan(session)
+            authn = active.authn_authz(session)
+            rbac = active.rbac_matrix(session)
+            escalation = active.privilege_escalation(session)
+        finally:
+            session.close()
+    assert passive_result.gaps and "no identity could log in" in passive_result.gaps[0]
+    assert any("SELFTEST_USER_EMAIL" in gap for gap in authn.gaps)
+    assert not authn.counting()  # the anonymous half was still checked, and is clean
+    assert rbac.gaps and escalation.gaps

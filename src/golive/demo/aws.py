@@ -1,0 +1,534 @@
+"""The AWS side of the demo: ``moto_server`` populated like a real account.
+
+What moto does *not* do, said plainly: it never evaluates alarms (they stay
+INSUFFICIENT_DATA until someone calls ``set_alarm_state``) and metric filters emit
+nothing. Drills that need an alarm in ALARM drive it with ``set_alarm_state``; SNS
+topics do deliver to HTTP subscriptions when something *publishes* to them.
+
+The log groups hold a day of synthetic history (``_log_history``: access lines, system
+lines, security events in the webapp's JSON log format), and CPU and memory a day of
+5-minute datapoints (``_metric_history``), so the daily reviews have something to read;
+nothing ships the running webapp's own log lines or the host's metrics.
+
+The broken twin carries the defects a review should catch: an alarm without actions,
+a CPU alarm at 95 % and a memory alarm at 92 %, the unauthorized-access alarm with its
+actions disabled, no alarm on configuration changes, a log group without retention, no
+error-log or auth-failure metric filter and a latency filter that extracts nothing, an
+``Action: *`` / ``Resource: *`` policy, SSH open to the world, a backup bucket without
+encryption or public access block, a console user without MFA, no error dashboard; in
+its logs an error spike, a brute-force burst, an admin-path scan and an unattributed
+security group change; in its metrics CPU at 97 % for 20 minutes four hours ago.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from golive.demo._passwords import new_secret
+from golive.demo._proc import ProcRecord, spawn
+
+__all__ = [
+    "ACCOUNT_ID",
+    "BUCKET",
+    "DEMO_TAG",
+    "AwsInventory",
+    "client",
+    "moto_argv",
+    "populate",
+    "start_moto",
+]
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+BUCKET = "golive-demo-backups"
+TOPIC = "golive-demo-alerts"
+DEMO_TAG = {"Key": "Project", "Value": "golive-demo"}
+# moto accepts any credentials; fixed dummies keep boto3 away from real ones.
+_CREDENTIALS = {"aws_access_key_id": "golive-demo", "aws_secret_access_key": "golive-demo"}
+
+
+@dataclass
+class AwsInventory:
+    """What ``populate`` created, for ``state.json`` and for the self-tests."""
+
+    endpoint_url: str
+    region: str
+    topic_arn: str = ""
+    bucket: str = BUCKET
+    alarms: list[str] = field(default_factory=list)
+    log_groups: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    security_groups: dict[str, str] = field(default_factory=dict)
+    dashboards: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _session(region: str) -> boto3.session.Session:
+    return boto3.session.Session(region_name=region, **_CREDENTIALS)
+
+
+def client(
+    service: str, endpoint_url: str, region: str, session: boto3.session.Session | None = None
+) -> Any:
+    """A boto3 client for the moto endpoint (close it when done: warnings are errors)."""
+    return (session or _session(region)).client(
+        service,
+        endpoint_url=endpoint_url,
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2),
+    )
+
+
+def moto_argv(port: int) -> list[str]:
+    return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+
+
+def start_moto(port: int, log_path: Any) -> ProcRecord:
+    return spawn("moto", moto_argv(port), log_path=log_path, port=port)
+
+
+def populate(
+    endpoint_url: str, region: str, *, broken: bool, webhook_url: str | None = None
+) -> AwsInventory:
+    """Create the demo account's resources; independent services in parallel threads.
+
+    moto imports a service's code on its first request (EC2 alone takes over a second),
+    so running the services side by side keeps stack start-up short.
+    """
+    inv = AwsInventory(endpoint_url=endpoint_url, region=region)
+
+    # One session, clients made up front: a shared session loads botocore's data files
+    # once (three times faster), and clients (unlike sessions) are thread-safe.
+    session = _session(region)
+    clients = {
+        name: client(name, endpoint_url, region, session)
+        for name in ("sns", "cloudwatch", "logs", "iam", "ec2", "s3")
+    }
+
+    def sns_then_cloudwatch() -> None:
+        _sns(clients["sns"], inv, webhook_url)
+        _alarms(clients["cloudwatch"], inv, broken)  # alarms need the topic ARN
+        _dashboards(clients["cloudwatch"], inv, broken)
+        _metric_history(clients["cloudwatch"], broken)
+
+    jobs: list[Callable[[], None]] = [
+        sns_then_cloudwatch,
+        lambda: _logs(clients["logs"], inv, region, broken),
+        lambda: _iam(clients["iam"], inv, region, broken),
+        lambda: _security_groups(clients["ec2"], inv, broken),
+        lambda: _bucket(clients["s3"], inv, region, broken),
+    ]
+    try:
+        with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="moto-populate") as pool:
+            for future in [pool.submit(job) for job in jobs]:
+                future.result()
+    finally:
+        for each in clients.values():
+            each.close()
+    return inv
+
+
+def _sns(sns: Any, inv: AwsInventory, webhook_url: str | None) -> None:
+    inv.topic_arn = sns.create_topic(Name=TOPIC, Tags=[DEMO_TAG])["TopicArn"]
+    if webhook_url:
+        # The sink stands in for the Slack integration; moto posts published messages to it.
+        base = webhook_url.rsplit("/hooks/", 1)[0]
+        sns.subscribe(TopicArn=inv.topic_arn, Protocol="http", Endpoint=f"{base}/hooks/sns")
+
+
+def _alarm(
+    cw: Any,
+    inv: AwsInventory,
+    name: str,
+    *,
+    actions: bool = True,
+    enabled: bool = True,
+    severity: str = "critical",
+    **spec: Any,
+) -> None:
+    topic = [inv.topic_arn] if actions else []
+    cw.put_metric_alarm(
+        AlarmName=name,
+        ActionsEnabled=actions and enabled,
+        AlarmActions=topic,
+        OKActions=topic,
+        TreatMissingData="missing",
+        Tags=[DEMO_TAG, {"Key": "Severity", "Value": severity}],
+        **spec,
+    )
+    inv.alarms.append(name)
+
+
+def _alarms(cw: Any, inv: AwsInventory, broken: bool) -> None:
+    # Periods x evaluation periods stay within 5 minutes: detection-to-notification <= 5 min.
+    asg = [{"Name": "AutoScalingGroupName", "Value": "golive-demo-web"}]
+    _alarm(
+        cw, inv, "golive-demo-cpu-high",
+        AlarmDescription="CPU utilisation at or above 80 % (daily check threshold)",
+        Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=asg,
+        Statistic="Average", Period=60, EvaluationPeriods=3, Unit="Percent",
+        Threshold=95.0 if broken else 80.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    _alarm(
+        cw, inv, "golive-demo-memory-high",
+        AlarmDescription="Memory utilisation at or above 85 %",
+        Namespace="System/Linux", MetricName="MemoryUtilization", Dimensions=asg,
+        Statistic="Average", Period=60, EvaluationPeriods=3, Unit="Percent",
+        Threshold=92.0 if broken else 85.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    lb = [{"Name": "LoadBalancer", "Value": "app/golive-demo/0123456789abcdef"}]
+
+    def lb_metric(query_id: str, metric: str) -> dict[str, Any]:
+        return {
+            "Id": query_id,
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": metric,
+                           "Dimensions": lb},
+                "Period": 60,
+                "Stat": "Sum",
+            },
+        }  # fmt: skip
+
+    for name, threshold, severity, actions in [
+        ("golive-demo-5xx-rate", 1.0, "critical", not broken),  # broken: nobody is told
+        ("golive-demo-5xx-slo", 0.1, "warning", True),  # fires at the SLO, before the page
+    ]:
+        _alarm(
+            cw, inv, name, actions=actions, severity=severity,
+            AlarmDescription=f"HTTP 5xx responses at or above {threshold} % of requests",
+            Metrics=[
+                lb_metric("errors", "HTTPCode_Target_5XX_Count"),
+                lb_metric("requests", "RequestCount"),
+                {"Id": "rate", "Expression": "100 * errors / requests",
+                 "Label": "5xx rate (%)", "ReturnData": True},
+            ],
+            EvaluationPeriods=3, Threshold=threshold,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )  # fmt: skip
+    _alarm(
+        cw, inv, "golive-demo-latency-p95",
+        AlarmDescription="p95 target response time at or above 500 ms",
+        Namespace="AWS/ApplicationELB", MetricName="TargetResponseTime", Dimensions=lb,
+        ExtendedStatistic="p95", Period=60, EvaluationPeriods=3, Unit="Seconds",
+        Threshold=0.5, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    _alarm(
+        cw, inv, "golive-demo-latency-avg", severity="warning",
+        AlarmDescription="Average response time at or above 150 ms (SLO is 200 ms)",
+        Namespace="AWS/ApplicationELB", MetricName="TargetResponseTime", Dimensions=lb,
+        Statistic="Average", Period=60, EvaluationPeriods=3, Unit="Seconds",
+        Threshold=0.15, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    _alarm(
+        cw, inv, "golive-demo-auth-failures",
+        AlarmDescription="Authentication failures (from the /app/security metric filter)",
+        Namespace="GoliveDemo/Security", MetricName="AuthFailures",
+        Statistic="Sum", Period=300, EvaluationPeriods=1,
+        Threshold=10.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    _alarm(
+        cw, inv, "golive-demo-forbidden", enabled=not broken,  # broken: muted, never re-enabled
+        AlarmDescription="Forbidden requests (from the /app/security metric filter)",
+        Namespace="GoliveDemo/Security", MetricName="ForbiddenRequests",
+        Statistic="Sum", Period=300, EvaluationPeriods=1,
+        Threshold=20.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    if not broken:  # broken: configuration changes raise nothing
+        _alarm(
+            cw, inv, "golive-demo-config-changes",
+            AlarmDescription="Any configuration change (from the /app/security metric filter)",
+            Namespace="GoliveDemo/Security", MetricName="ConfigChanges",
+            Statistic="Sum", Period=300, EvaluationPeriods=1,
+            Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )  # fmt: skip
+    _alarm(
+        cw, inv, "golive-demo-error-logs",
+        AlarmDescription="ERROR lines in the application log",
+        Namespace="GoliveDemo/Logs", MetricName="ErrorCount",
+        Statistic="Sum", Period=60, EvaluationPeriods=1,
+        Threshold=5.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+
+
+def _metric_history(cw: Any, broken: bool) -> None:
+    """A day of 5-minute CPU and memory datapoints ending now (broken: CPU at 97 % for
+    20 minutes, 4 hours ago). Stored by moto and read back by GetMetricStatistics."""
+    now = time.time()
+    asg = [{"Name": "AutoScalingGroupName", "Value": "golive-demo-web"}]
+    series = (("AWS/EC2", "CPUUtilization", 18.0, 62.0),
+              ("System/Linux", "MemoryUtilization", 55.0, 71.0))  # fmt: skip
+    for namespace, metric, low, high in series:
+        points = []
+        for i in range(288):
+            at = now - (287 - i) * 300
+            value = low + (high - low) * (0.5 - 0.5 * math.cos(2 * math.pi * i / 288))
+            if broken and metric == "CPUUtilization" and 44 <= 287 - i < 48:
+                value = 97.0  # a runaway job nobody was told about
+            points.append({"MetricName": metric, "Dimensions": asg, "Unit": "Percent",
+                           "Timestamp": dt.datetime.fromtimestamp(at, dt.UTC),
+                           "Value": round(value, 1)})  # fmt: skip
+        cw.put_metric_data(Namespace=namespace, MetricData=points)
+
+
+def _dashboards(cw: Any, inv: AwsInventory, broken: bool) -> None:
+    def widget(title: str, metrics: list[list[str]], stat: str = "Average") -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "properties": {"title": title, "metrics": metrics, "stat": stat, "period": 60,
+                           "region": inv.region, "view": "timeSeries"},
+        }  # fmt: skip
+
+    lb = ["LoadBalancer", "app/golive-demo/0123456789abcdef"]
+    boards = {
+        "golive-demo-system-overview": [
+            widget(
+                "CPU", [["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", "golive-demo-web"]]
+            ),
+            widget("Memory", [["System/Linux", "MemoryUtilization"]]),
+        ],
+        "golive-demo-performance": [
+            widget(
+                "Latency p50/p95/p99", [["AWS/ApplicationELB", "TargetResponseTime", *lb]], "p95"
+            ),
+            widget("Requests", [["AWS/ApplicationELB", "RequestCount", *lb]], "Sum"),
+        ],
+        "golive-demo-errors": [
+            widget("5xx", [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *lb]], "Sum"),
+            widget("Error log lines", [["GoliveDemo/Logs", "ErrorCount"]], "Sum"),
+        ],
+    }
+    if broken:
+        del boards["golive-demo-errors"]
+    for name, widgets in boards.items():
+        cw.put_dashboard(DashboardName=name, DashboardBody=json.dumps({"widgets": widgets}))
+        inv.dashboards.append(name)
+
+
+def _logs(logs: Any, inv: AwsInventory, region: str, broken: bool) -> None:
+    retention = {"/app/application": 30, "/app/system": 30, "/app/security": 90}
+    for group, days in retention.items():
+        logs.create_log_group(logGroupName=group, tags={"Project": "golive-demo"})
+        if not (broken and group == "/app/system"):  # broken: kept forever, never reviewed
+            logs.put_retention_policy(logGroupName=group, retentionInDays=days)
+        inv.log_groups.append(group)
+    filters = [
+        ("/app/application", "app-errors", '{ $.level = "ERROR" }',
+         "GoliveDemo/Logs", "ErrorCount", "1"),
+        ("/app/application", "app-5xx", "{ $.status >= 500 }",
+         "GoliveDemo/Logs", "Http5xxCount", "1"),
+        ("/app/application", "app-latency", "{ $.latency_ms = * }",
+         "GoliveDemo/Performance", "LatencyMs", "$.latency_ms"),
+        ("/app/system", "system-errors", "?ERROR ?CRITICAL ?panic",
+         "GoliveDemo/Logs", "SystemErrorCount", "1"),
+        ("/app/security", "security-auth-failures", '{ $.event = "auth_failure" }',
+         "GoliveDemo/Security", "AuthFailures", "1"),
+        ("/app/security", "security-forbidden", '{ $.event = "forbidden" }',
+         "GoliveDemo/Security", "ForbiddenRequests", "1"),
+        ("/app/security", "security-config-changes", '{ $.event = "config_change" }',
+         "GoliveDemo/Security", "ConfigChanges", "1"),
+    ]  # fmt: skip
+    if broken:  # errors and auth failures never become metrics; latency is counted, not read
+        filters = [f for f in filters if f[1] not in ("app-errors", "security-auth-failures")]
+        filters = [(*f[:5], "1") if f[1] == "app-latency" else f for f in filters]
+    for group, name, pattern, namespace, metric, value in filters:
+        logs.put_metric_filter(
+            logGroupName=group,
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[
+                {"metricName": metric, "metricNamespace": namespace, "metricValue": value}
+            ],
+        )
+    _log_history(logs, broken)
+
+
+def _log_history(logs: Any, broken: bool) -> None:
+    """A day of log lines ending now, in the webapp's JSON format (deterministic)."""
+    rng = random.Random(7)  # noqa: S311 - sample data, not a secret
+    now = int(time.time() * 1000)
+
+    def at(hours_ago: float, plus_s: float = 0) -> int:
+        return now - int(hours_ago * 3_600_000) + int(plus_s * 1000)
+
+    def sec(event: str, **fields: Any) -> str:
+        level = "WARN" if event in ("auth_failure", "forbidden") else "INFO"
+        logger = "audit" if event == "config_change" else "security"
+        return json.dumps({"level": level, "logger": logger, "event": event, **fields})
+
+    app = [
+        (at(23.5 - i * 23.4 / 400), json.dumps({
+            "level": "INFO", "logger": "access", "method": "GET",
+            "path": rng.choice(["/api/projects", "/api/me", "/health", "/"]),
+            "status": 200, "latency_ms": round(rng.uniform(8, 180), 2), "release": "v1"}))
+        for i in range(400)  # one request line every ~3.5 minutes
+    ]  # fmt: skip
+    error = {"level": "ERROR", "logger": "access", "method": "GET", "path": "/api/projects",
+             "release": "v1"}  # fmt: skip
+    if broken:  # 6 % of requests fail: the connection pool is exhausted
+        app += [(at(5, i * 180), json.dumps({**error, "status": 503, "latency_ms": 2001.5,
+                                             "error": "connection pool exhausted"}))
+                for i in range(24)]  # fmt: skip
+    else:
+        app.append((at(14.2), json.dumps({**error, "status": 504, "latency_ms": 5003.0,
+                                          "error": "upstream timeout"})))  # fmt: skip
+    system = [(at(23 - i), f"web-1 systemd[1]: Started golive-demo-web.service (run {i})")
+              for i in range(0, 23, 2)]  # fmt: skip
+    security = [(at(22 - i * 0.7), sec("login", email="alice@example.com", ip="10.0.1.20"))
+                for i in range(30)]  # fmt: skip
+    for i, ip in enumerate(["198.51.100.10", "198.51.100.11", "10.0.1.20", "198.51.100.12"]):
+        security.append((at(20 - i * 4), sec("auth_failure", email="alice@example.com", ip=ip)))
+        security.append((at(19 - i * 4), sec("forbidden", sub="alice", ip=ip,
+                                             path="/api/admin/users")))  # fmt: skip
+    security.append((at(9), sec("config_change", actor="ops@example.com",
+                                target="alarm golive-demo-cpu-high", change="threshold 85 -> 80",
+                                change_ref="CHG-1042")))  # fmt: skip
+    if broken:  # a brute-force burst, an admin-path scan, an unattributed change
+        attacker = "203.0.113.77"
+        security += [(at(3, i * 3), sec("auth_failure", email="admin@example.com", ip=attacker))
+                     for i in range(40)]  # fmt: skip
+        security += [(at(2.5, i * 3), sec("forbidden", sub="alice", ip=attacker,
+                                          path=f"/api/admin/{i}")) for i in range(30)]  # fmt: skip
+        security.append((at(1), sec("config_change", target="security group golive-demo-web",
+                                    change="ingress tcp/22 from 0.0.0.0/0")))  # fmt: skip
+    for group, lines in (("/app/application", app), ("/app/system", system),
+                         ("/app/security", security)):  # fmt: skip
+        logs.create_log_stream(logGroupName=group, logStreamName="web-1")
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="web-1",
+            logEvents=[{"timestamp": t, "message": m} for t, m in sorted(lines)],
+        )
+
+
+def _policy(statements: list[dict[str, Any]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _iam(iam: Any, inv: AwsInventory, region: str, broken: bool) -> None:
+    trust = _policy([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                      "Action": "sts:AssumeRole"}])  # fmt: skip
+    logs_arn = f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:/app/*"
+    policies = {
+        "golive-demo-app-logs": _policy([{
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{logs_arn}:*"],
+        }]),
+        "golive-demo-app-backup": _policy([
+            {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+             "Resource": [f"arn:aws:s3:::{BUCKET}/backups/*"]},
+            {"Effect": "Allow", "Action": ["s3:ListBucket"],
+             "Resource": [f"arn:aws:s3:::{BUCKET}"]},
+        ]),
+        "golive-demo-deploy": _policy([{
+            "Effect": "Allow",
+            "Action": ["autoscaling:StartInstanceRefresh", "autoscaling:DescribeAutoScalingGroups"],
+            "Resource": ["*"],  # Describe/refresh actions do not support resource ARNs
+        }]),
+    }  # fmt: skip
+    if broken:
+        policies["golive-demo-admin-everything"] = _policy(
+            [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+        )
+    arns: dict[str, str] = {}
+    for name, document in policies.items():
+        arns[name] = iam.create_policy(PolicyName=name, PolicyDocument=document,
+                                       Tags=[DEMO_TAG])["Policy"]["Arn"]  # fmt: skip
+        inv.policies.append(name)
+    roles = {
+        "golive-demo-app": ["golive-demo-app-logs", "golive-demo-app-backup"],
+        "golive-demo-deployer": ["golive-demo-deploy"],
+    }
+    if broken:
+        roles["golive-demo-app"].append("golive-demo-admin-everything")
+    for role, attached in roles.items():
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust, Tags=[DEMO_TAG])
+        for name in attached:
+            iam.attach_role_policy(RoleName=role, PolicyArn=arns[name])
+        inv.roles.append(role)
+    # A console user for the on-call operator: password login, MFA required (good).
+    user = "golive-demo-operator"
+    iam.create_user(UserName=user, Tags=[DEMO_TAG])
+    iam.create_login_profile(
+        UserName=user, Password=new_secret() + "-Aa1!", PasswordResetRequired=True
+    )
+    if not broken:
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"][
+            "SerialNumber"
+        ]
+        iam.enable_mfa_device(
+            UserName=user, SerialNumber=serial, AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )  # fmt: skip
+
+
+def _security_groups(ec2: Any, inv: AwsInventory, broken: bool) -> None:
+    web = ec2.create_security_group(
+        GroupName="golive-demo-web",
+        Description="Public web tier: HTTPS from anywhere, SSH from the internal network",
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [DEMO_TAG]}],
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=web,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTPS"}]},
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+             "IpRanges": [{"CidrIp": "0.0.0.0/0" if broken else "10.0.0.0/8",
+                           "Description": "SSH"}]},
+        ],
+    )  # fmt: skip
+    db = ec2.create_security_group(
+        GroupName="golive-demo-db",
+        Description="Database tier: PostgreSQL from the web tier only",
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [DEMO_TAG]}],
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=db,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                        "UserIdGroupPairs": [{"GroupId": web}]}],
+    )  # fmt: skip
+    inv.security_groups = {"golive-demo-web": web, "golive-demo-db": db}
+
+
+def _bucket(s3: Any, inv: AwsInventory, region: str, broken: bool) -> None:
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [DEMO_TAG]})
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=BUCKET,
+        LifecycleConfiguration={"Rules": [{
+            "ID": "expire-old-backups", "Status": "Enabled", "Filter": {"Prefix": "backups/"},
+            "Expiration": {"Days": 35}, "NoncurrentVersionExpiration": {"NoncurrentDays": 7},
+        }]},
+    )  # fmt: skip
+    if broken:
+        return
+    s3.put_bucket_encryption(
+        Bucket=BUCKET,
+        ServerSideEncryptionConfiguration={"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+            "BucketKeyEnabled": True,
+        }]},
+    )  # fmt: skip
+    s3.put_public_access_block(
+        Bucket=BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+        },
+    )  # fmt: skip

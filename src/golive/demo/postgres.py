@@ -1,0 +1,445 @@
+"""A throwaway PostgreSQL cluster with a Supabase-like schema, on 127.0.0.1 only.
+
+The cluster uses the machine's own binaries. As root, server-side tools run as the
+``postgres`` user (the server refuses to run as root). The superuser is reachable only
+through a private Unix socket with peer authentication (the invoking OS user is mapped
+to ``postgres``); over TCP only the ``app`` role may log in, with SCRAM, over TLS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import ipaddress
+import os
+import pwd
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from golive.demo._passwords import hash_password
+from golive.demo._proc import DemoError, ProcRecord, as_postgres_user, stop, wait_for
+
+__all__ = [
+    "APP_DB",
+    "APP_ROLE",
+    "SUPERUSER",
+    "MigrationReport",
+    "PgCluster",
+    "apply_migrations",
+    "apply_seed",
+    "bootstrap",
+    "make_self_signed_cert",
+    "migration_dirs",
+    "pg_bindir",
+    "set_passwords",
+    "table_row_counts",
+]
+
+APP_DB = "app"
+APP_ROLE = "app"
+SUPERUSER = "postgres"
+_MIGRATIONS_SCHEMA = "supabase_migrations"  # where Supabase keeps its migration ledger
+_MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
+
+
+def pg_bindir() -> Path:
+    """Directory of initdb/pg_ctl/pg_dump: $GOLIVE_PG_BINDIR, ``pg_config``, or a glob."""
+    env = os.environ.get("GOLIVE_PG_BINDIR")
+    if env:
+        return Path(env)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0 and (Path(out.stdout.strip()) / "initdb").exists():
+            return Path(out.stdout.strip())
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    raise DemoError("PostgreSQL binaries not found (set GOLIVE_PG_BINDIR)")
+
+
+def make_self_signed_cert(
+    cert_path: Path, key_path: Path, *, days: int = 30, expired: bool = False
+) -> None:
+    """A self-signed server certificate for 127.0.0.1/localhost (EC P-256: fast to make).
+
+    ``expired`` makes one that ran out yesterday (the broken twin's web certificate).
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=days + 1 if expired else 0, minutes=5))
+        .not_valid_after(now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=days))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+
+
+def _postgres_can_reach(path: Path) -> bool:
+    """Whether the postgres user can traverse every ancestor of ``path`` (o+x suffices)."""
+    for parent in [path, *path.parents]:
+        if not parent.exists():
+            continue
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class PgCluster:
+    """One cluster directory: ``data/``, ``run/`` (socket), TLS files and the server log."""
+
+    root: Path
+    port: int
+    bin_dir: Path
+    broken: bool = False
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "postgres.log"
+
+    @property
+    def cert_file(self) -> Path:
+        return self.root / "server.crt"
+
+    @property
+    def max_connections(self) -> int:
+        # 100 concurrent connections is the plan's requirement; the broken twin cannot.
+        return 50 if self.broken else 200
+
+    @staticmethod
+    def choose_root(run_dir: Path) -> Path:
+        """``run_dir/pg`` when the postgres user can reach it, else a private temp dir.
+
+        pytest's temporary directories are 0700 root, which the postgres user cannot
+        traverse; the Unix socket path must also stay under the 107-byte limit.
+        """
+        wanted = run_dir.resolve() / "pg"
+        too_long = len(str(wanted / "run" / ".s.PGSQL.65535")) > 100
+        if os.geteuid() != 0 and not too_long:
+            return wanted
+        if _postgres_can_reach(run_dir.resolve()) and not too_long:
+            return wanted
+        return Path(tempfile.mkdtemp(prefix="golive-pg-"))
+
+    def superuser_conninfo(self, dbname: str = APP_DB) -> str:
+        return psycopg.conninfo.make_conninfo(
+            host=str(self.socket_dir), port=self.port, user=SUPERUSER, dbname=dbname
+        )
+
+    def _run(self, argv: Sequence[str], what: str, timeout: float = 60.0) -> None:
+        out = subprocess.run(
+            as_postgres_user(list(argv)),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            start_new_session=True,
+        )
+        if out.returncode != 0:
+            raise DemoError(f"postgres {what} failed ({out.returncode}): {out.stderr.strip()}")
+
+    def create(self) -> None:
+        """initdb, TLS files, configuration and access rules."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        make_self_signed_cert(self.cert_file, self.root / "server.key")
+        if os.geteuid() == 0:
+            pg = pwd.getpwnam("postgres")
+            for path in [self.root, self.socket_dir, self.cert_file, self.root / "server.key"]:
+                os.chown(path, pg.pw_uid, pg.pw_gid)
+        os.chmod(self.root, 0o700)
+        os.chmod(self.socket_dir, 0o700)
+        self._run(
+            [
+                str(self.bin_dir / "initdb"),
+                "-D", str(self.data_dir),
+                "-U", SUPERUSER,
+                "-E", "UTF8",
+                "--locale=C",
+                "--no-sync",  # throwaway cluster: skip fsync, start faster
+                "--auth-local=peer",
+                "--auth-host=scram-sha-256",
+            ],
+            "initdb",
+        )  # fmt: skip
+        self._write_config()
+
+    def _write_config(self) -> None:
+        conf = f"""\
+# Written by golive.demo: a throwaway cluster on loopback.
+listen_addresses = '127.0.0.1'
+port = {self.port}
+unix_socket_directories = '{self.socket_dir}'
+unix_socket_permissions = 0700
+max_connections = {self.max_connections}
+superuser_reserved_connections = 3
+password_encryption = 'scram-sha-256'
+ssl = on
+ssl_cert_file = '{self.cert_file}'
+ssl_key_file = '{self.root / "server.key"}'
+ssl_min_protocol_version = 'TLSv1.2'
+# Durability is not what the demo shows; start-up and drills should be fast.
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_line_prefix = '%m [%p] %q%u@%d '
+"""
+        hba = f"""\
+# TYPE   DATABASE  USER         ADDRESS        METHOD
+local    all       {SUPERUSER}  peer map=golive
+hostssl  {APP_DB}  {APP_ROLE}   127.0.0.1/32   scram-sha-256
+host     all       all          127.0.0.1/32   reject
+host     all       all          ::1/128        reject
+"""
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        ident = f"golive  {me}  {SUPERUSER}\ngolive  postgres  {SUPERUSER}\n"
+        for name, text in [("golive.conf", conf), ("pg_hba.conf", hba), ("pg_ident.conf", ident)]:
+            path = self.data_dir / name
+            path.write_text(text, encoding="utf-8")
+            if os.geteuid() == 0:
+                pg = pwd.getpwnam("postgres")
+                os.chown(path, pg.pw_uid, pg.pw_gid)
+        with (self.data_dir / "postgresql.conf").open("a", encoding="utf-8") as fh:
+            fh.write("\ninclude 'golive.conf'\n")
+
+    def start(self, timeout: float = 30.0) -> ProcRecord:
+        self._run(
+            [
+                str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.data_dir),
+                "-l", str(self.log_file), "-w", "-t", str(int(timeout)), "-s",
+            ],
+            "start",
+            timeout=timeout + 5,
+        )  # fmt: skip
+        pid = self.postmaster_pid()
+        if pid is None:
+            raise DemoError(f"postgres started but {self.data_dir}/postmaster.pid is missing")
+        import psutil
+
+        return ProcRecord(
+            name="postgres",
+            pid=pid,
+            pgid=os.getpgid(pid),
+            create_time=psutil.Process(pid).create_time(),
+            argv=[str(self.bin_dir / "postgres"), "-D", str(self.data_dir)],
+            port=self.port,
+            log=str(self.log_file),
+        )
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            first = (self.data_dir / "postmaster.pid").read_text().splitlines()[0]
+        except (OSError, IndexError):
+            return None
+        return int(first) if first.strip().isdigit() else None
+
+    def stop(self, rec: ProcRecord | None, timeout: float = 20.0) -> None:
+        """Fast shutdown through pg_ctl; if that fails, SIGQUIT/SIGKILL the postmaster."""
+        if self.data_dir.exists():
+            with contextlib.suppress(DemoError, subprocess.TimeoutExpired):
+                self._run(
+                    [str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir),
+                     "-m", "fast", "-w", "-t", str(int(timeout)), "-s"],
+                    "stop",
+                    timeout=timeout + 5,
+                )  # fmt: skip
+        if rec is not None:
+            import signal
+
+            stop(rec, timeout=5.0, sig=signal.SIGQUIT)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def bootstrap(cluster: PgCluster, app_password: str) -> None:
+    """Create the ``app`` login role and database; session limits on the role (good)."""
+    with psycopg.connect(cluster.superuser_conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD {}"
+            ).format(sql.Identifier(APP_ROLE), sql.Literal(app_password))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(APP_DB)))
+        conn.execute(
+            sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(APP_DB))
+        )
+        conn.execute(
+            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(APP_DB), sql.Identifier(APP_ROLE)
+            )
+        )
+        if not cluster.broken:
+            # A runaway query or a forgotten open transaction must not hold connections.
+            for setting, value in [
+                ("statement_timeout", "30s"),
+                ("idle_in_transaction_session_timeout", "60s"),
+                ("lock_timeout", "10s"),
+            ]:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                        sql.Identifier(APP_ROLE), sql.Identifier(setting), sql.Literal(value)
+                    )
+                )
+
+
+def migration_dirs(broken: bool) -> list[Path]:
+    base = Path(str(resources.files("golive.demo").joinpath("migrations")))
+    return [base, base / "broken"] if broken else [base]
+
+
+@dataclass
+class MigrationReport:
+    applied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def apply_migrations(conninfo: str, directories: Sequence[Path]) -> MigrationReport:
+    """Apply ``NNN_name.sql`` files in version order, each in its own transaction.
+
+    Applied files are recorded (version, name, sha256) in
+    ``supabase_migrations.schema_migrations``; re-running applies nothing. A recorded file
+    whose content changed is an error: history must not be rewritten.
+    """
+    started = time.perf_counter()
+    files: dict[str, Path] = {}
+    for directory in directories:
+        for path in sorted(directory.glob("*.sql")):
+            match = _MIGRATION_NAME.match(path.name)
+            if match is None:
+                raise DemoError(f"{path}: migration file names must look like NNN_name.sql")
+            if match.group(1) in files:
+                raise DemoError(f"{path}: version {match.group(1)} appears twice")
+            files[match.group(1)] = path
+    report = MigrationReport()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "CREATE SCHEMA IF NOT EXISTS {schema};"
+                "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
+                " version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            ).format(schema=sql.Identifier(_MIGRATIONS_SCHEMA))
+        )
+        table = sql.Identifier(_MIGRATIONS_SCHEMA, "schema_migrations")
+        done = {
+            row[0]: row[1]
+            for row in conn.execute(sql.SQL("SELECT version, checksum FROM {}").format(table))
+        }
+        for version in sorted(files, key=int):
+            path = files[version]
+            text = path.read_text(encoding="utf-8")
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+            if version in done:
+                if done[version] != checksum:
+                    raise DemoError(f"{path.name}: changed after it was applied")
+                report.skipped.append(path.name)
+                continue
+            with conn.transaction():
+                conn.execute(text.encode())
+                conn.execute(
+                    sql.SQL("INSERT INTO {} (version, name, checksum) VALUES (%s, %s, %s)").format(
+                        table
+                    ),
+                    (version, path.name, checksum),
+                )
+            report.applied.append(path.name)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def apply_seed(conninfo: str, path: Path | None = None) -> None:
+    path = path or Path(str(resources.files("golive.demo").joinpath("seed.sql")))
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(path.read_text(encoding="utf-8").encode())
+
+
+def set_passwords(conninfo: str, passwords: Mapping[str, str]) -> None:
+    """Store scrypt hashes of the per-stack passwords of the demo users."""
+    with psycopg.connect(conninfo) as conn:
+        for email, password in passwords.items():
+            cur = conn.execute(
+                "UPDATE auth.users SET password_hash = %s WHERE email = %s",
+                (hash_password(password), email),
+            )
+            if cur.rowcount != 1:
+                raise DemoError(f"seed has no user {email}")
+
+
+def table_row_counts(
+    conn: psycopg.Connection[tuple[object, ...]], schemas: Sequence[str]
+) -> dict[str, int]:
+    """Exact row counts of every ordinary table in ``schemas`` (``schema.table`` keys)."""
+    rows = conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s) ORDER BY 1, 2",
+        (list(schemas),),
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for schema, table in rows:
+        (count,) = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(str(schema), str(table)))
+        ).fetchone() or (0,)
+        counts[f"{schema}.{table}"] = int(str(count))
+    return counts
+
+
+def wait_ready(cluster: PgCluster, timeout: float = 10.0) -> bool:
+    def ok() -> bool:
+        try:
+            with psycopg.connect(cluster.superuser_conninfo("postgres"), connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    return wait_for(ok, timeout, 0.1)

@@ -1,0 +1,330 @@
+"""The daily infrastructure check (定期タスク 日次: インフラ状態チェック, 毎日9:00).
+
+確認項目: service status, resource usage, error logs. アラート条件: the alarms that fire
+at CPU 80 %, memory 85 % and error rate 1 % exist, notify someone, and fire at or below
+those levels. 報告形式: the Slack notification reaches the channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+import golive
+from golive import CriterionContext, Evidence, Finding
+from golive.catalog import Threshold
+from golive.config import Environment, resolve_secret
+from golive.plugin import GoliveSession
+from golive.probes import aws, host, notify
+
+DAY = dt.timedelta(hours=24)
+
+
+def _borrowed(criterion: CriterionContext, threshold: Threshold | None) -> CriterionContext:
+    """This criterion judged against another criterion's threshold (catalog data)."""
+    return CriterionContext(entry=criterion.entry, threshold=threshold,
+                            evidence=criterion.evidence)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def alarms(aws_client: Callable[[str], Any]) -> list[aws.Alarm]:
+    with closing(aws_client("cloudwatch")) as cw:
+        return aws.list_alarms(cw)
+
+
+# --- サービス稼働状態 ------------------------------------------------------------------
+
+
+def _web_up(base_url: str) -> tuple[bool, str]:
+    try:
+        response = httpx.get(f"{base_url.rstrip('/')}/health", timeout=10.0)
+    except httpx.HTTPError as exc:
+        return False, f"GET /health: {type(exc).__name__}"
+    return response.status_code == 200, f"GET /health: {response.status_code}"
+
+
+def _database_up(dsn: str) -> tuple[bool, str]:
+    started = time.perf_counter()
+    try:
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return False, f"connect: {type(exc).__name__}"
+    return True, f"connect + SELECT 1: {(time.perf_counter() - started) * 1000:.0f} ms"
+
+
+def _receiver_up(url: str) -> tuple[bool, str]:
+    """The notification webhook answers (GET: nothing is posted; Slack answers 4xx)."""
+    try:
+        response = httpx.get(url, timeout=10.0)
+    except httpx.HTTPError as exc:
+        return False, f"GET {notify.redact(url)}: {type(exc).__name__}"
+    return response.status_code < 500, f"GET {notify.redact(url)}: {response.status_code}"
+
+
+def _aws_up(make: Callable[[str], Any]) -> tuple[bool, str]:
+    try:
+        with closing(make("sts")) as sts:
+            account = sts.get_caller_identity()["Account"]
+    except Exception as exc:  # any failure to answer means the API is not usable
+        return False, f"sts GetCallerIdentity: {type(exc).__name__}"
+    return True, f"sts GetCallerIdentity: account {account}"
+
+
+@pytest.mark.criterion("routine.service-status")
+def test_every_service_answers(
+    evidence: Evidence, golive_env: Environment, request: pytest.FixtureRequest
+) -> None:
+    """Every service the environment names answers: the web app's health endpoint, the
+    database (connect and query), the AWS API, the notification webhook's host."""
+    checks: dict[str, Callable[[], tuple[bool, str]]] = {}
+    if golive_env.base_url:
+        checks["web"] = lambda: _web_up(str(golive_env.base_url))
+    dsn = resolve_secret(golive_env.database_url)
+    if golive_env.database_url and not dsn:
+        evidence.note(f"database not checked: {golive_env.database_url} is not set")
+    elif dsn:
+        checks["database"] = lambda: _database_up(dsn)
+    try:
+        make = request.getfixturevalue("aws_client")
+    except golive.NotVerified as exc:
+        evidence.note(f"AWS not checked: {exc}")
+    else:
+        checks["aws"] = lambda: _aws_up(make)
+    webhook = resolve_secret(golive_env.webhook_url)
+    if webhook:
+        checks["notifications"] = lambda: _receiver_up(webhook)
+    if not checks:
+        golive.not_verified("the environment names no service (base_url, database_url, AWS, "
+                            "webhook_url)")  # fmt: skip
+    down = []
+    for name, check in checks.items():
+        up, detail = check()
+        evidence.record(name, "up" if up else "down", detail=detail)
+        if not up:
+            down.append(f"{name} ({detail})")
+    evidence.measured = {"value": len(checks) - len(down), "unit": f"of {len(checks)} up",
+                         "name": "services up"}  # fmt: skip
+    if down:
+        raise AssertionError(f"{len(down)} of {len(checks)} services down: {', '.join(down)}")
+
+
+# --- リソース使用率 --------------------------------------------------------------------
+
+
+def _local_ports(env: Environment) -> set[int]:
+    """Ports on this machine where the target's services listen."""
+    urls = [env.base_url, env.aws_endpoint_url]
+    dsn = resolve_secret(env.database_url)
+    if dsn:
+        info = psycopg.conninfo.conninfo_to_dict(dsn)
+        urls.append(f"postgresql://{info.get('host') or 'localhost'}:{info.get('port') or 5432}")
+    return {port for url in urls if (port := host.local_port(url)) is not None}
+
+
+def _usage_from_monitoring(make: Callable[[str], Any], evidence: Evidence) -> dict[str, float]:
+    measured: dict[str, float] = {}
+    end = dt.datetime.now(dt.UTC)
+    with closing(make("cloudwatch")) as cw:
+        for alarm in aws.list_alarms(cw):
+            for kind in {"cpu", "memory"} & alarm.kinds:
+                peak = aws.metric_peak(cw, alarm, end - DAY, end)
+                if peak is not None and peak > measured.get(kind, -1.0):
+                    measured[kind] = peak
+                    evidence.record(f"{kind} (CloudWatch, highest period average in 24 h)",
+                                    round(peak, 1), "%", metric=alarm.describe())  # fmt: skip
+    return measured
+
+
+@pytest.mark.criterion("routine.resource-usage")
+def test_resource_usage_below_alert_levels(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    golive_env: Environment,
+    golive_session: GoliveSession,
+    request: pytest.FixtureRequest,
+) -> None:
+    """CPU and memory of the target below the daily alert levels (routine.alert-cpu,
+    routine.alert-memory thresholds); disk recorded.
+
+    Sources, first that has data: CloudWatch (the highest period average of the last 24 h
+    of the CPU and memory alarms' metrics); for a target on this machine, its processes
+    (listeners of its ports and their children) sampled here, with the whole machine
+    recorded for context; else the whole machine."""
+    limits = {"cpu": golive_session.threshold("routine.alert-cpu"),
+              "memory": golive_session.threshold("routine.alert-memory")}  # fmt: skip
+    try:
+        measured = _usage_from_monitoring(request.getfixturevalue("aws_client"), evidence)
+    except golive.NotVerified:
+        measured = {}
+    if not measured:
+        evidence.note("no CPU or memory datapoints in CloudWatch for the last 24 h")
+    ports = _local_ports(golive_env)
+    if len(measured) < 2 and ports:
+        machine = host.sample(interval_s=1.0)
+        evidence.record("this machine (context, not judged)", machine.cpu_percent, "% CPU",
+                        **machine.as_dict())  # fmt: skip
+        evidence.record("disk used", machine.disk_percent, "%", path=machine.disk_path,
+                        note="no disk threshold in the catalog: recorded only")  # fmt: skip
+        target = host.target_usage(ports)
+        if target is not None:
+            evidence.record("target processes (sampled here)", target.cpu_percent, "% CPU",
+                            memory_percent=target.memory_percent, processes=target.processes,
+                            ports_without_listener=target.ports_without_listener)  # fmt: skip
+            measured.setdefault("cpu", target.cpu_percent)
+            measured.setdefault("memory", target.memory_percent)
+        else:
+            evidence.note(f"no listener of ports {sorted(ports)} visible: the whole machine "
+                          "is judged")  # fmt: skip
+            measured.setdefault("cpu", machine.cpu_percent)
+            measured.setdefault("memory", machine.memory_percent)
+    if not measured:
+        golive.not_verified("no CloudWatch datapoints for CPU or memory, and the target does "
+                            "not run on this machine")  # fmt: skip
+    failures = []
+    for kind, value in sorted(measured.items()):
+        try:
+            _borrowed(criterion, limits[kind]).expect(value, name=f"{kind} usage")
+        except AssertionError as exc:
+            failures.append(str(exc))
+    evidence.measured = {"value": round(max(measured.values()), 1), "unit": "%",
+                         "name": "highest of CPU and memory usage"}  # fmt: skip
+    if failures:
+        raise AssertionError("; ".join(failures))
+
+
+# --- エラーログ確認 --------------------------------------------------------------------
+
+
+@pytest.mark.criterion("routine.error-logs")
+def test_error_log_rate(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    golive_session: GoliveSession,
+    aws_client: Callable[[str], Any],
+) -> None:
+    """ERROR-level lines of the application log in the last 24 h, grouped by signature;
+    their share of all lines must stay below the daily error-rate alert level
+    (routine.alert-error-rate)."""
+    end = dt.datetime.now(dt.UTC)
+    with closing(aws_client("logs")) as logs:
+        groups = [g for g in aws.list_log_groups(logs) if g.category == "application"]
+        if not groups:
+            golive.not_verified("no application log group to review")
+        windows = [aws.read_events(logs, g.name, end - DAY, end) for g in groups]
+    events = [e for w in windows for e in w.events]
+    if not events:
+        golive.not_verified(f"no application log events in the last 24 h in "
+                            f"{[g.name for g in groups]}: nothing to review")  # fmt: skip
+    errors = [e for e in events if aws.is_error_line(e)]
+    signatures = Counter(aws.error_signature(e) for e in errors)
+    evidence.record("application log lines (24 h)", len(events), "lines",
+                    groups=[w.group for w in windows],
+                    truncated=[w.group for w in windows if w.truncated])  # fmt: skip
+    evidence.record("error lines (24 h)", len(errors), "lines",
+                    signatures=[{"signature": s, "count": n}
+                                for s, n in signatures.most_common(10)],
+                    last=[e.message[:300] for e in errors[-5:]])  # fmt: skip
+    if any(w.truncated for w in windows):
+        evidence.note("more lines than read: the rate is over the first lines of the window")
+    rate = 100.0 * len(errors) / len(events)
+    _borrowed(criterion, golive_session.threshold("routine.alert-error-rate")).expect(
+        rate, name="error lines in the application log (24 h)"
+    )
+
+
+# --- アラート条件 ----------------------------------------------------------------------
+
+
+def _firing_level(alarm: aws.Alarm, kind: str) -> float | None:
+    if kind == "error-rate":
+        return aws.error_rate_percent(alarm)
+    return alarm.threshold
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [pytest.param(kind, id=kind, marks=pytest.mark.criterion(cid))
+     for kind, cid in (
+         ("cpu", "routine.alert-cpu"),
+         ("memory", "routine.alert-memory"),
+         ("error-rate", "routine.alert-error-rate"),
+     )],
+)  # fmt: skip
+def test_alert_condition(
+    criterion: CriterionContext, evidence: Evidence, alarms: list[aws.Alarm], kind: str
+) -> None:
+    """An alarm on this metric notifies someone and fires at or below the plan's level
+    (measured: the lowest threshold among the notifying alarms); every alarm on the metric
+    notifies (a silent alarm is a false sense of cover)."""
+    ours = [a for a in alarms if kind in a.kinds and a.rising]
+    evidence.record(f"{kind} alarms", len(ours), "alarms",
+                    alarms=[{"alarm": a.describe(), "notifies": a.notifies, "state": a.state}
+                            for a in ours])  # fmt: skip
+    silent = [Finding(f"cloudwatch:alarm/{a.name}", None, a.why_silent())
+              for a in ours if not a.notifies]  # fmt: skip
+    levels = {a.name: _firing_level(a, kind) for a in ours if a.notifies}
+    known = {name: level for name, level in levels.items() if level is not None}
+    if not ours:
+        raise AssertionError(f"no alarm on {kind}: nothing fires when it crosses the plan's level")
+    if not known:
+        raise AssertionError(f"no {kind} alarm notifies anyone: "
+                             + "; ".join(str(f) for f in silent))
+    name, lowest = min(known.items(), key=lambda item: item[1])
+    limit = criterion.threshold
+    strict = next(a for a in ours if a.name == name).comparison == "GreaterThanThreshold"
+    if strict and limit is not None and lowest >= limit.value:
+        raise AssertionError(f"{name} fires only above {lowest}, so not at {limit.value} "
+                             f"{limit.unit}")  # fmt: skip
+    criterion.expect(lowest, name=f"{name} threshold")
+    criterion.expect_no_findings(silent, what=f"{kind} alarms that notify no one")
+
+
+# --- Slack通知 ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def webhook_url(golive_env: Environment) -> str:
+    url = resolve_secret(golive_env.webhook_url)
+    if not url:
+        golive.not_verified("no webhook_url configured (or its env: variable is unset)")
+    return url
+
+
+@pytest.mark.criterion("routine.slack-notification")
+def test_slack_webhook_delivers(evidence: Evidence, webhook_url: str) -> None:
+    """A test message posted to the team's incoming webhook is accepted (2xx); a receiver
+    that lists what it got (the demo's sink) must also show it."""
+    marker = notify.drill_marker("golive-daily")
+    message = {"text": f":white_check_mark: golive daily check: notification test ({marker})"}
+    result = notify.post_message(webhook_url, message)
+    evidence.record(
+        "webhook answer",
+        result.status,
+        "HTTP status",
+        receiver=notify.redact(webhook_url),
+        seconds=round(result.seconds, 3),
+        body=result.body,
+        error=result.error,
+    )
+    evidence.measured = {"value": result.status, "unit": "HTTP status", "name": "webhook answer"}
+    if not result.ok:
+        raise AssertionError(f"the webhook at {notify.redact(webhook_url)} did not accept the "
+                             f"message: {result.error or result.status} {result.body}")
+    listed = notify.read_sink(webhook_url)
+    if listed is None:
+        evidence.note("the receiver does not list what it received (a real Slack webhook): "
+                      "its 2xx answer is the confirmation")  # fmt: skip
+        return
+    recorded = [e for e in listed if e.mentions(marker)]
+    evidence.record("recorded by the receiver", len(recorded), "messages")
+    if not recorded:
+        raise AssertionError("the receiver answered 2xx but does not list the message")
