@@ -126,3 +126,14 @@ def test_write_reports_writes_all_four_atomically(tmp_path):
                                          "readiness.html"]
     assert json.loads((tmp_path / "out" / "results.json").read_text())["verdict"] == "NO-GO"
     assert not list((tmp_path / "out").glob(".*tmp"))
+
+
+def test_load_phase_is_plotted_when_a_series_was_recorded():
+    run = sample_run()
+    series = [{"t_s": t, "users": 5 + t, "rps": 10.0 + t, "p95_ms": 20.0 * (t + 1), "failures": 0}
+              for t in range(5)]
+    run.criteria[0].evidence.append({"name": "load series", "value": 5, "series": series})
+    page = render_html(run, load_catalog())
+    assert page.count("<polyline") == 3
+    assert "max 100.0 ms" in page
+    assert "Load phase over time" not in render_html(sample_run(), load_catalog())

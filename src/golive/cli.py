@@ -86,7 +86,8 @@ def run_profile(
     if env:
         args.append(f"--golive-env={env}")
     if workers:
-        args += ["-n", workers]
+        # checks sharing a stack or a load run are grouped with xdist_group
+        args += ["-n", workers, "--dist", "loadgroup"]
     if note:
         args.append(f"--golive-note={note}")
     args += [f"--golive-kind={kind}" for kind in kinds]

@@ -73,6 +73,31 @@ class ReportView:
         return rows
 
     @property
+    def load_series(self) -> list[dict[str, float]]:
+        """The load phase over time (t_s, users, rps, p95_ms, failures), if one ran."""
+        for result in self.data.criteria:
+            for item in result.evidence:
+                if item.get("name") == "load series" and item.get("series"):
+                    return list(item["series"])
+        return []
+
+    def polyline(self, key: str, width: float = 760, height: float = 160) -> str:
+        """SVG points of one load-series column, scaled to the chart box."""
+        series = self.load_series
+        values = [float(p.get(key) or 0) for p in series]
+        if len(values) < 2:
+            return ""
+        top = max(values) or 1.0
+        step = width / (len(values) - 1)
+        return " ".join(
+            f"{40 + i * step:.1f},{10 + height - height * v / top:.1f}"
+            for i, v in enumerate(values)
+        )
+
+    def series_max(self, key: str) -> float:
+        return max((float(p.get(key) or 0) for p in self.load_series), default=0.0)
+
+    @property
     def pass_ratio(self) -> float:
         total = len(self.data.criteria)
         passed = sum(c.status is Status.PASS for c in self.data.criteria)
