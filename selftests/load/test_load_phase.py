@@ -140,8 +140,14 @@ def test_overstaying_locust_is_stopped(tmp_path: Path, monkeypatch: pytest.Monke
             plan, host="http://127.0.0.1:9", out_dir=tmp_path, interval_s=0.5,
             locustfiles=[ROOT / "loadtests/locustfile.py", ROOT / "loadtests/shapes.py"],
         )  # fmt: skip
-    leftovers = [
-        p for p in psutil.Process().children(recursive=True)
-        if "locust" in " ".join(p.cmdline())
-    ]  # fmt: skip
+    def running_locust(process: psutil.Process) -> bool:
+        # other tests' exited children may linger as zombies until reaped: not running
+        try:
+            return process.status() != psutil.STATUS_ZOMBIE and "locust" in " ".join(
+                process.cmdline()
+            )
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            return False
+
+    leftovers = [p for p in psutil.Process().children(recursive=True) if running_locust(p)]
     assert leftovers == []
