@@ -7,17 +7,16 @@ configured or not reachable ends the check as not verified, never as a pass.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 import golive
+from golive._net import is_loopback
 from golive.config import Environment, resolve_secret
 from golive.plugin import GoliveSession
 
@@ -73,14 +72,6 @@ def database_dsn(golive_env: Environment) -> str:
     return dsn
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def aws_client(golive_env: Environment) -> Callable[[str], Any]:
     """A factory of boto3 clients for the environment's account (or its local emulator)."""
@@ -94,7 +85,7 @@ def aws_client(golive_env: Environment) -> Callable[[str], Any]:
     options: dict[str, Any] = {"region_name": golive_env.aws_region}
     if endpoint:
         options["endpoint_url"] = endpoint
-        if _is_loopback(endpoint):
+        if is_loopback(endpoint):
             # a local emulator takes any key; never send real credentials to it
             options |= {"aws_access_key_id": "golive", "aws_secret_access_key": "golive"}
 

@@ -12,10 +12,19 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from golive.config import Config
 from golive.results import RunData, write_json_atomically
 from golive.verdict import Status
 
-__all__ = ["HistoryEntry", "Trend", "compute_trends", "load_history", "record_run"]
+__all__ = [
+    "HistoryEntry",
+    "Trend",
+    "badness",
+    "compute_trends",
+    "history_folder",
+    "load_history",
+    "record_run",
+]
 
 TOLERANCE = 0.10  # a figure 10 % worse than its baseline is a regression
 KEEP = 12  # runs compared against
@@ -62,6 +71,13 @@ def entry_of(run: RunData) -> HistoryEntry:
                         verdict=run.verdict.value, criteria=points, notified=notified)
 
 
+def history_folder(config: Config, output: Path | None) -> Path | None:
+    """Where runs are kept: ``history_dir`` of golive.toml, else <output>/history."""
+    if config.history_dir:
+        return config.path(config.history_dir)
+    return output / "history" if output is not None else None
+
+
 def record_run(folder: Path, run: RunData) -> Path:
     stamp = run.finished_at.strftime("%Y%m%dT%H%M%S%f")
     path = folder / f"{stamp}-{run.profile or 'run'}-{run.env or 'none'}.json"
@@ -84,7 +100,7 @@ def load_history(folder: Path, profile: str | None, env: str | None) -> list[His
     return sorted(entries, key=lambda e: e.finished_at)[-KEEP:]
 
 
-def _badness(value: float, op: str, unit: str | None) -> float:
+def badness(value: float, op: str, unit: str | None) -> float:
     """A number that grows as the figure gets worse, so one comparison fits every threshold."""
     if op in ("<=", "<"):
         return value
@@ -109,7 +125,7 @@ def compute_trends(run: RunData, history: list[HistoryEntry]) -> list[Trend]:
             continue
         op = result.threshold["op"]
         baseline = statistics.median(previous_values)
-        before, now = _badness(baseline, op, unit), _badness(value, op, unit)
+        before, now = badness(baseline, op, unit), badness(value, op, unit)
         change = (now - before) / abs(before) if before else (1.0 if now > before else 0.0)
         regressed = (was_passing and now_failing) or change > TOLERANCE
         why = None

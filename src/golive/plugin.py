@@ -366,15 +366,20 @@ def pytest_sessionfinish(
         from golive.report import write_reports  # reporters load only when asked for
 
         write_reports(golive.run_data, golive.output, catalog=golive.catalog)
-        history.record_run(_history_dir(golive, golive.output), golive.run_data)
+        kept = _history_dir(golive, golive.output)
+        history.record_run(kept, golive.run_data)
+        from golive.routine import write_incident_record
+
+        write_incident_record(golive.run_data, kept)
     if golive.active:
         session.exitstatus = exit_code_for(golive.run_data.verdict)
     return result
 
 
 def _history_dir(golive: GoliveSession, output: Path) -> Path:
-    configured = golive.config.history_dir
-    return golive.config.path(configured) if configured else output / "history"
+    folder = history.history_folder(golive.config, output)
+    assert folder is not None  # an output folder is given
+    return folder
 
 
 def _finish_run_data(golive: GoliveSession, config: pytest.Config) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from golive._errors import GoliveError
+from golive._net import is_loopback
 
 __all__ = [
     "AUTHENTICATED_ENDPOINTS",
@@ -36,17 +36,6 @@ AUTHENTICATED_ENDPOINTS = ("POST /api/login", "GET /api/me")
 
 class LoadError(GoliveError):
     """The load phase could not run (bad plan, refused target, Locust crashed)."""
-
-
-def is_loopback(url: str) -> bool:
-    """True when ``url``'s host is ``localhost`` or a loopback address (no DNS lookup)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_target(url: str, *, allow_remote: bool) -> None:

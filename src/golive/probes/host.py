@@ -12,7 +12,6 @@ a share of the machine; :func:`sample` gives the machine as a whole, for context
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import time
 from collections.abc import Iterable
@@ -21,18 +20,14 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from golive._net import is_loopback
+
 __all__ = ["HostUsage", "TargetUsage", "is_local", "local_port", "sample", "target_usage"]
 
 
 def is_local(url: str | None) -> bool:
     """True when ``url`` points at this machine (loopback or localhost)."""
-    host = urlsplit(url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(url)
 
 
 def local_port(url: str | None) -> int | None:
