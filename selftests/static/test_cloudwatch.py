@@ -10,17 +10,7 @@ import pytest
 from golive import Finding
 from golive.static import cloudwatch
 
-
-def _text(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from ._helpers import text_of, write
 
 PROBES: dict[str, tuple[Callable[[Path], list[Finding]], str]] = {
     "mon.cloudwatch-agent-config": (
@@ -68,14 +58,14 @@ def test_sound_on_good(good_repo: Path, criterion_id: str) -> None:
 @pytest.mark.parametrize("criterion_id", PROBES)
 def test_defect_found_on_broken(broken_repo: Path, criterion_id: str) -> None:
     probe, expected = PROBES[criterion_id]
-    assert expected in _text(probe(broken_repo))
+    assert expected in text_of(probe(broken_repo))
 
 
 def test_other_broken_defects(broken_repo: Path) -> None:
     assert "alarm acme-worker-disk-high: AlarmActions topic acme-alerts-page is not defined" in (
-        _text(cloudwatch.alarm_definitions_findings(broken_repo)))
-    assert "plain http endpoint" in _text(cloudwatch.notification_rules_findings(broken_repo))
-    assert "log group /acme/production/system has no retention" not in _text(
+        text_of(cloudwatch.alarm_definitions_findings(broken_repo)))
+    assert "plain http endpoint" in text_of(cloudwatch.notification_rules_findings(broken_repo))
+    assert "log group /acme/production/system has no retention" not in text_of(
         cloudwatch.retention_findings(broken_repo))  # no longer named anywhere in broken
 
 
@@ -99,18 +89,18 @@ def test_missing_files_name_what_was_searched(tmp_path: Path) -> None:
 
 
 def test_unparsable_json_is_a_finding_with_its_line(tmp_path: Path) -> None:
-    _write(tmp_path, "cw/retention-policy.json", '{\n  "log_groups": [\n    {"name": }\n  ]\n}')
+    write(tmp_path, "cw/retention-policy.json", '{\n  "log_groups": [\n    {"name": }\n  ]\n}')
     (finding,) = cloudwatch.retention_findings(tmp_path)
     assert (finding.file, finding.line) == ("cw/retention-policy.json", 3)
 
 
 def test_metric_filters_inside_log_config(tmp_path: Path) -> None:
-    _write(tmp_path, "log-config.json",
+    write(tmp_path, "log-config.json",
            '{"log_groups": [{"name": "/app", "category": "application"}],\n'
            ' "metric_filters": [{"filterName": "app-errors", "logGroupName": "/app",\n'
            '   "filterPattern": "ERROR", "metricTransformations": [{"metricName": "Errors",\n'
            '   "metricNamespace": "App", "metricValue": "$.x"}]}]}')
-    assert "reads a JSON field but the pattern is not a JSON pattern" in _text(
+    assert "reads a JSON field but the pattern is not a JSON pattern" in text_of(
         cloudwatch.metric_filter_findings(tmp_path, "errors"))
 
 
@@ -130,10 +120,10 @@ def test_filter_pattern_syntax(pattern: str, problem: str | None) -> None:
 
 
 def test_metric_math_refers_to_known_ids(tmp_path: Path) -> None:
-    _write(tmp_path, "alarm-definitions.yml",
+    write(tmp_path, "alarm-definitions.yml",
            "alarms:\n  - AlarmName: rate\n    ComparisonOperator: GreaterThanThreshold\n"
            "    Threshold: 1\n    EvaluationPeriods: 1\n    Metrics:\n"
            "      - {Id: e, MetricStat: {Metric: {Namespace: N, MetricName: E}, Period: 60,"
            " Stat: Sum}, ReturnData: false}\n"
            "      - {Id: r, Expression: \"100 * e / total\", ReturnData: true}\n")
-    assert "refers to unknown id total" in _text(cloudwatch.alarm_definitions_findings(tmp_path))
+    assert "refers to unknown id total" in text_of(cloudwatch.alarm_definitions_findings(tmp_path))

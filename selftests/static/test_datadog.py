@@ -10,17 +10,7 @@ import pytest
 from golive import Finding
 from golive.static import datadog
 
-
-def _text(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from ._helpers import text_of, write
 
 PROBES: dict[str, tuple[Callable[[Path], list[Finding]], str]] = {
     # criterion: (probe, a message the broken twin's defect must produce)
@@ -59,7 +49,7 @@ def test_sound_on_good(good_repo: Path, criterion_id: str) -> None:
 @pytest.mark.parametrize("criterion_id", PROBES)
 def test_defect_found_on_broken(broken_repo: Path, criterion_id: str) -> None:
     probe, expected = PROBES[criterion_id]
-    assert expected in _text(probe(broken_repo))
+    assert expected in text_of(probe(broken_repo))
 
 
 DASHBOARDS = {
@@ -72,7 +62,7 @@ DASHBOARDS = {
 @pytest.mark.parametrize("kind", DASHBOARDS)
 def test_dashboards(good_repo: Path, broken_repo: Path, kind: str) -> None:
     assert datadog.dashboard_findings(good_repo, kind) == []
-    assert DASHBOARDS[kind] in _text(datadog.dashboard_findings(broken_repo, kind))
+    assert DASHBOARDS[kind] in text_of(datadog.dashboard_findings(broken_repo, kind))
 
 
 def test_dashboard_refresh_measured(good_repo: Path, broken_repo: Path) -> None:
@@ -100,57 +90,57 @@ def test_missing_file_names_what_was_searched(tmp_path: Path) -> None:
 
 
 def test_unparsable_yaml_is_a_finding_with_its_line(tmp_path: Path) -> None:
-    _write(tmp_path, "monitoring/alert-rules.yml", "rules:\n  - name: a\n   query: b\n")
+    write(tmp_path, "monitoring/alert-rules.yml", "rules:\n  - name: a\n   query: b\n")
     (finding,) = datadog.alert_rules_findings(tmp_path)
     assert finding.file == "monitoring/alert-rules.yml"
     assert finding.line == 3 and "invalid YAML" in finding.message
 
 
 def test_unparsable_json_is_a_finding_with_its_line(tmp_path: Path) -> None:
-    _write(tmp_path, "tagging-rules.json", '{\n  "required_tags": ["env",]\n}\n')
+    write(tmp_path, "tagging-rules.json", '{\n  "required_tags": ["env",]\n}\n')
     (finding,) = datadog.tagging_rules_json_findings(tmp_path)
     assert (finding.file, finding.line) == ("tagging-rules.json", 2)
     assert "invalid JSON" in finding.message
 
 
 def test_literal_api_key_is_refused(tmp_path: Path) -> None:
-    _write(tmp_path, "datadog-agent.yml",
+    write(tmp_path, "datadog-agent.yml",
            "api_key: 0123456789abcdef0123456789abcdef\nsite: datadoghq.eu\nenv: prod\n"
            "logs_enabled: true\n")
-    assert "api_key is a literal value" in _text(datadog.agent_config_findings(tmp_path))
-    _write(tmp_path, "datadog-agent.yml",
+    assert "api_key is a literal value" in text_of(datadog.agent_config_findings(tmp_path))
+    write(tmp_path, "datadog-agent.yml",
            "api_key: ENC[datadog_api_key]\nsite: datadoghq.eu\nenv: prod\nlogs_enabled: true\n")
     assert datadog.agent_config_findings(tmp_path) == []
 
 
 def test_interval_shorter_than_dogstatsd_flush(tmp_path: Path) -> None:
-    _write(tmp_path, "custom-metrics.yml",
+    write(tmp_path, "custom-metrics.yml",
            "collection: {min_collection_interval: 15s}\n"
            "metrics:\n  - {name: a.b, type: gauge, unit: x, description: d, interval: 1s}\n"
            "  - {name: a.c, type: gauge, unit: x, description: d}\n")
     report = datadog.collection_intervals(tmp_path)
-    assert "shorter than DogStatsD's 10 s flush" in _text(report.findings)
+    assert "shorter than DogStatsD's 10 s flush" in text_of(report.findings)
     assert report.seconds == {"a.b": 1.0, "a.c": 15.0}
 
 
 def test_interval_missing(tmp_path: Path) -> None:
-    _write(tmp_path, "custom-metrics.yml",
+    write(tmp_path, "custom-metrics.yml",
            "metrics:\n  - {name: a.b, type: gauge, unit: x, description: d}\n")
     report = datadog.collection_intervals(tmp_path)
-    assert "no collection interval" in _text(report.findings) and report.longest_s is None
+    assert "no collection interval" in text_of(report.findings) and report.longest_s is None
 
 
 def test_warning_must_come_before_critical_for_below_alerts(tmp_path: Path) -> None:
-    _write(tmp_path, "alert-rules.yml",
+    write(tmp_path, "alert-rules.yml",
            "rules:\n  - name: low disk\n    type: metric alert\n    severity: warning\n"
            "    message: m\n    query: avg(last_5m):avg:system.disk.free{*} < 10\n"
            "    thresholds: {critical: 10, warning: 5}\n")
-    assert "warning threshold 5 is not before critical 10" in _text(
+    assert "warning threshold 5 is not before critical 10" in text_of(
         datadog.alert_rules_findings(tmp_path))
 
 
 def test_dashboard_without_refresh_interval(tmp_path: Path) -> None:
-    _write(tmp_path, "dashboards/x.json", '{"title": "Errors", "widgets": []}')
+    write(tmp_path, "dashboards/x.json", '{"title": "Errors", "widgets": []}')
     report = datadog.dashboard_refresh(tmp_path)
-    assert report.seconds == {} and "no refresh_interval" in _text(report.findings)
-    assert "dashboards/*.json" in _text(datadog.dashboard_refresh(tmp_path / "none").findings)
+    assert report.seconds == {} and "no refresh_interval" in text_of(report.findings)
+    assert "dashboards/*.json" in text_of(datadog.dashboard_refresh(tmp_path / "none").findings)

@@ -11,17 +11,7 @@ import pytest
 from golive import Finding, NotVerified
 from golive.static import docker, scanners
 
-
-def _messages(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from ._helpers import text_of, write
 
 PROBES: list[tuple[Callable[[Path], list[Finding]], list[str]]] = [
     (docker.docker_compose_findings, [
@@ -86,7 +76,7 @@ def test_sound_on_good(good_repo: Path, probe: Callable[[Path], list[Finding]]) 
 def test_defect_on_broken(
     broken_repo: Path, probe: Callable[[Path], list[Finding]], expected: list[str]
 ) -> None:
-    messages = _messages(probe(broken_repo))
+    messages = text_of(probe(broken_repo))
     for text in expected:
         assert text in messages
 
@@ -114,7 +104,7 @@ def test_missing_deliverable_names_what_was_searched(
 
 
 def test_unparsable_compose_reports_line(tmp_path: Path) -> None:
-    _write(tmp_path, "docker-compose.yml", "services:\n  db:\n    image: [postgres\n")
+    write(tmp_path, "docker-compose.yml", "services:\n  db:\n    image: [postgres\n")
     (finding,) = docker.docker_compose_findings(tmp_path)
     assert finding.file == "docker-compose.yml"
     assert finding.line == 4
@@ -136,8 +126,8 @@ def test_hadolint_missing_is_not_verified(good_repo: Path, monkeypatch: pytest.M
 
 
 def test_dockerfile_rules_resolve_args_and_digests(tmp_path: Path) -> None:
-    _write(tmp_path, ".dockerignore", "**/.env*\n.git/\n")
-    _write(tmp_path, "Dockerfile", (
+    write(tmp_path, ".dockerignore", "**/.env*\n.git/\n")
+    write(tmp_path, "Dockerfile", (
         "ARG BASE=node:20.18.1-slim\n"
         "FROM ${BASE} AS build\n"
         "RUN echo build\n"
@@ -145,16 +135,16 @@ def test_dockerfile_rules_resolve_args_and_digests(tmp_path: Path) -> None:
         "FROM gcr.io/distroless/nodejs20@sha256:" + "a" * 64 + "\n"
         "USER 65532:65532\n"
     ))
-    messages = _messages(docker._dockerfile_rules(tmp_path / "Dockerfile", "Dockerfile"))
+    messages = text_of(docker._dockerfile_rules(tmp_path / "Dockerfile", "Dockerfile"))
     assert messages == ""
 
 
 def test_dockerfile_user_root_at_the_end(tmp_path: Path) -> None:
-    _write(tmp_path, ".dockerignore", ".env.local\n.git\n")
-    _write(tmp_path, "Dockerfile", (
+    write(tmp_path, ".dockerignore", ".env.local\n.git\n")
+    write(tmp_path, "Dockerfile", (
         "FROM node:20 AS a\nUSER node\nFROM node\nUSER node\nUSER root\n"
     ))
-    messages = _messages(docker._dockerfile_rules(tmp_path / "Dockerfile", "Dockerfile"))
+    messages = text_of(docker._dockerfile_rules(tmp_path / "Dockerfile", "Dockerfile"))
     assert "Dockerfile:3: base image node has no tag" in messages
     assert "Dockerfile:5: the final stage runs as root" in messages
 
@@ -201,7 +191,7 @@ def test_compose_named_volume_must_be_declared(good_repo: Path, tmp_path: Path) 
     text = compose.read_text(encoding="utf-8")
     compose.write_text(text.replace("  db-data:\n    name: acme-local-db-data\n", ""),
                        encoding="utf-8")
-    messages = _messages(docker.volume_persistence_findings(repo))
+    messages = text_of(docker.volume_persistence_findings(repo))
     assert "volume db-data is not declared under top-level volumes" in messages
 
 
@@ -213,7 +203,7 @@ def test_resource_limits_conf_unmounted_and_unparsable(good_repo: Path, tmp_path
     bad_line = len((repo / "resource-limits.conf").read_text(encoding="utf-8").splitlines()) + 1
     with (repo / "resource-limits.conf").open("a", encoding="utf-8") as handle:
         handle.write("work_mem\nshared_buffers = lots\n")
-    messages = _messages(docker.resource_limits_findings(repo))
+    messages = text_of(docker.resource_limits_findings(repo))
     assert "not mounted into any container" in messages
     assert f"resource-limits.conf:{bad_line}: not a 'name = value' line" in messages
     assert "shared_buffers = lots: not a size" in messages

@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from golive import Finding
 from golive.static import documents
 from golive.static._structured import headings
 
-
-def _text(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
+from ._helpers import text_of
 
 BROKEN = {
     "deployment-guide": "deployment guide has no 'rollback' section",
@@ -38,12 +34,13 @@ def test_usable_on_good(good_repo: Path, key: str) -> None:
 
 @pytest.mark.parametrize("key", documents.DOCUMENTS)
 def test_defect_found_on_broken(broken_repo: Path, key: str) -> None:
-    assert BROKEN[key] in _text(documents.document_findings(broken_repo, documents.DOCUMENTS[key]))
+    findings = documents.document_findings(broken_repo, documents.DOCUMENTS[key])
+    assert BROKEN[key] in text_of(findings)
 
 
 def test_broken_incident_response_postmortem_placeholder(broken_repo: Path) -> None:
     found = documents.document_findings(broken_repo, documents.DOCUMENTS["incident-response"])
-    assert "the 'postmortem' section (事後対応 (ポストモーテム)) is empty" in _text(found)
+    assert "the 'postmortem' section (事後対応 (ポストモーテム)) is empty" in text_of(found)
 
 
 # --- edge cases -------------------------------------------------------------------------
@@ -77,7 +74,7 @@ def test_one_heading_counts_for_one_section(tmp_path: Path) -> None:
 def test_title_is_not_a_section(tmp_path: Path) -> None:
     _doc(tmp_path, "backup-restore.md",
          "# バックアップ/リストア手順\n\n## スケジュール\n毎日\n\n## 検証\n毎週\n")
-    found = _text(documents.document_findings(tmp_path, documents.DOCUMENTS["backup-restore"]))
+    found = text_of(documents.document_findings(tmp_path, documents.DOCUMENTS["backup-restore"]))
     assert "no 'backup' section" in found and "no 'restore' section" in found
 
 
@@ -93,7 +90,7 @@ def test_headings_inside_code_fences_do_not_count(tmp_path: Path) -> None:
     _doc(tmp_path, "deployment-guide.md",
          "# Deploy\n\n## Environments\nx\n\n## Prerequisites\nx\n\n## Steps\n```sh\n"
          "# Rollback\nvercel rollback\n```\n\n## Verification\nx\n")
-    assert "no 'rollback' section" in _text(documents.document_findings(tmp_path, SPEC))
+    assert "no 'rollback' section" in text_of(documents.document_findings(tmp_path, SPEC))
 
 
 def test_missing_document_names_the_patterns(tmp_path: Path) -> None:

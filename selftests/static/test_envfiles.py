@@ -14,16 +14,7 @@ import pytest
 from golive import Finding, NotVerified
 from golive.static import envfiles, scanners, secrets
 
-
-def _messages(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from ._helpers import text_of, write
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -76,7 +67,7 @@ def test_sound_on_good(good_repo: Path, probe: Callable[[Path], list[Finding]]) 
 def test_defect_on_broken(
     broken_repo: Path, probe: Callable[[Path], list[Finding]], expected: list[str]
 ) -> None:
-    messages = _messages(probe(broken_repo))
+    messages = text_of(probe(broken_repo))
     for text in expected:
         assert text in messages
 
@@ -85,7 +76,7 @@ def test_secret_values_never_repeated(broken_repo: Path) -> None:
     committed = (broken_repo / ".env.local").read_text(encoding="utf-8")
     values = [line.split("=", 1)[1].strip('"') for line in committed.splitlines()
               if "=" in line and not line.startswith("#")]
-    shown = _messages(secrets.secret_scan_findings(broken_repo)
+    shown = text_of(secrets.secret_scan_findings(broken_repo)
                       + secrets.secret_reference_findings(broken_repo))
     for value in values:
         if len(value) > 12:
@@ -120,30 +111,30 @@ def test_dotenv_parser() -> None:
 
 
 def test_unparsable_template_line_reported(tmp_path: Path) -> None:
-    _write(tmp_path, ".env.template", "A=\nnot a variable line\nA=\n")
-    messages = _messages(envfiles.env_template_findings(tmp_path))
+    write(tmp_path, ".env.template", "A=\nnot a variable line\nA=\n")
+    messages = text_of(envfiles.env_template_findings(tmp_path))
     assert ".env.template:2: not a NAME=value line" in messages
     assert ".env.template:3: A listed twice (first on line 1)" in messages
 
 
 def test_code_usages_read_all_forms_but_comments(tmp_path: Path) -> None:
-    _write(tmp_path, "src/a.ts", (
+    write(tmp_path, "src/a.ts", (
         "const a = process.env.ALPHA;\n"
         "const b = process.env['BRAVO'];\n"
         "const { CHARLIE, DELTA: d = 'x' } = process.env;\n"
         "// process.env.COMMENTED\n"
         "/* process.env.BLOCK */ const u = 'http://x' + process.env.ECHO;\n"
     ))
-    _write(tmp_path, "node_modules/lib/index.js", "process.env.VENDORED\n")
-    _write(tmp_path, ".next/server/chunk.js", "process.env.BUILT\n")
+    write(tmp_path, "node_modules/lib/index.js", "process.env.VENDORED\n")
+    write(tmp_path, ".next/server/chunk.js", "process.env.BUILT\n")
     uses = envfiles.code_env_usages(tmp_path)
     assert sorted(uses) == ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO"]
     assert uses["ECHO"] == [("src/a.ts", 5)]
 
 
 def test_platform_variables_need_no_template_entry(tmp_path: Path) -> None:
-    _write(tmp_path, ".env.template", "APP_NAME=\n")
-    _write(tmp_path, "src/a.ts", "process.env.VERCEL_ENV; process.env.NODE_ENV; "
+    write(tmp_path, ".env.template", "APP_NAME=\n")
+    write(tmp_path, "src/a.ts", "process.env.VERCEL_ENV; process.env.NODE_ENV; "
                                  "process.env.APP_NAME;\n")
     # env-validation.ts is absent: that is platform.env-validation-ts's finding, not this one's
     assert envfiles.env_template_findings(tmp_path) == []
@@ -152,16 +143,16 @@ def test_platform_variables_need_no_template_entry(tmp_path: Path) -> None:
 def test_env_local_present_but_ignored_passes(good_repo: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(good_repo, repo)
-    _write(repo, ".env.local", "DATABASE_URL=\n")
+    write(repo, ".env.local", "DATABASE_URL=\n")
     assert envfiles.env_local_findings(repo) == []
 
 
 def test_env_local_tracked_despite_ignore_rule(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q")
-    _write(tmp_path, ".gitignore", ".env*.local\n")
-    _write(tmp_path, "app/.env.production.local", "X=1\n")
+    write(tmp_path, ".gitignore", ".env*.local\n")
+    write(tmp_path, "app/.env.production.local", "X=1\n")
     _git(tmp_path, "add", "-f", "app/.env.production.local", ".gitignore")
-    messages = _messages(envfiles.env_local_findings(tmp_path))
+    messages = text_of(envfiles.env_local_findings(tmp_path))
     assert "app/.env.production.local: committed to git" in messages
     assert "not git-ignored" not in messages
 
@@ -179,7 +170,7 @@ def test_separation_detects_shared_value(good_repo: Path, tmp_path: Path) -> Non
     production = settings["environments"]["production"]["env"]
     settings["environments"]["development"]["env"]["CRON_SECRET"] = production["CRON_SECRET"]
     path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    messages = _messages(envfiles.env_config_separation_findings(repo))
+    messages = text_of(envfiles.env_config_separation_findings(repo))
     assert "development shares production's value of CRON_SECRET" in messages
 
 
@@ -194,8 +185,8 @@ def test_sensitive_names() -> None:
 
 
 def test_browser_exposed_credential(tmp_path: Path) -> None:
-    _write(tmp_path, ".env.template", "NEXT_PUBLIC_STRIPE_SECRET_KEY=\n")
-    messages = _messages(secrets.secret_reference_findings(tmp_path))
+    write(tmp_path, ".env.template", "NEXT_PUBLIC_STRIPE_SECRET_KEY=\n")
+    messages = text_of(secrets.secret_reference_findings(tmp_path))
     assert ".env.template:1: NEXT_PUBLIC_STRIPE_SECRET_KEY: NEXT_PUBLIC_ exposes" in messages
 
 
@@ -210,7 +201,7 @@ def test_secret_scan_without_detect_secrets_is_not_verified(
 def test_secret_scan_covers_untracked_committable_files(good_repo: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(good_repo, repo)
-    _write(repo, "config/db.yml", "url: postgres://admin:Zq7rVb2Lm9Xw4Tk8@db.internal:5432/app\n")
-    messages = _messages(secrets.secret_scan_findings(repo))
+    write(repo, "config/db.yml", "url: postgres://admin:Zq7rVb2Lm9Xw4Tk8@db.internal:5432/app\n")
+    messages = text_of(secrets.secret_scan_findings(repo))
     assert "config/db.yml:1: plain-text secret committed: Basic Auth Credentials" in messages
     assert "Zq7rVb2Lm9Xw4Tk8" not in messages

@@ -8,12 +8,7 @@ import pytest
 
 from golive.static import iac
 
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from ._helpers import write
 
 
 def test_sound_on_good(good_repo: Path) -> None:
@@ -42,14 +37,14 @@ def test_defects_found_on_broken(broken_repo: Path) -> None:
 
 
 def test_nothing_to_judge(tmp_path: Path) -> None:
-    _write(tmp_path, "package.json", '{"name": "x"}')
-    _write(tmp_path, "main.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    write(tmp_path, "package.json", '{"name": "x"}')
+    write(tmp_path, "main.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
     assert iac.iam_policy_scan(tmp_path).files == []
     assert iac.security_group_scan(tmp_path).files == []
 
 
 def test_unparsable_policy_is_a_finding(tmp_path: Path) -> None:
-    _write(tmp_path, "policy.json", '{"Statement": [\n  {"Effect": "Allow",}\n]}')
+    write(tmp_path, "policy.json", '{"Statement": [\n  {"Effect": "Allow",}\n]}')
     scan = iac.iam_policy_scan(tmp_path)
     assert scan.files == ["policy.json"]
     assert [(f.file, f.line) for f in scan.findings] == [("policy.json", 2)]
@@ -63,12 +58,12 @@ def test_unparsable_policy_is_a_finding(tmp_path: Path) -> None:
     ('{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}', False),
 ])
 def test_json_statements(tmp_path: Path, statement: str, flagged: bool) -> None:
-    _write(tmp_path, "p.json", f'{{"Version": "2012-10-17", "Statement": [{statement}]}}')
+    write(tmp_path, "p.json", f'{{"Version": "2012-10-17", "Statement": [{statement}]}}')
     assert bool(iac.iam_policy_scan(tmp_path).findings) is flagged
 
 
 def test_cloudformation_json(tmp_path: Path) -> None:
-    _write(tmp_path, "stack.json", """{
+    write(tmp_path, "stack.json", """{
   "Resources": {
     "Admin": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {
       "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}},
@@ -86,7 +81,7 @@ def test_cloudformation_json(tmp_path: Path) -> None:
 
 
 def test_ec2_api_json(tmp_path: Path) -> None:
-    _write(tmp_path, "sg.json", """{"SecurityGroups": [{"GroupName": "db",
+    write(tmp_path, "sg.json", """{"SecurityGroups": [{"GroupName": "db",
   "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
     "IpRanges": [{"CidrIp": "10.0.0.0/8"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
   "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}""")
@@ -162,7 +157,7 @@ EOF
 
 
 def test_terraform(tmp_path: Path) -> None:
-    _write(tmp_path, "infra/main.tf", TERRAFORM)
+    write(tmp_path, "infra/main.tf", TERRAFORM)
     groups = [(f.line, f.message) for f in iac.security_group_scan(tmp_path).findings]
     assert groups == [
         (10, "aws_security_group.bastion: ingress opens port 22 (SSH) to 0.0.0.0/0"),

@@ -10,18 +10,11 @@ import pytest
 from golive import Finding, NotVerified
 from golive.static import scanners, shell
 
+from ._helpers import text_of, write
+
 STRICT = "#!/usr/bin/env bash\nset -euo pipefail\n"
 
 
-def _messages(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 BROKEN_SCRIPTS = {
@@ -42,7 +35,7 @@ def test_plan_script_sound_on_good(good_repo: Path, name: str) -> None:
 
 @pytest.mark.parametrize(("name", "expected"), BROKEN_SCRIPTS.items())
 def test_plan_script_defect_on_broken(broken_repo: Path, name: str, expected: list[str]) -> None:
-    messages = _messages(shell.script_findings(broken_repo, name))
+    messages = text_of(shell.script_findings(broken_repo, name))
     for text in expected:
         assert text in messages
 
@@ -65,7 +58,7 @@ def test_content_criteria(
     good_repo: Path, broken_repo: Path, probe: Callable[[Path], list[Finding]], expected: str
 ) -> None:
     assert probe(good_repo) == []
-    assert expected in _messages(probe(broken_repo))
+    assert expected in text_of(probe(broken_repo))
 
 
 def test_backup_schedules_of_good(good_repo: Path) -> None:
@@ -97,7 +90,7 @@ def test_missing_script_says_what_was_searched(tmp_path: Path) -> None:
     ("", "errexit, nounset, pipefail"),
 ])
 def test_strict_mode_forms(tmp_path: Path, lines: str, missing: str) -> None:
-    _write(tmp_path, "scripts/health-check.sh", "#!/usr/bin/env bash\n" + lines + "echo hi\n")
+    write(tmp_path, "scripts/health-check.sh", "#!/usr/bin/env bash\n" + lines + "echo hi\n")
     script = shell.load_script(tmp_path, "health-check.sh")
     assert isinstance(script, shell.Script)
     found = shell.strict_mode_findings(script)
@@ -109,7 +102,7 @@ def test_strict_mode_forms(tmp_path: Path, lines: str, missing: str) -> None:
 
 def test_order_through_functions(tmp_path: Path) -> None:
     # the repository walk is cached per run: each variant gets its own folder
-    _write(tmp_path / "a", "scripts/deploy.sh", STRICT + (
+    write(tmp_path / "a", "scripts/deploy.sh", STRICT + (
         'deploy() {\n  npx vercel deploy --prod\n}\n'
         'prepare() {\n  ./scripts/env-check.sh production\n  ./scripts/backup.sh full\n}\n'
         'prepare\n'
@@ -117,7 +110,7 @@ def test_order_through_functions(tmp_path: Path) -> None:
     ))
     assert shell.deploy_env_check_findings(tmp_path / "a") == []
     assert shell.deploy_backup_findings(tmp_path / "a") == []
-    _write(tmp_path / "b", "scripts/deploy.sh", STRICT + (
+    write(tmp_path / "b", "scripts/deploy.sh", STRICT + (
         'deploy() {\n  npx vercel deploy --prod\n}\n'
         'deploy\n'
         'echo "now run backup.sh"\n'
@@ -130,9 +123,9 @@ def test_order_through_functions(tmp_path: Path) -> None:
 
 def test_cron_line_in_docs_schedules_backup(tmp_path: Path) -> None:
     for variant in ("a", "b"):
-        _write(tmp_path / variant, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
+        write(tmp_path / variant, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
     assert shell.backup_schedule_findings(tmp_path / "a") != []
-    _write(tmp_path / "b", "docs/ops.md", "```\n0 3 * * * /opt/app/scripts/backup.sh full\n```\n")
+    write(tmp_path / "b", "docs/ops.md", "```\n0 3 * * * /opt/app/scripts/backup.sh full\n```\n")
     assert shell.backup_schedule_findings(tmp_path / "b") == []
     assert [(s.file, s.line, s.cron) for s in shell.backup_schedules(tmp_path / "b")] == [
         ("docs/ops.md", 2, "0 3 * * *")
@@ -141,18 +134,18 @@ def test_cron_line_in_docs_schedules_backup(tmp_path: Path) -> None:
 
 def test_restore_script_needs_documentation(tmp_path: Path) -> None:
     for variant in ("a", "b"):
-        _write(tmp_path / variant, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
-        _write(tmp_path / variant, "scripts/restore-db.sh", STRICT + "pg_restore \"$1\"\n")
-    assert "not documented" in _messages(shell.restore_procedure_findings(tmp_path / "a"))
+        write(tmp_path / variant, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
+        write(tmp_path / variant, "scripts/restore-db.sh", STRICT + "pg_restore \"$1\"\n")
+    assert "not documented" in text_of(shell.restore_procedure_findings(tmp_path / "a"))
     doc = "# リストア\n\n`scripts/restore-db.sh <file>` を実行する。\n"
-    _write(tmp_path / "b", "docs/restore.md", doc)
+    write(tmp_path / "b", "docs/restore.md", doc)
     assert shell.restore_procedure_findings(tmp_path / "b") == []
 
 
 def test_shellcheck_missing_is_not_verified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, "scripts/deploy.sh", STRICT + "npx vercel deploy --prod\n")
+    write(tmp_path, "scripts/deploy.sh", STRICT + "npx vercel deploy --prod\n")
     monkeypatch.setattr(scanners, "tool_path", lambda name: None)
     with pytest.raises(NotVerified, match="shellcheck is not installed"):
         shell.script_findings(tmp_path, "deploy.sh")

@@ -13,17 +13,7 @@ from golive import Finding
 from golive.static import vercel
 from golive.static._tsobject import Opaque, TsParseError, exported_object, plain
 
-
-def _messages(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from ._helpers import text_of, write
 
 PROBES: list[tuple[Callable[[Path], list[Finding]], list[str]]] = [
     (vercel.vercel_json_findings, [
@@ -67,7 +57,7 @@ def test_sound_on_good(good_repo: Path, probe: Callable[[Path], list[Finding]]) 
 def test_defect_on_broken(
     broken_repo: Path, probe: Callable[[Path], list[Finding]], expected: list[str]
 ) -> None:
-    messages = _messages(probe(broken_repo))
+    messages = text_of(probe(broken_repo))
     for text in expected:
         assert text in messages
 
@@ -91,7 +81,7 @@ def test_missing_deliverable_names_what_was_searched(
 
 
 def test_unparsable_vercel_json_reports_line(tmp_path: Path) -> None:
-    _write(tmp_path, "vercel.json", '{\n  "framework": "nextjs",\n  "regions": ["hnd1"\n}\n')
+    write(tmp_path, "vercel.json", '{\n  "framework": "nextjs",\n  "regions": ["hnd1"\n}\n')
     (finding,) = vercel.vercel_json_findings(tmp_path)
     assert finding.file == "vercel.json"
     assert finding.line == 4
@@ -99,16 +89,16 @@ def test_unparsable_vercel_json_reports_line(tmp_path: Path) -> None:
 
 
 def test_vercel_json_wrong_types_and_rules(tmp_path: Path) -> None:
-    _write(tmp_path, "package.json", json.dumps({"scripts": {"build": "next build"}}))
-    _write(tmp_path, "app/api/ok/route.ts", "export function GET() {}\n")
-    _write(tmp_path, "vercel.json", json.dumps({
+    write(tmp_path, "package.json", json.dumps({"scripts": {"build": "next build"}}))
+    write(tmp_path, "app/api/ok/route.ts", "export function GET() {}\n")
+    write(tmp_path, "vercel.json", json.dumps({
         "regions": ["tokyo"],
         "buildCommand": "npm run compile",
         "functions": {"app/api/**/*.ts": {"maxDuration": 30}},
         "crons": [{"path": "/api/ok", "schedule": "0 25 * * *"}],
         "headers": [{"source": "api/(.*)", "headers": [{"key": "X", "value": "1"}]}],
     }, indent=2))
-    messages = _messages(vercel.vercel_json_findings(tmp_path))
+    messages = text_of(vercel.vercel_json_findings(tmp_path))
     assert "'tokyo' is not a Vercel region id" in messages
     assert "runs script 'compile', which package.json does not define" in messages
     assert "25 outside 0-23" in messages
@@ -118,7 +108,7 @@ def test_vercel_json_wrong_types_and_rules(tmp_path: Path) -> None:
 
 
 def test_vercel_json_type_error_located(tmp_path: Path) -> None:
-    _write(tmp_path, "vercel.json", '{\n  "cleanUrls": true,\n  "regions": "hnd1"\n}\n')
+    write(tmp_path, "vercel.json", '{\n  "cleanUrls": true,\n  "regions": "hnd1"\n}\n')
     (finding,) = vercel.vercel_json_findings(tmp_path)
     assert finding.line == 3
     assert finding.message.startswith("regions:")
@@ -130,19 +120,19 @@ def test_invalid_build_settings_blocks_dependent_probes(good_repo: Path, tmp_pat
     settings = json.loads((repo / "build-settings.json").read_text(encoding="utf-8"))
     settings["environments"]["production"]["target"] = "prod"
     (repo / "build-settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    messages = _messages(vercel.env_separation_findings(repo))
+    messages = text_of(vercel.env_separation_findings(repo))
     assert "environments.production.target: Input should be" in messages
     assert "see platform.build-settings-json" in messages
 
 
 def test_deployment_config_without_export(tmp_path: Path) -> None:
-    _write(tmp_path, "deployment-config.ts", "const config = { regions: ['hnd1'] };\n")
+    write(tmp_path, "deployment-config.ts", "const config = { regions: ['hnd1'] };\n")
     (finding,) = vercel.deployment_config_findings(tmp_path)
     assert "exports no object literal" in finding.message
 
 
 def test_deployment_config_parse_error_has_line(tmp_path: Path) -> None:
-    _write(tmp_path, "deployment-config.ts",
+    write(tmp_path, "deployment-config.ts",
            "export const deploymentConfig = {\n  regions: [\"hnd1\"\n  framework: 1,\n};\n")
     (finding,) = vercel.deployment_config_findings(tmp_path)
     assert finding.file == "deployment-config.ts"
@@ -190,8 +180,8 @@ def test_ts_unterminated_object_raises_with_line() -> None:
 
 
 def test_route_exists_for_app_and_pages_router(tmp_path: Path) -> None:
-    _write(tmp_path, "src/app/api/health/route.ts", "")
-    _write(tmp_path, "pages/api/legacy.js", "")
+    write(tmp_path, "src/app/api/health/route.ts", "")
+    write(tmp_path, "pages/api/legacy.js", "")
     assert vercel.route_exists(tmp_path, "/api/health")
     assert vercel.route_exists(tmp_path, "/api/legacy")
     assert not vercel.route_exists(tmp_path, "/api/missing")

@@ -11,19 +11,12 @@ from golive import Finding, NotVerified
 from golive.static import scanners, workflows
 from golive.static.scanners import ToolRun
 
+from ._helpers import text_of, write
+
 SOUND = "name: ci\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n" \
         "    timeout-minutes: 5\n    steps:\n      - run: echo ok\n"
 
 
-def _messages(findings: list[Finding]) -> str:
-    return "\n".join(str(f) for f in findings)
-
-
-def _write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # --- one per plan workflow ------------------------------------------------------------
@@ -50,7 +43,7 @@ def test_plan_workflow_sound_on_good(good_repo: Path, name: str) -> None:
 @pytest.mark.parametrize(("name", "expected"), BROKEN_WORKFLOWS.items())
 def test_plan_workflow_defect_on_broken(broken_repo: Path, name: str, expected: str) -> None:
     findings = workflows.workflow_findings(broken_repo, name)
-    assert expected in _messages(findings)
+    assert expected in text_of(findings)
     assert all(f.file == f".github/workflows/{name}" and f.line for f in findings)
 
 
@@ -78,7 +71,7 @@ def test_content_criteria(
     good_repo: Path, broken_repo: Path, probe: Callable[[Path], list[Finding]], expected: str
 ) -> None:
     assert probe(good_repo) == []
-    assert expected in _messages(probe(broken_repo))
+    assert expected in text_of(probe(broken_repo))
 
 
 def test_coverage_gate(good_repo: Path, broken_repo: Path) -> None:
@@ -118,7 +111,7 @@ def test_missing_workflow_says_what_was_searched(tmp_path: Path) -> None:
 
 
 def test_unparsable_workflow_has_a_line(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", "name: build\non: [push\njobs: {}\n")
+    write(tmp_path, ".github/workflows/build.yml", "name: build\non: [push\njobs: {}\n")
     (found,) = workflows.workflow_findings(tmp_path, "build.yml")
     assert found.file == ".github/workflows/build.yml"
     assert found.line == 3
@@ -126,27 +119,27 @@ def test_unparsable_workflow_has_a_line(tmp_path: Path) -> None:
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/test.yml", "- just\n- a list\n")
+    write(tmp_path, ".github/workflows/test.yml", "- just\n- a list\n")
     (found,) = workflows.workflow_findings(tmp_path, "test.yml")
     assert "not a workflow" in found.message
 
 
 def test_workflow_found_anywhere_and_as_yaml(tmp_path: Path) -> None:
-    _write(tmp_path, "ci/pipelines/build.yaml", SOUND)
+    write(tmp_path, "ci/pipelines/build.yaml", SOUND)
     assert workflows.find_workflow(tmp_path, "build.yml") == tmp_path / "ci/pipelines/build.yaml"
     assert workflows.workflow_findings(tmp_path, "build.yml") == []
 
 
 def test_conventional_folder_wins(tmp_path: Path) -> None:
-    _write(tmp_path, "build.yml", "not: a workflow\n")
-    _write(tmp_path, ".github/workflows/build.yaml", SOUND)
+    write(tmp_path, "build.yml", "not: a workflow\n")
+    write(tmp_path, ".github/workflows/build.yaml", SOUND)
     assert workflows.find_workflow(tmp_path, "build.yml") == (
         tmp_path / ".github/workflows/build.yaml"
     )
 
 
 def test_timeouts_skip_reusable_workflow_calls(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", SOUND + (
+    write(tmp_path, ".github/workflows/build.yml", SOUND + (
         "  caches:\n    uses: ./.github/workflows/cache-config.yml\n"
         "  slow:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
     ))
@@ -170,7 +163,7 @@ def test_timeouts_skip_reusable_workflow_calls(tmp_path: Path) -> None:
     ("docker://alpine:latest", False),
 ])
 def test_pinning(tmp_path: Path, uses: str, pinned: bool) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", SOUND + f"      - uses: {uses}\n")
+    write(tmp_path, ".github/workflows/build.yml", SOUND + f"      - uses: {uses}\n")
     workflow = workflows.load_workflow(tmp_path, "build.yml")
     assert isinstance(workflow, workflows.Workflow)
     found = workflows.pinning_findings(workflow)
@@ -179,13 +172,13 @@ def test_pinning(tmp_path: Path, uses: str, pinned: bool) -> None:
 
 
 def test_matrix_counts_as_parallel(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", SOUND.replace(
+    write(tmp_path, ".github/workflows/build.yml", SOUND.replace(
         "    timeout-minutes: 5\n",
         "    timeout-minutes: 5\n    strategy:\n      matrix:\n        node: [20, 22]\n",
     ))
     assert workflows.parallel_build_findings(tmp_path) == []
-    _write(tmp_path, ".github/workflows/build.yml", SOUND)
-    assert "no parallel build: 1 job(s) (build)" in _messages(
+    write(tmp_path, ".github/workflows/build.yml", SOUND)
+    assert "no parallel build: 1 job(s) (build)" in text_of(
         workflows.parallel_build_findings(tmp_path)
     )
 
@@ -204,20 +197,20 @@ def test_matrix_counts_as_parallel(tmp_path: Path) -> None:
      "coverage:\n  status:\n    project:\n      default:\n        target: 81%\n", 81),
 ])
 def test_coverage_gate_forms(tmp_path: Path, relative: str, text: str, value: float) -> None:
-    _write(tmp_path, relative, text)
+    write(tmp_path, relative, text)
     gates = workflows.coverage_gates(tmp_path)
     assert gates and min(g.value for g in gates) == value
     assert all(g.file == relative and g.line >= 1 for g in gates)
 
 
 def test_commented_gate_is_no_gate(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/coverage-report.yml", "# --coverage-threshold 80\n")
+    write(tmp_path, ".github/workflows/coverage-report.yml", "# --coverage-threshold 80\n")
     (found,) = workflows.coverage_gate_findings(tmp_path, 80)
     assert found.message.startswith("no coverage gate")
 
 
 def test_approval_through_a_gate_job(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/deploy-production.yml", (
+    write(tmp_path, ".github/workflows/deploy-production.yml", (
         "on: [workflow_dispatch]\njobs:\n"
         "  approve:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n"
         "    environment: production\n    steps:\n      - run: echo approved\n"
@@ -225,7 +218,7 @@ def test_approval_through_a_gate_job(tmp_path: Path) -> None:
         "    steps:\n      - run: ./scripts/deploy.sh production\n"
     ))
     assert workflows.approval_findings(tmp_path) == []
-    _write(tmp_path, ".github/environments/production.json",
+    write(tmp_path, ".github/environments/production.json",
            '{"name": "production", "protection_rules": [\n'
            '  {"type": "required_reviewers", "reviewers": []}\n]}\n')
     (found,) = workflows.approval_findings(tmp_path)
@@ -233,7 +226,7 @@ def test_approval_through_a_gate_job(tmp_path: Path) -> None:
 
 
 def test_rollback_by_workflow_run(tmp_path: Path) -> None:
-    _write(tmp_path, ".github/workflows/rollback.yml", (
+    write(tmp_path, ".github/workflows/rollback.yml", (
         "on:\n  workflow_run:\n    workflows: [deploy-production]\n    types: [completed]\n"
         "jobs:\n  rollback:\n    if: github.event.workflow_run.conclusion == 'failure'\n"
         "    runs-on: ubuntu-latest\n    timeout-minutes: 10\n"
@@ -245,7 +238,7 @@ def test_rollback_by_workflow_run(tmp_path: Path) -> None:
 def test_scanner_missing_is_not_verified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", SOUND)
+    write(tmp_path, ".github/workflows/build.yml", SOUND)
     monkeypatch.setattr(scanners, "tool_path", lambda name: None)
     with pytest.raises(NotVerified, match="check-jsonschema is not installed"):
         workflows.workflow_findings(tmp_path, "build.yml")
@@ -256,7 +249,7 @@ def test_scanner_missing_is_not_verified(
 def test_scanner_without_report_is_not_verified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", SOUND)
+    write(tmp_path, ".github/workflows/build.yml", SOUND)
 
     def crashed(name: str, args: list[str], inputs: list[Path], **_: object) -> ToolRun:
         return ToolRun(name, [name, *args], 2, "", "boom: cannot load schema", 0.1)
@@ -274,16 +267,16 @@ def test_no_workflows_no_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_only_invalid_workflows_still_judged(tmp_path: Path) -> None:
     # zizmor refuses to run when no input fits its schema; the schema finding still fails it
-    _write(tmp_path, ".github/workflows/build.yml", SOUND.replace("steps:", "stepz:"))
+    write(tmp_path, ".github/workflows/build.yml", SOUND.replace("steps:", "stepz:"))
     found = workflows.workflow_findings(tmp_path, "build.yml")
-    assert "Additional properties are not allowed ('stepz' was unexpected)" in _messages(found)
+    assert "Additional properties are not allowed ('stepz' was unexpected)" in text_of(found)
     assert found[0].line == 4
 
 
 def test_workflow_zizmor_skipped_is_a_finding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, ".github/workflows/build.yml", SOUND)
+    write(tmp_path, ".github/workflows/build.yml", SOUND)
     def scanner(name: str, args: list[str], inputs: list[Path], **kw: object) -> ToolRun:
         if name != "zizmor":
             return scanners.run_scanner(name, args, inputs, **kw)  # type: ignore[arg-type]
