@@ -7,6 +7,7 @@ the only process that writes outputs.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -145,6 +146,30 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SESSION_KEY] = golive
     config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
+
+
+_QUOTED_ID = re.compile(r"""["']([a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*)["']""")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing a check module none of whose criteria the run selects.
+
+    Only when the module names its criteria literally; a module whose ids are computed
+    is always collected, and deselection then works per test as usual.
+    """
+    golive = config.stash.get(_SESSION_KEY, None)
+    if golive is None or not golive.active or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    try:
+        text = collection_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    named = {cid for cid in _QUOTED_ID.findall(text) if cid in golive.catalog}
+    if named and not any(golive.selects(cid) for cid in named):
+        return True
+    return None
 
 
 def _criterion_of(item: pytest.Item, catalog: Catalog) -> str | None:
