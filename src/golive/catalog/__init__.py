@@ -68,7 +68,8 @@ class Catalog:
 
 def _read_yaml(name: str) -> object:
     text = resources.files("golive.catalog").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    # libyaml's loader when available: the catalog is read at every start
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
 @cache
