@@ -77,6 +77,9 @@ def run_profile(
         f"--golive-lang={lang}",
         f"--golive-strict={strict}",
         "-p", "no:cacheprovider",
+        # Locust's own pytest plugin imports gevent (and patches the stdlib) at start-up;
+        # golive drives Locust as a separate process instead
+        "-p", "no:locust",
         "--rootdir", str(suite.resolve().parent),
         # the project's own pytest settings are for its self-tests, not for acceptance runs
         "-o", "addopts=", "-o", "testpaths=", "-o", "filterwarnings=default",
