@@ -93,3 +93,30 @@ def test_api_tokens_must_be_env_references(tmp_path):
     """)
     assert problems == ["golive.toml: environments.demo.github_token: is a secret: "
                         "write env:NAME and set NAME instead"]
+
+
+def test_load_table_becomes_driver_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("GOLIVE_TEST_LOAD_PW", "s3cret")
+    path = tmp_path / "golive.toml"
+    path.write_text(dedent("""
+        [environments.demo.load]
+        users = 5
+        steady_s = 12.5
+        login_email = "qa@example.com"
+        login_password = "env:GOLIVE_TEST_LOAD_PW"
+    """), encoding="utf-8")
+    load = load_config(path).environments["demo"].load
+    assert load.as_variables() == {
+        "GOLIVE_LOAD_USERS": "5", "GOLIVE_LOAD_STEADY_S": "12.5",
+        "GOLIVE_LOAD_LOGIN_EMAIL": "qa@example.com", "GOLIVE_LOAD_LOGIN_PASSWORD": "s3cret",
+    }
+
+
+def test_load_sizes_are_bounded_and_password_is_a_reference(tmp_path):
+    problems = config_errors(tmp_path, """
+        [environments.demo.load]
+        users = 100000
+        login_password = "literal"
+    """)
+    assert problems[0].startswith("golive.toml: environments.demo.load.users:")
+    assert problems[1].startswith("golive.toml: environments.demo.load.login_password: is a secret")

@@ -25,6 +25,7 @@ __all__ = [
     "Attestation",
     "Config",
     "Environment",
+    "LoadSettings",
     "Waiver",
     "load_attestations",
     "load_config",
@@ -38,6 +39,37 @@ _SECRET_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class LoadSettings(_Strict):
+    """Sizes of the load phase; GOLIVE_LOAD_* variables still override them for one run."""
+
+    users: int | None = Field(default=None, ge=1, le=1000)
+    spike_users: int | None = Field(default=None, ge=1, le=1000)
+    ramp_s: float | None = Field(default=None, ge=0)
+    steady_s: float | None = Field(default=None, gt=0)
+    spike_s: float | None = Field(default=None, ge=0)
+    processes: int | None = Field(default=None, ge=0, le=64)
+    login_email: str | None = None
+    login_password: str | None = None
+
+    @field_validator("login_password")
+    @classmethod
+    def _password_by_reference(cls, value: str | None) -> str | None:
+        if value and not _SECRET_REF.match(value):
+            raise ValueError("is a secret: write env:NAME and set NAME instead")
+        return value
+
+    def as_variables(self) -> dict[str, str]:
+        """The GOLIVE_LOAD_* variables the load driver reads, secrets resolved."""
+        names = {"users": "USERS", "spike_users": "SPIKE_USERS", "ramp_s": "RAMP_S",
+                 "steady_s": "STEADY_S", "spike_s": "SPIKE_S", "processes": "PROCESSES"}
+        variables = {f"GOLIVE_LOAD_{names[k]}": f"{v:g}" if isinstance(v, float) else str(v)
+                     for k, v in self.model_dump().items() if k in names and v is not None}
+        email, password = resolve_secret(self.login_email), resolve_secret(self.login_password)
+        if email and password:
+            variables |= {"GOLIVE_LOAD_LOGIN_EMAIL": email, "GOLIVE_LOAD_LOGIN_PASSWORD": password}
+        return variables
 
 
 class Environment(_Strict):
@@ -71,6 +103,7 @@ class Environment(_Strict):
     production: bool = False
     commands: dict[str, str] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    load: LoadSettings = Field(default_factory=LoadSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -1,8 +1,9 @@
 """The load phase: run once per test session, judged by several checks.
 
-Sizes come from ``GOLIVE_LOAD_*`` variables (see ``golive.load.LoadPlan.from_env``); the
-test account for the authenticated path from ``GOLIVE_LOAD_LOGIN_EMAIL`` /
-``GOLIVE_LOAD_LOGIN_PASSWORD`` (or the demo stack's ``GOLIVE_DEMO_USER_*``).
+Sizes come from the environment's ``[load]`` table in golive.toml, and ``GOLIVE_LOAD_*``
+variables override them for one run (see ``golive.load.LoadPlan.from_env``); the test
+account for the authenticated path from ``load.login_email`` / ``load.login_password``
+(or ``GOLIVE_LOAD_LOGIN_*``, or the demo stack's ``GOLIVE_DEMO_USER_*``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ def _progress(config: pytest.Config) -> Callable[[str], None]:
 
 
 @pytest.fixture(scope="session")
-def load_plan() -> LoadPlan:
-    plan = LoadPlan.from_env(os.environ)
+def load_plan(golive_session: GoliveSession) -> LoadPlan:
+    configured = golive_session.environment.load.as_variables()
+    plan = LoadPlan.from_env({**configured, **os.environ})
     if plan.login is None:
         email = os.environ.get("GOLIVE_DEMO_USER_EMAIL")
         password = os.environ.get("GOLIVE_DEMO_USER_PASSWORD")
