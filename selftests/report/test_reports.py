@@ -137,3 +137,14 @@ def test_load_phase_is_plotted_when_a_series_was_recorded():
     assert page.count("<polyline") == 3
     assert "max 100.0 ms" in page
     assert "Load phase over time" not in render_html(sample_run(), load_catalog())
+
+
+def test_golive_reasons_read_in_japanese():
+    catalog = load_catalog()
+    blocking = next(c for c in catalog if c.severity.value == "blocking" and c.automated)
+    result = judge_criterion(blocking, blocking.threshold, [], waiver=None, attestation=None,
+                             today=TODAY, missing_reason="no automated check")
+    run = sample_run(lang="ja")
+    run.criteria.append(result)
+    assert "自動チェックなし" in render_summary(run)
+    assert "自動チェックなし" in render_html(run, catalog)

@@ -7,7 +7,7 @@ import json
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from golive.catalog import Catalog
-from golive.report.i18n import label
+from golive.report.i18n import label, reason_text
 from golive.report.view import STATUS_ORDER, ReportView, format_measured, format_threshold
 from golive.results import RunData
 
@@ -33,4 +33,5 @@ def render_html(data: RunData, catalog: Catalog) -> str:
         statuses=STATUS_ORDER,
         profile=profile,
         t=lambda key: label(key, data.lang),
+        reason=lambda text: reason_text(text, data.lang),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from golive.report.i18n import label
+from golive.report.i18n import label, reason_text
 from golive.report.view import STATUS_ORDER, ReportView, format_measured, format_threshold
 from golive.results import RunData
 
@@ -35,4 +35,5 @@ def render_summary(data: RunData) -> str:
         view=ReportView(data),
         statuses=STATUS_ORDER,
         t=lambda key: label(key, data.lang),
+        reason=lambda text: reason_text(text, data.lang),
     )
