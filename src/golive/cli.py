@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-import pytest
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +18,10 @@ from golive.config import load_attestations, load_config, load_waivers
 from golive.verdict import ExitCode
 
 __all__ = ["main", "run_profile"]
+
+# pytest's own exit codes the plugin could not translate (usage error, internal error);
+# written out so the command line does not import pytest just to start
+_PYTEST_CODES = {4: ExitCode.USAGE, 3: ExitCode.INCOMPLETE}
 
 _err = Console(stderr=True)
 _out = Console()
@@ -67,7 +70,7 @@ def run_profile(
         validate_config(config, env)
     except ConfigError as exc:
         for problem in exc.problems:
-            _err.print(f"[red]config error:[/red] {problem}", highlight=False, markup=True)
+            _err.print(f"[red]config error:[/red] {problem}", highlight=False, soft_wrap=True)
         return ExitCode.USAGE
     suite = suite or _default_suite()
     args = [
@@ -103,8 +106,7 @@ def run_profile(
         child.wait()
         return ExitCode.INCOMPLETE
     # pytest's own codes that golive's plugin could not translate
-    return {int(pytest.ExitCode.USAGE_ERROR): ExitCode.USAGE,
-            int(pytest.ExitCode.INTERNAL_ERROR): ExitCode.INCOMPLETE}.get(code, code)
+    return _PYTEST_CODES.get(code, code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
