@@ -21,7 +21,6 @@ MODULES = (
 )
 
 
-
 def _argv(
     config: Path, output: Path, modules: tuple[str, ...], extra: tuple[str, ...]
 ) -> list[str]:

@@ -64,7 +64,7 @@ def test_log_groups_and_filters(either: RunningStack, clients: dict[str, Any]) -
         assert no_retention == []
         assert groups["/app/security"]["retentionInDays"] == 90
     else:
-        assert no_retention == ["/app/system"]
+        assert no_retention == ["/app/application", "/app/security", "/app/system"]
 
 
 def test_iam_least_privilege(either: RunningStack, clients: dict[str, Any]) -> None:
@@ -128,7 +128,7 @@ def test_sns_topic_delivers_to_the_sink(good: RunningStack) -> None:
         Message="selftest alarm",
         Subject="golive-demo-cpu-high",
     )
-    url = good.state["webhook_url"].replace("/hooks/slack", "/hooks/sns")
+    url = good.state["webhook_sink_url"] + "/hooks/sns"
     deadline = time.monotonic() + 5
     with httpx.Client(timeout=5) as client:
         while time.monotonic() < deadline:

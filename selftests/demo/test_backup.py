@@ -30,9 +30,23 @@ def test_backup_and_verified_restore(good: RunningStack) -> None:
     assert restore["tables"]["public.projects"] == {"expected": 5, "restored": 5}
 
 
+def test_migrate_into_a_scratch_database(either: RunningStack) -> None:
+    """Good: every migration and the seed apply to a fresh database. Broken: the
+    repository's newest migration fails (a column that does not exist)."""
+    code, result = _run(either, "migrate")
+    if either.info.mode == "good":
+        assert code == 0 and result["ok"] is True and len(result["applied"]) == 5
+        assert result["tables"]["public.plans"] == 3
+    else:
+        assert code == 1 and result["ok"] is False
+        assert "20250120090000" in str(result["error"])
+        assert "does not exist" in str(result["error"])
+
+
 def test_broken_restore_fails_verification(broken: RunningStack) -> None:
     code, backup = _run(broken, "backup")
     assert code == 0 and backup["server_side_encryption"] is None
+    assert float(str(backup["seconds"])) > 6.0  # slower than the demo's 0.1 min limit
     code, restore = _run(broken, "restore")
     assert code == 1
     assert restore["verified"] is False

@@ -59,9 +59,9 @@ class Poller:
             thread.join()
 
 
-def _ops(stack: RunningStack, name: str) -> dict[str, object]:
+def _ops(stack: RunningStack, name: str, code: int = 0) -> dict[str, object]:
     out = subprocess.run(stack.command(name), capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == code, out.stderr
     result: dict[str, object] = json.loads(out.stdout)
     return result
 
@@ -83,9 +83,18 @@ def test_zero_downtime_deploy_and_rollback(good: RunningStack) -> None:
         assert client.get("/health").json()["release"] == "v1"
 
 
-def test_broken_deploy_has_downtime(broken: RunningStack) -> None:
+def test_broken_deploy_has_downtime_and_fails(broken: RunningStack) -> None:
+    """Stop, start, a fixed warm-up wait (slower than the demo's limit), then a smoke test
+    of a path the app does not serve: exit 1 with the new release live. The rollback then
+    redeploys the current release instead of the previous one."""
     with Poller(broken.info.base_url) as poller:
-        deployed = _ops(broken, "deploy")
-    assert deployed["strategy"] == "stop-then-start"
+        deployed = _ops(broken, "deploy", code=1)
+    assert deployed["strategy"] == "stop-then-start" and deployed["release"] == "v2"
+    assert deployed["ok"] is False and "smoke test failed" in str(deployed["error"])
+    assert float(str(deployed["seconds"])) > 6.0  # the demo's deploy limit is 0.1 min
     assert poller.failures > 0, poller.outcomes
     assert poller.outcomes["HTTP 502"] > 0
+    rolled_back = _ops(broken, "rollback", code=1)
+    assert rolled_back["release"] == "v2"  # not v1
+    with broken.http() as client:
+        assert client.get("/health").json()["release"] == "v2"

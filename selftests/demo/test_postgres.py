@@ -1,13 +1,16 @@
-"""PostgreSQL: TLS, migrations, row-level security, connection capacity, role limits."""
+"""PostgreSQL: TLS, the sample repository's migrations and seed, row-level security,
+connection capacity, role limits, and the broken twin's far-away database."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from golive.demo import postgres
+from golive.demo.sample_repo import sample_files
 
 from .conftest import RunningStack
 
@@ -20,27 +23,79 @@ def _cluster(stack: RunningStack) -> postgres.PgCluster:
 
 
 def test_app_connects_over_tls_only(good: RunningStack) -> None:
+    """Good: TLS with the server verified against the stack's CA; no TLS, no login."""
+    assert "sslmode=verify-full" in good.database_url and "sslrootcert=" in good.database_url
     with psycopg.connect(good.database_url) as conn:
         row = conn.execute(
             "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
         ).fetchone()
     assert row is not None and row[0] is True and row[1] in {"TLSv1.2", "TLSv1.3"}
-    plain = good.database_url.replace("sslmode=require", "sslmode=disable")
+    plain = good.database_url.split("?")[0] + "?sslmode=disable"
     with pytest.raises(psycopg.OperationalError, match="no encryption"):
         psycopg.connect(plain, connect_timeout=5).close()
 
 
-def test_migrations_are_idempotent(either: RunningStack) -> None:
+def test_broken_accepts_plaintext(broken: RunningStack) -> None:
+    """Broken: sslmode=prefer in the URL and a pg_hba "host" rule: a connection without
+    TLS is asked for the password."""
+    assert "sslmode=prefer" in broken.database_url
+    plain = broken.database_url.split("?")[0] + "?sslmode=disable"
+    with psycopg.connect(plain, connect_timeout=10) as conn:
+        row = conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+    assert row == (False,)
+
+
+def test_broken_database_is_far_away(either: RunningStack) -> None:
+    """Broken: every connect crosses a relay adding 20 ms each way (about ten round trips)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        with psycopg.connect(either.database_url, connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
+        best = min(best, time.perf_counter() - started)
+    pg = either.state["postgres"]
+    if either.info.mode == "good":
+        assert pg["client_port"] == pg["port"] and best < 0.2
+    else:
+        assert pg["client_port"] != pg["port"] and best > 0.25
+
+
+def test_migrations_come_from_the_repository(either: RunningStack) -> None:
+    """The ledger holds exactly the repository's migrations (by version); broken: its
+    newest migration failed and was left unapplied. Re-applying applies nothing."""
     broken = either.info.mode == "broken"
+    files = sample_files("broken" if broken else "good", "supabase/migrations", "*.sql")
     conninfo = _cluster(either).superuser_conninfo()
-    report = postgres.apply_migrations(conninfo, postgres.migration_dirs(broken))
-    assert report.applied == []
-    assert len(report.skipped) == (6 if broken else 5)
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute(
-            "SELECT name FROM supabase_migrations.schema_migrations ORDER BY version"
+            "SELECT version, name FROM supabase_migrations.schema_migrations ORDER BY version"
         ).fetchall()
-    assert [r[0] for r in rows] == report.skipped
+    applied = [r[1] for r in rows]
+    assert [r[0] for r in rows] == [r[1].split("_", 1)[0] for r in rows]
+    if broken:
+        assert applied == [f.name for f in files[:-1]]
+        assert list(either.state["migrations_failed"]) == [files[-1].name]
+        assert "does not exist" in either.state["migrations_failed"][files[-1].name]
+    else:
+        assert applied == [f.name for f in files] and len(files) == 5
+        report = postgres.apply_migrations(conninfo, files)
+        assert report.applied == [] and report.skipped == applied
+
+
+def test_app_role_reads_the_ledger(either: RunningStack) -> None:
+    with psycopg.connect(either.database_url) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM supabase_migrations.schema_migrations"
+        ).fetchone() or (0,)
+    assert count == 5
+
+
+def test_seed_of_the_repository(either: RunningStack) -> None:
+    """Broken: the repository's seed skips the plans unless a setting nobody sets is on."""
+    with psycopg.connect(_cluster(either).superuser_conninfo()) as conn:
+        counts = postgres.table_row_counts(conn, ["public", "auth"])
+    assert counts["auth.users"] == 3 and counts["public.projects"] == 5
+    assert counts["public.plans"] == (0 if either.info.mode == "broken" else 3)
 
 
 def test_row_level_security(either: RunningStack) -> None:
@@ -52,11 +107,11 @@ def test_row_level_security(either: RunningStack) -> None:
                 " WHERE n.nspname = 'public' AND c.relkind = 'r'"
             ).fetchall()
         )
-    assert set(rls) == {"profiles", "projects", "audit_log"}
+    assert set(rls) == {"profiles", "projects", "audit_log", "sessions", "plans"}
     if either.info.mode == "good":
         assert all(rls.values())
     else:
-        assert rls["projects"] is False and rls["profiles"] and rls["audit_log"]
+        assert [t for t, on in rls.items() if not on] == ["projects"]
 
 
 def test_anonymous_api_sees_only_public_projects(either: RunningStack) -> None:
@@ -70,22 +125,26 @@ def test_anonymous_api_sees_only_public_projects(either: RunningStack) -> None:
 
 
 def test_hundred_concurrent_connections(either: RunningStack) -> None:
-    conns: list[psycopg.Connection[tuple[object, ...]]] = []
-    error: Exception | None = None
-    try:
-        for _ in range(100):
-            conns.append(psycopg.connect(either.database_url, connect_timeout=5))
-    except psycopg.OperationalError as exc:
-        error = exc
-    finally:
-        for conn in conns:
-            conn.close()
+    """Opened ten at a time (the broken twin's connects take a third of a second each)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one() -> psycopg.Connection[tuple[object, ...]] | Exception:
+        try:
+            return psycopg.connect(either.database_url, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(lambda _: one(), range(100)))
+    conns = [o for o in outcomes if isinstance(o, psycopg.Connection)]
+    errors = [str(o) for o in outcomes if isinstance(o, Exception)]
+    for conn in conns:
+        conn.close()
     if either.info.mode == "good":
-        assert error is None and len(conns) == 100
+        assert errors == [] and len(conns) == 100
     else:
-        assert error is not None
-        assert "too many clients" in str(error) or "reserved" in str(error)
-        assert len(conns) < 100
+        assert errors and len(conns) < 100
+        assert all("too many clients" in e or "reserved" in e for e in errors), errors[:3]
 
 
 def test_session_limits_on_app_role(either: RunningStack) -> None:

@@ -47,15 +47,49 @@ def test_generated_config(good: RunningStack) -> None:
     assert env["webhook_url"].endswith("/hooks/slack")
     assert env["disruptive"] is True and env["production"] is False
     assert env["repo"] == ""
-    for name in ("deploy", "rollback", "backup", "restore"):
+    for name in ("deploy", "rollback", "backup", "restore", "migrate"):
         argv = shlex.split(env["commands"][name])
         assert argv[1:4] == ["-m", "golive.demo.ops", "--state"]
+    # demo-scale drill limits, said so in the file
+    assert env["thresholds"] == {
+        "platform.deploy-time": 0.1, "cicd.rollback-time": 0.1, "cicd.backup-time": 0.1,
+    }  # fmt: skip
+    assert "Demo scale" in good.info.config_path.read_text(encoding="utf-8")
+
+
+def test_security_targets_file(either: RunningStack) -> None:
+    """The generated targets name the HTTPS front and trust the stack's own CA."""
+    from golive.security.targets import load_targets
+
+    config = tomllib.loads(either.info.config_path.read_text(encoding="utf-8"))
+    name = config["environments"]["demo"]["security_targets"]
+    targets = load_targets(either.run_dir, name)
+    state = either.state
+    assert targets.tls.endpoints == [state["tls_base_url"]]
+    assert targets.tls.ca_file == state["tls_ca_file"]
+    assert targets.tls.allow_self_signed is False
+    assert targets.jwt_secret == "env:GOLIVE_DEMO_JWT_SECRET"
+    assert set(targets.identities) == {"user", "admin"}
+    assert "GOLIVE_DEMO_JWT_SECRET" in either.env
+
+
+def test_broken_webhook_points_at_a_retired_receiver(either: RunningStack) -> None:
+    import httpx
+
+    url = either.state["webhook_url"]
+    if either.info.mode == "good":
+        assert url == either.state["webhook_sink_url"] + "/hooks/slack"
+        assert httpx.get(url, timeout=5).status_code == 200
+    else:
+        assert not url.startswith(either.state["webhook_sink_url"])
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(url, timeout=5)
 
 
 def test_secrets_stay_private(good: RunningStack) -> None:
     password = good.database_url.split(":")[2].split("@")[0]
     assert good.database_url.startswith("postgresql://app:")
-    assert good.database_url.endswith("/app?sslmode=require")
+    assert "/app?sslmode=verify-full&sslrootcert=" in good.database_url
     for name in ("env", "secrets.json"):
         assert stat.S_IMODE((good.run_dir / name).stat().st_mode) == 0o600
     for name in ("state.json", "golive.toml"):

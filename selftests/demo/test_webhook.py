@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_sink_records_posts(good: RunningStack) -> None:
-    url = good.state["webhook_url"].replace("/hooks/slack", "/hooks/selftest")
+    url = good.state["webhook_sink_url"] + "/hooks/selftest"
     before = time.time()
     with httpx.Client(timeout=5) as client:
         assert client.post(url, json={"text": "golive: backup ok"}).text == "ok"

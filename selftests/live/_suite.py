@@ -79,4 +79,3 @@ class Results:
             if item.get("name") == name:
                 return dict(item)
         raise KeyError(f"{cid} has no evidence named {name!r}")
-

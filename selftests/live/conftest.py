@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from golive.demo.sample_repo import Variant, materialize
 from golive.demo.stack import Stack, StackInfo
 
 from ._suite import ALL_MODULES, Results, finish_suite, start_suite
@@ -30,9 +31,16 @@ class LiveStack:
 def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveStack]]:
     """Both stacks, started side by side (each once), stopped at the end of the session."""
     stack = Stack()
-    dirs = {name: tmp_path_factory.mktemp(f"live-{name}") / "run" for name in ("good", "broken")}
+    variants: tuple[Variant, ...] = ("good", "broken")
+    dirs = {name: tmp_path_factory.mktemp(f"live-{name}") / "run" for name in variants}
+    # The sample repository as golive demo materializes it: the migration and seed checks
+    # compare the database with it, as they do in the demo.
+    repos = {name: materialize(name, dirs[name].parent / "sample-infra") for name in variants}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-stack") as pool:
-        jobs = {name: pool.submit(stack.up, dirs[name], broken=name == "broken") for name in dirs}
+        jobs = {
+            name: pool.submit(stack.up, dirs[name], broken=name == "broken", repo=repos[name])
+            for name in dirs
+        }
         wait(jobs.values())
     started = {name: job.result() for name, job in jobs.items() if job.exception() is None}
     try:

@@ -1,9 +1,6 @@
-"""Each live database check and drill passes on the good stack and fails on the broken one.
-
-Where the broken stack has no defect for a criterion yet (or the good stack lacks an
-input), the expectation is marked xfail with the precise gap, so the day the demo gains
-the defect the test shows XPASS instead of silently passing.
-"""
+"""Each live database check and drill passes on the good stack and fails on the broken
+one, for the defect the broken twin carries (BROKEN_DEFECT: the defect, and a word the
+failure's reason must contain)."""
 
 from __future__ import annotations
 
@@ -17,68 +14,58 @@ from .conftest import LiveRuns, LiveStack
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
 
-IMPLEMENTED = (
-    "db.connect-time", "db.ssl", "db.timeouts", "db.pool-settings", "db.migrations",
-    "db.seed-data", "db.migration-time",
-    "platform.deploy-time", "platform.zero-downtime", "platform.rollback-success",
-    "cicd.rollback-time", "cicd.deploy-run", "cicd.backup-time", "cicd.restore-success",
-    "ops.backup-restore-drill", "ops.data-recovery-drill",
-    "routine.backup-success", "routine.restore-test",
-)  # fmt: skip
-
-# The good stack cannot pass these yet: the input is missing from the demo.
-GOOD_GAPS = {
-    "db.migrations": "the app role may not read supabase_migrations.schema_migrations",
-    "db.migration-time": "the demo's golive.toml defines no `migrate` command",
-}
-# The broken stack has no defect these checks could find (their fail paths are proven
-# with fake commands and tight thresholds in test_drill_logic.py).
-BROKEN_GAPS = {
-    "db.connect-time": "broken connects as fast as good",
-    "db.ssl": "broken still has hostssl-only pg_hba and sslmode=require",
-    "db.migrations": "no pending or dirty migration on broken (and the ledger is unreadable)",
-    "db.seed-data": "broken's seed data is complete",
-    "db.migration-time": "no `migrate` command",
-    "platform.deploy-time": "broken deploys as fast as good",
-    "platform.rollback-success": "broken's rollback does restore the previous release",
-    "cicd.rollback-time": "broken rolls back as fast as good",
-    "cicd.deploy-run": "broken's deploy succeeds and changes the release",
-    "cicd.backup-time": "broken backs up as fast as good",
-}
-
-
-def _cases(gaps: dict[str, str]) -> list[object]:
-    return [
-        pytest.param(cid, marks=pytest.mark.xfail(reason=f"demo gap: {gaps[cid]}", strict=False))
-        if cid in gaps else cid
-        for cid in IMPLEMENTED
-    ]  # fmt: skip
+# criterion -> (the broken twin's defect, a word its failure reason must contain)
+BROKEN_DEFECT = {
+    "db.connect-time": ("the database is another region away: 20 ms each way",
+                        "required ≤ 200 ms"),
+    "db.ssl": ("pg_hba 'host' instead of 'hostssl', sslmode=prefer", "sslmode=prefer"),
+    "db.timeouts": ("no statement or idle-in-transaction timeout", "statement_timeout"),
+    "db.pool-settings": ("max_connections 50 for a pool of 100", "47 connections"),
+    "db.migrations": ("the repository's newest migration failed and was never applied",
+                      "20250120090000 is not applied"),
+    "db.seed-data": ("the repository's seed skips the plans", "public.plans is empty"),
+    "db.migration-time": ("the newest migration fails on a fresh database", "migrate exited 1"),
+    "platform.deploy-time": ("a fixed warm-up wait longer than the demo's 0.1 min",
+                             "required ≤ 0.1 min"),
+    "platform.zero-downtime": ("stop-then-start deploys",
+                               "health requests failed during deploys"),
+    "platform.rollback-success": ("the rollback redeploys the current release",
+                                  "required ≥ 100 %"),
+    "cicd.rollback-time": ("the rollback is a deploy with the same warm-up wait",
+                           "required ≤ 0.1 min"),
+    "cicd.deploy-run": ("the post-deploy smoke test asks for a path the app lacks",
+                        "deploy exited 1"),
+    "cicd.backup-time": ("a throttled upload longer than the demo's 0.1 min",
+                         "required ≤ 0.1 min"),
+    "cicd.restore-success": ("the backup leaves out public.audit_log", "required ≥"),
+    "ops.backup-restore-drill": ("the backup leaves out public.audit_log", "public.audit_log"),
+    "ops.data-recovery-drill": ("the backup leaves out public.audit_log", "public.audit_log"),
+    "routine.backup-success": ("the backup leaves out public.audit_log", "public.audit_log"),
+    "routine.restore-test": ("the backup leaves out public.audit_log", "public.audit_log"),
+}  # fmt: skip
+IMPLEMENTED = tuple(BROKEN_DEFECT)
 
 
-@pytest.mark.parametrize("cid", _cases(GOOD_GAPS))
+@pytest.mark.parametrize("cid", IMPLEMENTED)
 def test_passes_on_good(live_runs: LiveRuns, cid: str) -> None:
     assert live_runs.good.status(cid) == "pass", live_runs.good.explain(cid)
 
 
-@pytest.mark.parametrize("cid", _cases(BROKEN_GAPS))
+@pytest.mark.parametrize("cid", IMPLEMENTED)
 def test_fails_on_broken(live_runs: LiveRuns, cid: str) -> None:
-    assert live_runs.broken.status(cid) == "fail", live_runs.broken.explain(cid)
+    defect, word = BROKEN_DEFECT[cid]
+    assert live_runs.broken.status(cid) == "fail", f"{defect}: {live_runs.broken.explain(cid)}"
+    assert word in (live_runs.broken.by_id[cid]["reason"] or ""), live_runs.broken.explain(cid)
 
 
-def test_missing_inputs_are_not_verified_not_passed(live_runs: LiveRuns) -> None:
-    for cid in GOOD_GAPS:
-        assert live_runs.good.status(cid) in ("pass", "not_verified"), live_runs.good.explain(cid)
-    reason = live_runs.good.by_id["db.migration-time"]["reason"] or ""
-    assert "migrate" in reason or live_runs.good.status("db.migration-time") == "pass"
-
-
-def test_broken_failures_name_the_defect(live_runs: LiveRuns) -> None:
-    reasons = {cid: live_runs.broken.by_id[cid]["reason"] or "" for cid in IMPLEMENTED}
-    assert "statement_timeout" in reasons["db.timeouts"]
-    assert "47 connections" in reasons["db.pool-settings"]
-    assert "health requests failed during deploys" in reasons["platform.zero-downtime"]
-    for cid in ("ops.backup-restore-drill", "routine.restore-test", "routine.backup-success"):
-        assert "public.audit_log" in reasons[cid], reasons[cid]
+def test_broken_drills_name_their_defects(live_runs: LiveRuns) -> None:
+    broken = live_runs.broken
+    cycles = broken.evidence("cicd.deploy-run", "deploys")["cycles"]
+    assert len(cycles) == 1  # the drill stops after a failed deploy and rollback
+    assert cycles[0]["deploy"]["release_after"] == "v2"
+    assert cycles[0]["rollback"]["release_after"] == "v2"  # redeployed, not rolled back
+    transcript = broken.evidence("cicd.deploy-run", "deploy/rollback commands")["artifact"]
+    assert "smoke test failed" in transcript
 
 
 def test_measured_figures_are_recorded(live_runs: LiveRuns) -> None:
@@ -106,7 +93,8 @@ def test_no_secret_in_outputs(
     stack, run = (
         (good_stack, live_runs.good) if which == "good" else (broken_stack, live_runs.broken)
     )
-    secrets = [v for k, v in stack.env.items() if "PASSWORD" in k or "DATABASE_URL" in k]
+    secret_keys = ("PASSWORD", "DATABASE_URL", "JWT_SECRET")
+    secrets = [v for k, v in stack.env.items() if any(word in k for word in secret_keys)]
     password = stack.env["GOLIVE_DEMO_DATABASE_URL"].split("://", 1)[1].split("@")[0].split(":")[1]
     out = stack.info.run_dir / "golive-out"
     texts = [run.text, run.output] + [p.read_text("utf-8") for p in out.glob("*.*") if p.is_file()]

@@ -21,11 +21,16 @@ DATABASE_URL_ENV = "GOLIVE_DEMO_DATABASE_URL"
 
 
 def app_database_url(state: dict[str, Any], password: str) -> str:
+    """The app role's URL; with ``verify-*`` the server is checked against the stack's CA."""
     pg = state["postgres"]
-    return (
-        f"postgresql://{pg['user']}:{quote(password, safe='')}@{pg['host']}:{pg['port']}"
+    url = (
+        f"postgresql://{pg['user']}:{quote(password, safe='')}@{pg['host']}"
+        f":{pg.get('client_port') or pg['port']}"
         f"/{pg['dbname']}?sslmode={pg['sslmode']}"
     )
+    if str(pg["sslmode"]).startswith("verify") and pg.get("ca_file"):
+        url += f"&sslrootcert={quote(str(pg['ca_file']), safe='/')}"
+    return url
 
 
 def start_webapp(run_dir: Path, state: dict[str, Any], release: str) -> ProcRecord:

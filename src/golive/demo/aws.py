@@ -12,7 +12,7 @@ nothing ships the running webapp's own log lines or the host's metrics.
 
 The broken twin carries the defects a review should catch: an alarm without actions,
 a CPU alarm at 95 % and a memory alarm at 92 %, the unauthorized-access alarm with its
-actions disabled, no alarm on configuration changes, a log group without retention, no
+actions disabled, no alarm on configuration changes, log groups without retention, no
 error-log or auth-failure metric filter and a latency filter that extracts nothing, an
 ``Action: *`` / ``Resource: *`` policy, SSH open to the world, a backup bucket without
 encryption or public access block, a console user without MFA, no error dashboard; in
@@ -101,9 +101,12 @@ def start_moto(port: int, log_path: Any) -> ProcRecord:
 
 
 def populate(
-    endpoint_url: str, region: str, *, broken: bool, webhook_url: str | None = None
+    endpoint_url: str, region: str, *, broken: bool, sns_endpoint: str | None = None
 ) -> AwsInventory:
     """Create the demo account's resources; independent services in parallel threads.
+
+    ``sns_endpoint`` is the HTTP URL the alert topic delivers to (the webhook sink's
+    ``/hooks/sns``); without it the topic has no subscription.
 
     moto imports a service's code on its first request (EC2 alone takes over a second),
     so running the services side by side keeps stack start-up short.
@@ -119,7 +122,7 @@ def populate(
     }
 
     def sns_then_cloudwatch() -> None:
-        _sns(clients["sns"], inv, webhook_url)
+        _sns(clients["sns"], inv, sns_endpoint)
         _alarms(clients["cloudwatch"], inv, broken)  # alarms need the topic ARN
         _dashboards(clients["cloudwatch"], inv, broken)
         _metric_history(clients["cloudwatch"], broken)
@@ -141,12 +144,11 @@ def populate(
     return inv
 
 
-def _sns(sns: Any, inv: AwsInventory, webhook_url: str | None) -> None:
+def _sns(sns: Any, inv: AwsInventory, endpoint: str | None) -> None:
     inv.topic_arn = sns.create_topic(Name=TOPIC, Tags=[DEMO_TAG])["TopicArn"]
-    if webhook_url:
+    if endpoint:
         # The sink stands in for the Slack integration; moto posts published messages to it.
-        base = webhook_url.rsplit("/hooks/", 1)[0]
-        sns.subscribe(TopicArn=inv.topic_arn, Protocol="http", Endpoint=f"{base}/hooks/sns")
+        sns.subscribe(TopicArn=inv.topic_arn, Protocol="http", Endpoint=endpoint)
 
 
 def _alarm(
@@ -322,7 +324,7 @@ def _logs(logs: Any, inv: AwsInventory, region: str, broken: bool) -> None:
     retention = {"/app/application": 30, "/app/system": 30, "/app/security": 90}
     for group, days in retention.items():
         logs.create_log_group(logGroupName=group, tags={"Project": "golive-demo"})
-        if not (broken and group == "/app/system"):  # broken: kept forever, never reviewed
+        if not broken:  # broken: created by the agent on first write, kept forever
             logs.put_retention_policy(logGroupName=group, retentionInDays=days)
         inv.log_groups.append(group)
     filters = [

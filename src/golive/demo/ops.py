@@ -4,20 +4,31 @@
     python -m golive.demo.ops --state RUN_DIR rollback
     python -m golive.demo.ops --state RUN_DIR backup
     python -m golive.demo.ops --state RUN_DIR restore
+    python -m golive.demo.ops --state RUN_DIR migrate
     python -m golive.demo.ops --state RUN_DIR status
 
 Each prints one JSON object on stdout (progress goes to stderr) and exits 0 on success,
-1 when the operation failed (a restore that does not verify), 2 on usage errors.
+1 when the operation failed (a restore that does not verify, a failed smoke test or
+migration), 2 on usage errors.
 
 Deploy (good): start the new release, wait for its /health, switch the proxy, wait for
 requests in flight on the old release to finish, stop it: no request fails. Deploy
-(broken): stop the old release first, then start the new one: an outage.
+(broken): stop the old release first, then start the new one and wait a fixed warm-up
+time instead of polling its health: an outage, and a deploy slower than the demo's limit;
+its post-deploy smoke test asks for a path the app does not serve, so the command fails
+with the new release already live. Rollback (broken) reads the wrong field of the state
+and redeploys the current release.
+
+Migrate: every migration of the sample repository and its seed into a scratch database,
+then the scratch database is dropped (what a release's migration step costs, timed by
+golive as db.migration-time).
 
 Backup: ``pg_dump -Fc`` of the app database inside an exported snapshot, with the exact
 row counts of that snapshot in a manifest; both uploaded to the S3 backup bucket with
 SSE (good) and kept locally. Restore: download the newest backup, check its checksum,
 ``pg_restore`` it into a scratch database and compare every table's row count with the
-manifest. The broken variant's backup leaves out ``public.audit_log``.
+manifest. The broken variant's backup leaves out ``public.audit_log`` and is slower
+than the demo's limit.
 """
 
 from __future__ import annotations
@@ -41,9 +52,16 @@ from golive.demo._state import load_state, locked, save_state
 if TYPE_CHECKING:
     from golive.demo import postgres
 
-__all__ = ["backup", "deploy", "main", "restore", "rollback", "status"]
+__all__ = ["backup", "deploy", "main", "migrate", "restore", "rollback", "status"]
 
 SCRATCH_DB = "app_restore_check"
+MIGRATE_DB = "app_migrate_check"
+# The broken twin's fixed waits: longer than the demo environment's drill limits
+# (0.1 min, golive.toml [environments.demo.thresholds]); the good twin polls instead.
+BROKEN_WARMUP_S = 6.5
+BROKEN_BACKUP_DELAY_S = 6.5
+# The broken twin's post-deploy smoke test: a path the app does not serve (it has /health).
+BROKEN_SMOKE_PATH = "/api/health"
 BACKUP_PREFIX = "backups/"
 _SCHEMAS = ["public", "auth", "supabase_migrations"]
 
@@ -87,6 +105,9 @@ def deploy(run_dir: Path, release: str, *, command: str = "deploy") -> dict[str,
         new = start_webapp(run_dir, state, release)
         state["processes"]["webapp_next"] = new.to_json()  # so down finds it if we fail
         save_state(run_dir, state)
+        if broken:
+            _say(f"waiting {BROKEN_WARMUP_S} s for {release} to warm up")
+            time.sleep(BROKEN_WARMUP_S)
         try:
             wait_http(
                 f"http://127.0.0.1:{new.port}/health", timeout=30, proc=new,
@@ -107,16 +128,21 @@ def deploy(run_dir: Path, release: str, *, command: str = "deploy") -> dict[str,
             drained = _drain(state, int(old.port or 0))
             _say(f"old release drained: {drained}; stopping {old.name} (pid {old.pid})")
             stop(old)
+        smoke = _smoke_test(state, BROKEN_SMOKE_PATH if broken else "/health")
         seconds = round(time.perf_counter() - started, 3)
         result = {
             "command": command,
+            "ok": smoke["ok"],
             "release": release,
             "previous_release": previous,
             "strategy": "stop-then-start" if broken else "start-switch-drain-stop",
             "seconds": seconds,
+            "smoke_test": smoke,
             "old": {"pid": old.pid, "port": old.port, "alive": is_alive(old)},
             "new": {"pid": new.pid, "port": new.port},
         }
+        if not smoke["ok"]:
+            result["error"] = f"smoke test failed: GET {smoke['path']} answered {smoke['status']}"
         state["deploys"].append(
             {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **result}
         )
@@ -124,10 +150,34 @@ def deploy(run_dir: Path, release: str, *, command: str = "deploy") -> dict[str,
         return result
 
 
+def _smoke_test(state: dict[str, Any], path: str, attempts: int = 3) -> dict[str, Any]:
+    """GET ``path`` through the front once the new release is live; a transport error or
+    a 5xx is tried again (up to ``attempts``), any other answer is final."""
+    status: int | str = "not tried"
+    with httpx.Client(timeout=5.0) as client:
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(0.2)
+            try:
+                status = client.get(f"{state['base_url']}{path}").status_code
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+                continue
+            if status < 500:
+                break
+    return {"path": path, "status": status, "ok": status == 200}
+
+
 def rollback(run_dir: Path) -> dict[str, Any]:
-    """Deploy the previous release (v1 when there was none) the same way as a deploy."""
+    """Deploy the previous release (v1 when there was none) the same way as a deploy.
+
+    Broken: the script takes the release to return to from the wrong field (the current
+    release), so the "rollback" redeploys what is live."""
     state = load_state(run_dir)
-    target = state.get("previous_release") or "v1"
+    if state["mode"] == "broken":
+        target = state["release"]
+    else:
+        target = state.get("previous_release") or "v1"
     return deploy(run_dir, target, command="rollback")
 
 
@@ -186,6 +236,10 @@ def backup(run_dir: Path) -> dict[str, Any]:
         conn.rollback()
     if out.returncode != 0:
         raise DemoError(f"pg_dump failed: {out.stderr.strip()}")
+    if broken:
+        # Stands in for the broken twin's throttled upload: slower than the demo's limit.
+        _say(f"uploading (throttled: {BROKEN_BACKUP_DELAY_S} s)")
+        time.sleep(BROKEN_BACKUP_DELAY_S)
     checksum = _sha256(local)
     key = f"{BACKUP_PREFIX}app-{stamp}.dump"
     manifest = {
@@ -295,6 +349,49 @@ def restore(run_dir: Path) -> dict[str, Any]:
     }
 
 
+def migrate(run_dir: Path) -> dict[str, Any]:
+    """Every migration of the sample repository, then its seed, into a scratch database
+    (platform schema first, as Supabase provides it); the scratch database is dropped
+    afterwards. A failing migration or seed raises DemoError (exit 1)."""
+    import psycopg
+    from psycopg import sql
+
+    from golive.demo import postgres
+
+    started = time.perf_counter()
+    state = load_state(run_dir)
+    cluster = _cluster(state)
+    files = postgres.repo_migrations(state)
+    seed = postgres.repo_seed(state)
+    scratch = sql.Identifier(MIGRATE_DB)
+    with psycopg.connect(cluster.superuser_conninfo("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(scratch))
+        try:
+            conninfo = cluster.superuser_conninfo(MIGRATE_DB)
+            postgres.apply_platform(conninfo)
+            _say(f"applying {len(files)} migrations into {MIGRATE_DB}")
+            report = postgres.apply_migrations(conninfo, files)
+            _say(f"loading {seed.name}")
+            try:
+                postgres.apply_seed(conninfo, seed)
+            except psycopg.Error as exc:
+                raise DemoError(f"seed {seed.name} failed: {str(exc).strip()[:300]}") from exc
+            with psycopg.connect(conninfo) as conn:
+                counts = postgres.table_row_counts(conn, ["public"])
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
+    return {
+        "command": "migrate",
+        "ok": True,
+        "scratch_database": MIGRATE_DB,
+        "applied": report.applied,
+        "seed": seed.name,
+        "tables": counts,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
 def status(run_dir: Path) -> dict[str, Any]:
     state = load_state(run_dir)
     return {
@@ -320,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, required=True, help="the stack's run directory")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("deploy").add_argument("release")
-    for name in ("rollback", "backup", "restore", "status"):
+    for name in ("rollback", "backup", "restore", "migrate", "status"):
         sub.add_parser(name)
     args = parser.parse_args(argv)
     run_dir = args.state.resolve()
@@ -333,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
             result = backup(run_dir)
         elif args.command == "restore":
             result = restore(run_dir)
+        elif args.command == "migrate":
+            result = migrate(run_dir)
         else:
             result = status(run_dir)
     except DemoError as exc:
@@ -340,7 +439,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"golive demo ops: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2))
-    return 0 if result.get("verified", True) else 1
+    if result.get("error"):
+        print(f"golive demo ops: {result['error']}", file=sys.stderr)
+    return 0 if result.get("verified", True) and result.get("ok", True) else 1
 
 
 if __name__ == "__main__":

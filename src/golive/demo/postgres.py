@@ -3,7 +3,13 @@
 The cluster uses the machine's own binaries. As root, server-side tools run as the
 ``postgres`` user (the server refuses to run as root). The superuser is reachable only
 through a private Unix socket with peer authentication (the invoking OS user is mapped
-to ``postgres``); over TCP only the ``app`` role may log in, with SCRAM, over TLS.
+to ``postgres``); over TCP only the ``app`` role may log in, with SCRAM, over TLS (the
+broken twin's rule also takes it without TLS).
+
+The schema: ``platform.sql`` (what Supabase provides: API roles, the auth schema, default
+privileges, the migration ledger), then the sample repository's
+``supabase/migrations/*.sql`` recorded in ``supabase_migrations.schema_migrations``, then
+its ``supabase/seed.sql``.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from golive.demo._passwords import hash_password
+from golive.demo._pki import DemoCA
 from golive.demo._proc import DemoError, ProcRecord, as_postgres_user, stop, wait_for
 
 __all__ = [
@@ -38,11 +46,15 @@ __all__ = [
     "MigrationReport",
     "PgCluster",
     "apply_migrations",
+    "apply_platform",
     "apply_seed",
     "bootstrap",
+    "disable_rls",
     "make_self_signed_cert",
-    "migration_dirs",
+    "migration_files",
     "pg_bindir",
+    "repo_migrations",
+    "repo_seed",
     "set_passwords",
     "table_row_counts",
 ]
@@ -187,11 +199,15 @@ class PgCluster:
         if out.returncode != 0:
             raise DemoError(f"postgres {what} failed ({out.returncode}): {out.stderr.strip()}")
 
-    def create(self) -> None:
-        """initdb, TLS files, configuration and access rules."""
+    def create(self, ca: DemoCA | None = None) -> None:
+        """initdb, TLS files (signed by ``ca``, else self-signed), configuration and
+        access rules."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(exist_ok=True)
-        make_self_signed_cert(self.cert_file, self.root / "server.key")
+        if ca is not None:
+            ca.issue(self.cert_file, self.root / "server.key", days=90)
+        else:
+            make_self_signed_cert(self.cert_file, self.root / "server.key")
         if os.geteuid() == 0:
             pg = pwd.getpwnam("postgres")
             for path in [self.root, self.socket_dir, self.cert_file, self.root / "server.key"]:
@@ -233,10 +249,13 @@ synchronous_commit = off
 full_page_writes = off
 log_line_prefix = '%m [%p] %q%u@%d '
 """
+        # The app role logs in over TLS only (hostssl); the broken twin's rule is "host",
+        # which also takes connections without TLS.
+        app_rule = "host   " if self.broken else "hostssl"
         hba = f"""\
 # TYPE   DATABASE  USER         ADDRESS        METHOD
 local    all       {SUPERUSER}  peer map=golive
-hostssl  {APP_DB}  {APP_ROLE}   127.0.0.1/32   scram-sha-256
+{app_rule}  {APP_DB}  {APP_ROLE}   127.0.0.1/32   scram-sha-256
 host     all       all          127.0.0.1/32   reject
 host     all       all          ::1/128        reject
 """
@@ -332,35 +351,72 @@ def bootstrap(cluster: PgCluster, app_password: str) -> None:
                 )
 
 
-def migration_dirs(broken: bool) -> list[Path]:
-    base = Path(str(resources.files("golive.demo").joinpath("migrations")))
-    return [base, base / "broken"] if broken else [base]
+def apply_platform(conninfo: str) -> None:
+    """What Supabase provides before the project's migrations: API roles, the auth schema,
+    default privileges, the migration ledger (``platform.sql``; idempotent)."""
+    text = resources.files("golive.demo").joinpath("platform.sql").read_text(encoding="utf-8")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(text.encode())
+
+
+def migration_files(source: Path | Sequence[Path]) -> list[Path]:
+    """The ``NNN_name.sql`` files of a migrations folder (or the files given), in version
+    order."""
+    paths = sorted(source.glob("*.sql")) if isinstance(source, Path) else list(source)
+    files: dict[int, Path] = {}
+    for path in paths:
+        match = _MIGRATION_NAME.match(path.name)
+        if match is None:
+            raise DemoError(f"{path}: migration file names must look like NNN_name.sql")
+        if int(match.group(1)) in files:
+            raise DemoError(f"{path}: version {match.group(1)} appears twice")
+        files[int(match.group(1))] = path
+    return [files[version] for version in sorted(files)]
+
+
+def repo_migrations(state: Mapping[str, Any]) -> list[Path]:
+    """The migration files of a stack's sample repository (``state["repo"]``, else the
+    packaged sample of its variant), in version order."""
+    from golive.demo.sample_repo import sample_files
+
+    if state.get("repo"):
+        return migration_files(Path(state["repo"]) / "supabase" / "migrations")
+    return migration_files(sample_files(state["mode"], "supabase/migrations", "*.sql"))
+
+
+def repo_seed(state: Mapping[str, Any]) -> Path:
+    """The seed file of a stack's sample repository."""
+    from golive.demo.sample_repo import sample_file
+
+    if state.get("repo"):
+        return Path(state["repo"]) / "supabase" / "seed.sql"
+    path = sample_file(state["mode"], "supabase/seed.sql")
+    if path is None:
+        raise DemoError(f"the {state['mode']} sample repository has no supabase/seed.sql")
+    return path
 
 
 @dataclass
 class MigrationReport:
     applied: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
 
-def apply_migrations(conninfo: str, directories: Sequence[Path]) -> MigrationReport:
-    """Apply ``NNN_name.sql`` files in version order, each in its own transaction.
+def apply_migrations(
+    conninfo: str, files: Sequence[Path], *, keep_going: bool = False
+) -> MigrationReport:
+    """Apply migration files in the order given, each in its own transaction.
 
     Applied files are recorded (version, name, sha256) in
     ``supabase_migrations.schema_migrations``; re-running applies nothing. A recorded file
-    whose content changed is an error: history must not be rewritten.
+    whose content changed is an error: history must not be rewritten. A file that fails
+    raises :class:`DemoError`, unless ``keep_going`` (the broken twin's release step,
+    which logs the failure and carries on): then it is reported in ``failed`` and left
+    unapplied.
     """
     started = time.perf_counter()
-    files: dict[str, Path] = {}
-    for directory in directories:
-        for path in sorted(directory.glob("*.sql")):
-            match = _MIGRATION_NAME.match(path.name)
-            if match is None:
-                raise DemoError(f"{path}: migration file names must look like NNN_name.sql")
-            if match.group(1) in files:
-                raise DemoError(f"{path}: version {match.group(1)} appears twice")
-            files[match.group(1)] = path
     report = MigrationReport()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
@@ -376,8 +432,11 @@ def apply_migrations(conninfo: str, directories: Sequence[Path]) -> MigrationRep
             row[0]: row[1]
             for row in conn.execute(sql.SQL("SELECT version, checksum FROM {}").format(table))
         }
-        for version in sorted(files, key=int):
-            path = files[version]
+        for path in files:
+            match = _MIGRATION_NAME.match(path.name)
+            if match is None:
+                raise DemoError(f"{path}: migration file names must look like NNN_name.sql")
+            version = match.group(1)
             text = path.read_text(encoding="utf-8")
             checksum = hashlib.sha256(text.encode()).hexdigest()
             if version in done:
@@ -385,23 +444,41 @@ def apply_migrations(conninfo: str, directories: Sequence[Path]) -> MigrationRep
                     raise DemoError(f"{path.name}: changed after it was applied")
                 report.skipped.append(path.name)
                 continue
-            with conn.transaction():
-                conn.execute(text.encode())
-                conn.execute(
-                    sql.SQL("INSERT INTO {} (version, name, checksum) VALUES (%s, %s, %s)").format(
-                        table
-                    ),
-                    (version, path.name, checksum),
-                )
+            try:
+                with conn.transaction():
+                    conn.execute(text.encode())
+                    conn.execute(
+                        sql.SQL(
+                            "INSERT INTO {} (version, name, checksum) VALUES (%s, %s, %s)"
+                        ).format(table),
+                        (version, path.name, checksum),
+                    )
+            except psycopg.Error as exc:
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                if not keep_going:
+                    raise DemoError(f"migration {path.name} failed: {message}") from exc
+                report.failed[path.name] = message
+                continue
             report.applied.append(path.name)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def apply_seed(conninfo: str, path: Path | None = None) -> None:
-    path = path or Path(str(resources.files("golive.demo").joinpath("seed.sql")))
+def apply_seed(conninfo: str, path: Path) -> None:
+    """Run the seed file in one transaction."""
     with psycopg.connect(conninfo) as conn:
-        conn.execute(path.read_text(encoding="utf-8").encode())
+        conn.execute(Path(path).read_text(encoding="utf-8").encode())
+
+
+def disable_rls(conninfo: str, table: str) -> None:
+    """Turn row-level security off on ``schema.table`` (the broken twin's manual change)."""
+    schema, name = table.split(".", 1)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DISABLE ROW LEVEL SECURITY").format(
+                sql.Identifier(schema, name)
+            )
+        )
 
 
 def set_passwords(conninfo: str, passwords: Mapping[str, str]) -> None:

@@ -14,7 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["REMOVED_LIST", "Variant", "materialize", "sample_source"]
+__all__ = [
+    "REMOVED_LIST",
+    "Variant",
+    "materialize",
+    "sample_file",
+    "sample_files",
+    "sample_source",
+]
 
 Variant = Literal["good", "broken"]
 REMOVED_LIST = "_REMOVED"
@@ -24,11 +31,56 @@ def sample_source(variant: Variant) -> Path:
     return Path(str(resources.files("golive.demo").joinpath("sample-infra", variant)))
 
 
+def _removed(variant: Variant) -> set[str]:
+    if variant != "broken":
+        return set()
+    listed = sample_source("broken") / REMOVED_LIST
+    if not listed.is_file():
+        return set()
+    return {
+        line.strip()
+        for line in listed.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+
+
+def sample_file(variant: Variant, relative: str) -> Path | None:
+    """A file of the variant's repository without materializing it (overlay applied)."""
+    if relative in _removed(variant):
+        return None
+    if variant == "broken" and (sample_source("broken") / relative).is_file():
+        return sample_source("broken") / relative
+    path = sample_source("good") / relative
+    return path if path.is_file() else None
+
+
+def sample_files(variant: Variant, folder: str, pattern: str = "*") -> list[Path]:
+    """The files of one folder of the variant's repository (overlay applied), by name."""
+    found = {p.name: p for p in (sample_source("good") / folder).glob(pattern) if p.is_file()}
+    if variant == "broken":
+        found |= {p.name: p for p in (sample_source("broken") / folder).glob(pattern)
+                  if p.is_file()}  # fmt: skip
+    removed = _removed(variant)
+    return [found[name] for name in sorted(found) if f"{folder}/{name}" not in removed]
+
+
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(  # noqa: S603 - argv list
-        ["git", "-c", "user.name=golive demo", "-c", "user.email=demo@golive.invalid",
-         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, check=True, capture_output=True,
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=golive demo",
+            "-c",
+            "user.email=demo@golive.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -45,7 +97,9 @@ def materialize(variant: Variant, dest: Path) -> Path:
     if variant == "broken":
         overlay = sample_source("broken")
         removed = overlay / REMOVED_LIST
-        shutil.copytree(overlay, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(REMOVED_LIST))
+        shutil.copytree(
+            overlay, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(REMOVED_LIST)
+        )
         if removed.is_file():
             for line in removed.read_text(encoding="utf-8").splitlines():
                 if line.strip() and not line.startswith("#"):

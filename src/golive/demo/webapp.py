@@ -8,7 +8,8 @@ Run as its own process::
 Secrets come from the environment, never from argv (argv is visible to every user).
 The broken variant is the same code with deliberate defects: no security headers,
 admin endpoint open to any valid token, cookie without Secure/HttpOnly, static files
-without cache headers, slow responses and a leftover debug endpoint.
+without cache headers, slow responses, a leftover debug endpoint, a build's ``.env`` file
+served to anyone, and a database pool too small for its slow query (503s under load).
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ _PROJECTS_SQL = (
 _SLOW_PROJECTS_SQL = (
     "SELECT id, name, visibility, owner_id::text AS owner_id"
     " FROM public.projects, pg_sleep(0.3) ORDER BY id"
+)
+
+
+_LEAKED_DOTENV = (
+    b"# .env (production build)\n"
+    b"NODE_ENV=production\n"
+    b"NEXT_PUBLIC_SUPABASE_URL=https://db.example.invalid\n"
+    b"SUPABASE_SERVICE_ROLE_KEY=placeholder-not-a-real-key\n"
+    b"DEBUG=true\n"
 )
 
 
@@ -151,7 +161,7 @@ class App:
             max_size=settings.pool_max,
             open=False,
             # broken: a pool too small for its slow query waits only briefly, then fails
-            timeout=1.0 if settings.broken else 5.0,
+            timeout=0.5 if settings.broken else 5.0,
             kwargs={"application_name": f"golive-webapp-{settings.release}", "connect_timeout": 5},
         )
         self.static_js = resources.files("golive.demo").joinpath("static", "app.js").read_bytes()
@@ -365,6 +375,11 @@ class App:
         await asyncio.sleep(2.0)  # leftover debug endpoint (broken only)
         return JSONResponse({"slow": True})
 
+    async def dotenv(self, _request: Request) -> Response:
+        """The build's environment file, copied into the served folder by mistake
+        (broken only; the values are placeholders, not the stack's secrets)."""
+        return Response(_LEAKED_DOTENV, media_type="text/plain")
+
 
 async def _database_busy(_request: Request, exc: Exception) -> Response:
     log(level="ERROR", logger="app", event="database_unavailable", error=type(exc).__name__)
@@ -391,6 +406,7 @@ def create_app(settings: Settings) -> ASGIApp:
     ]
     if settings.broken:
         routes.append(Route("/api/slow", handlers.slow))
+        routes.append(Route("/.env", handlers.dotenv))
     app = Starlette(
         routes=routes,
         lifespan=handlers.lifespan,
@@ -417,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=database_url,
         jwt_secret=secret,
         broken=args.broken,
-        pool_max=4 if args.broken else 20,
+        pool_max=2 if args.broken else 20,
     )
     uvicorn.run(
         create_app(settings),

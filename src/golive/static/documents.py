@@ -21,8 +21,11 @@ __all__ = [
     "DOCUMENTS",
     "DocumentSpec",
     "Section",
+    "assign_sections",
     "document_findings",
     "find_document",
+    "section_has_content",
+    "section_headings",
 ]
 
 
@@ -278,3 +281,25 @@ def document_findings(repo: Path, spec: DocumentSpec) -> list[Finding]:
                 f"{spec.title}: the '{section.name}' section ({heading.text}) has no "
                 "checkbox items (- [ ] ...)"))
     return found
+
+
+# --- for probes that judge what a section says, not only that it is there --------------
+
+
+def assign_sections(spec: DocumentSpec, candidates: list[Heading]) -> dict[str, Heading]:
+    """The heading among ``candidates`` that stands for each section of ``spec`` (one
+    heading per section, the same matching as :func:`document_findings`)."""
+    return _assign(spec, candidates)
+
+
+def section_headings(text: str, spec: DocumentSpec) -> dict[str, Heading]:
+    """The heading of each section of ``spec`` found in the Markdown ``text`` (the
+    document's title excluded, as in :func:`document_findings`)."""
+    found = headings(text)
+    top = [h for h in found if h.level == 1]
+    return _assign(spec, [h for h in found if not (len(top) == 1 and h is top[0])])
+
+
+def section_has_content(heading: Heading) -> bool:
+    """Whether the section says something (not blank, not only a TBD/準備中 placeholder)."""
+    return _has_content(heading)

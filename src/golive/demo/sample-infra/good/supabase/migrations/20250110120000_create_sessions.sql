@@ -8,4 +8,7 @@ create table if not exists public.sessions (
 create index if not exists sessions_expires_at_idx on public.sessions (expires_at);
 
 alter table public.sessions enable row level security;
--- ポリシーなし: service_role (RLS バイパス) のみがアクセスする
+
+-- 本人のセッションだけが見える。削除 (期限切れの掃除) は service_role が行う。
+create policy sessions_select_own on public.sessions
+  for select to authenticated using (user_id = auth.uid());

@@ -1,0 +1,25 @@
+"""Resource limits set explicitly (plan Week 3 Day 4 スケーリング設定 → リソース制限の調整):
+serverless function memory and duration, container CPU and memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from golive import CriterionContext, Evidence
+from golive.static import limits
+
+
+@pytest.mark.criterion("perf.resource-limits")
+def test_resource_limits(criterion: CriterionContext, evidence: Evidence,
+                         repo_path: Path) -> None:
+    """Every Vercel function has memory and maxDuration; every container CPU and memory."""
+    functions = limits.vercel_function_limits(repo_path)
+    evidence.record(
+        "function limits", len(functions), "functions",
+        functions=[{"file": f.file, "memory": f.memory, "maxDuration": f.max_duration}
+                   for f in functions],
+    )
+    criterion.expect_no_findings(limits.resource_limit_findings(repo_path),
+                                 what="function and container limits")
