@@ -27,3 +27,15 @@ def isolated_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["GOLIVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("scan-cache"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow self-tests (stacks, load, drills, whole runs) share one xdist worker.
+
+    They time real work; run side by side on two cores they would measure each other.
+    The quick tests fill the other worker meanwhile.
+    """
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("stack"))

@@ -21,7 +21,7 @@ from .conftest import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
 
 
 def _evidence(run: SuiteRun, criterion_id: str, name: str) -> dict:

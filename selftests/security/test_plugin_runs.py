@@ -24,7 +24,7 @@ CRITERIA = [
     "sec.tls",
 ]
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("security-plugin-runs")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
 
 
 @pytest.mark.parametrize("criterion_id", CRITERIA)
