@@ -18,11 +18,20 @@ error-log or auth-failure metric filter and a latency filter that extracts nothi
 encryption or public access block, a console user without MFA, no error dashboard; in
 its logs an error spike, a brute-force burst, an admin-path scan and an unattributed
 security group change; in its metrics CPU at 97 % for 20 minutes four hours ago.
+For the weekly reviews it also carries: a forbidden-event filter that never matches
+(case) and a 5xx filter counting every response, no latency custom metric, an
+average-latency alarm above the SLO, a performance dashboard without errors or
+saturation, an empty disk widget with no disk alarm, a reported metric on no dashboard,
+an Auto Scaling group with max = min and no policy behind a one-zone load balancer whose
+target group is not health-checked; and in the backup bucket only a week of backups
+(expired after 7 of the declared 30 days), one truncated in upload, and a 20 MiB ad-hoc
+dump without manifest over the bucket's storage budget.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import random
@@ -53,6 +62,8 @@ __all__ = [
 ACCOUNT_ID = "123456789012"  # moto's default account
 BUCKET = "golive-demo-backups"
 TOPIC = "golive-demo-alerts"
+BACKUP_RETENTION_DAYS = 30
+BACKUP_BUDGET_BYTES = 16 * 1024 * 1024
 DEMO_TAG = {"Key": "Project", "Value": "golive-demo"}
 # moto accepts any credentials; fixed dummies keep boto3 away from real ones.
 _CREDENTIALS = {"aws_access_key_id": "golive-demo", "aws_secret_access_key": "golive-demo"}
@@ -72,6 +83,8 @@ class AwsInventory:
     policies: list[str] = field(default_factory=list)
     security_groups: dict[str, str] = field(default_factory=dict)
     dashboards: list[str] = field(default_factory=list)
+    autoscaling_groups: list[str] = field(default_factory=list)
+    load_balancers: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,7 +131,7 @@ def populate(
     session = _session(region)
     clients = {
         name: client(name, endpoint_url, region, session)
-        for name in ("sns", "cloudwatch", "logs", "iam", "ec2", "s3")
+        for name in ("sns", "cloudwatch", "logs", "iam", "ec2", "s3", "autoscaling", "elbv2")
     }
 
     def sns_then_cloudwatch() -> None:
@@ -126,6 +139,7 @@ def populate(
         _alarms(clients["cloudwatch"], inv, broken)  # alarms need the topic ARN
         _dashboards(clients["cloudwatch"], inv, broken)
         _metric_history(clients["cloudwatch"], broken)
+        _service_metrics(clients["cloudwatch"], broken)
 
     jobs: list[Callable[[], None]] = [
         sns_then_cloudwatch,
@@ -133,6 +147,7 @@ def populate(
         lambda: _iam(clients["iam"], inv, region, broken),
         lambda: _security_groups(clients["ec2"], inv, broken),
         lambda: _bucket(clients["s3"], inv, region, broken),
+        lambda: _capacity(clients["ec2"], clients["autoscaling"], clients["elbv2"], inv, broken),
     ]
     try:
         with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="moto-populate") as pool:
@@ -233,7 +248,8 @@ def _alarms(cw: Any, inv: AwsInventory, broken: bool) -> None:
         AlarmDescription="Average response time at or above 150 ms (SLO is 200 ms)",
         Namespace="AWS/ApplicationELB", MetricName="TargetResponseTime", Dimensions=lb,
         Statistic="Average", Period=60, EvaluationPeriods=3, Unit="Seconds",
-        Threshold=0.15, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        Threshold=0.3 if broken else 0.15,  # broken: fires only after the SLO is breached
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
     )  # fmt: skip
     _alarm(
         cw, inv, "golive-demo-auth-failures",
@@ -256,6 +272,14 @@ def _alarms(cw: Any, inv: AwsInventory, broken: bool) -> None:
             Namespace="GoliveDemo/Security", MetricName="ConfigChanges",
             Statistic="Sum", Period=300, EvaluationPeriods=1,
             Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )  # fmt: skip
+    if not broken:  # broken: the disk shown on the dashboard has no alarm
+        _alarm(
+            cw, inv, "golive-demo-disk-high", severity="warning",
+            AlarmDescription="Root volume usage at or above 80 %",
+            Namespace="System/Linux", MetricName="DiskSpaceUtilization", Dimensions=asg,
+            Statistic="Average", Period=300, EvaluationPeriods=1, Unit="Percent",
+            Threshold=80.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
         )  # fmt: skip
     _alarm(
         cw, inv, "golive-demo-error-logs",
@@ -286,6 +310,38 @@ def _metric_history(cw: Any, broken: bool) -> None:
         cw.put_metric_data(Namespace=namespace, MetricData=points)
 
 
+def _service_metrics(cw: Any, broken: bool) -> None:
+    """A day of hourly datapoints for the load balancer, the disk and the custom metrics.
+
+    moto's metric filters emit nothing, so the values the filters would have produced
+    (ErrorCount, LatencyMs, RequestCount) are written here directly, as is a queue
+    backlog the worker reports itself. Broken: no latency metric reaches CloudWatch (the
+    filter counts lines), and the disk agent ships nothing.
+    """
+    now = time.time()
+    asg = [{"Name": "AutoScalingGroupName", "Value": "golive-demo-web"}]
+    lb = [{"Name": "LoadBalancer", "Value": "app/golive-demo/0123456789abcdef"}]
+    series: list[tuple[str, str, list[dict[str, str]], str, float]] = [
+        ("AWS/ApplicationELB", "TargetResponseTime", lb, "Seconds", 0.08),
+        ("AWS/ApplicationELB", "RequestCount", lb, "Count", 1200.0),
+        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, "Count", 0.0),
+        ("GoliveDemo/Logs", "ErrorCount", [], "Count", 0.0),
+        ("GoliveDemo/Performance", "RequestCount", [], "Count", 1200.0),
+        ("GoliveDemo/Performance", "LatencyMs", [], "Milliseconds", 80.0),
+        ("GoliveDemo/Queue", "JobBacklog", [], "Count", 3.0),
+        ("System/Linux", "DiskSpaceUtilization", asg, "Percent", 41.0),
+    ]  # fmt: skip
+    if broken:
+        series = [s for s in series if s[1] not in ("LatencyMs", "DiskSpaceUtilization")]
+    for namespace, metric, dims, unit, base in series:
+        cw.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": metric, "Dimensions": dims, "Unit": unit,
+             "Timestamp": dt.datetime.fromtimestamp(now - (23 - i) * 3600, dt.UTC),
+             "Value": base * (0.8 + 0.4 * ((i * 7) % 10) / 10)}
+            for i in range(24)
+        ])  # fmt: skip
+
+
 def _dashboards(cw: Any, inv: AwsInventory, broken: bool) -> None:
     def widget(title: str, metrics: list[list[str]], stat: str = "Average") -> dict[str, Any]:
         return {
@@ -295,26 +351,35 @@ def _dashboards(cw: Any, inv: AwsInventory, broken: bool) -> None:
         }  # fmt: skip
 
     lb = ["LoadBalancer", "app/golive-demo/0123456789abcdef"]
+    asg = ["AutoScalingGroupName", "golive-demo-web"]
     boards = {
         "golive-demo-system-overview": [
-            widget(
-                "CPU", [["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", "golive-demo-web"]]
-            ),
-            widget("Memory", [["System/Linux", "MemoryUtilization"]]),
+            widget("CPU", [["AWS/EC2", "CPUUtilization", *asg]]),
+            widget("Memory", [["System/Linux", "MemoryUtilization", *asg]]),
+            widget("Disk", [["System/Linux", "DiskSpaceUtilization", *asg]]),
         ],
         "golive-demo-performance": [
-            widget(
-                "Latency p50/p95/p99", [["AWS/ApplicationELB", "TargetResponseTime", *lb]], "p95"
-            ),
+            widget("Latency p50/p95/p99", [["AWS/ApplicationELB", "TargetResponseTime", *lb]],
+                   "p95"),
             widget("Requests", [["AWS/ApplicationELB", "RequestCount", *lb]], "Sum"),
+            widget("Latency (application)", [["GoliveDemo/Performance", "LatencyMs"]], "p95"),
+            widget("Requests (application)", [["GoliveDemo/Performance", "RequestCount"]],
+                   "Sum"),
+            widget("5xx errors", [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *lb]],
+                   "Sum"),
+            widget("CPU saturation", [["AWS/EC2", "CPUUtilization", *asg]], "Maximum"),
+            widget("Job backlog", [["GoliveDemo/Queue", "JobBacklog"]], "Maximum"),
         ],
         "golive-demo-errors": [
             widget("5xx", [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *lb]], "Sum"),
             widget("Error log lines", [["GoliveDemo/Logs", "ErrorCount"]], "Sum"),
         ],
-    }
+    }  # fmt: skip
     if broken:
         del boards["golive-demo-errors"]
+        # the performance board never grew beyond latency and requests; the job backlog
+        # metric is collected but shown nowhere
+        boards["golive-demo-performance"] = boards["golive-demo-performance"][:2]
     for name, widgets in boards.items():
         cw.put_dashboard(DashboardName=name, DashboardBody=json.dumps({"widgets": widgets}))
         inv.dashboards.append(name)
@@ -346,6 +411,11 @@ def _logs(logs: Any, inv: AwsInventory, region: str, broken: bool) -> None:
     if broken:  # errors and auth failures never become metrics; latency is counted, not read
         filters = [f for f in filters if f[1] not in ("app-errors", "security-auth-failures")]
         filters = [(*f[:5], "1") if f[1] == "app-latency" else f for f in filters]
+        # a pattern that misses (JSON string comparison is case-sensitive) and one that
+        # counts every response, not just the 5xx ones
+        broken_patterns = {"security-forbidden": '{ $.event = "Forbidden" }',
+                           "app-5xx": "{ $.status >= 200 }"}  # fmt: skip
+        filters = [(f[0], f[1], broken_patterns.get(f[1], f[2]), *f[3:]) for f in filters]
     for group, name, pattern, namespace, metric, value in filters:
         logs.put_metric_filter(
             logGroupName=group,
@@ -509,15 +579,23 @@ def _security_groups(ec2: Any, inv: AwsInventory, broken: bool) -> None:
 
 def _bucket(s3: Any, inv: AwsInventory, region: str, broken: bool) -> None:
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
-    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [DEMO_TAG]})
+    # The backup policy the routine checks read: keep 30 days, stay within 16 MiB.
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [
+        DEMO_TAG,
+        {"Key": "backup:retention-days", "Value": str(BACKUP_RETENTION_DAYS)},
+        {"Key": "backup:budget-bytes", "Value": str(BACKUP_BUDGET_BYTES)},
+    ]})  # fmt: skip
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_lifecycle_configuration(
         Bucket=BUCKET,
         LifecycleConfiguration={"Rules": [{
             "ID": "expire-old-backups", "Status": "Enabled", "Filter": {"Prefix": "backups/"},
-            "Expiration": {"Days": 35}, "NoncurrentVersionExpiration": {"NoncurrentDays": 7},
+            # broken: expired after a week, before the 30-day retention period ends
+            "Expiration": {"Days": 7 if broken else 35},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 7},
         }]},
     )  # fmt: skip
+    _backup_history(s3, broken)
     if broken:
         return
     s3.put_bucket_encryption(
@@ -534,3 +612,115 @@ def _bucket(s3: Any, inv: AwsInventory, region: str, broken: bool) -> None:
             "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
         },
     )  # fmt: skip
+
+
+def _backup_history(s3: Any, broken: bool) -> None:
+    """The nightly backups of the past days, as the ops ``backup`` command writes them
+    (dump + manifest with size and SHA-256) but with placeholder bytes: they are not
+    restorable, the restore drill proves restore on a backup it takes itself. moto keeps
+    LastModified at upload time, so each backup's age is its key's timestamp (and its
+    manifest's ``created_at``).
+
+    Broken: only the last 7 days exist (the lifecycle rule expires them after 7), the
+    backup of 3 days ago was truncated in upload (its checksum no longer matches), and a
+    20 MiB ad-hoc dump without a manifest sits in the prefix, over the storage budget.
+    """
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    days = 7 if broken else BACKUP_RETENTION_DAYS + 5
+    for age in range(1, days + 1):
+        made = now - dt.timedelta(days=age - 1, hours=2)
+        stamp = made.strftime("%Y%m%dT%H%M%S%fZ")
+        key = f"backups/app-{stamp}.dump"
+        body = b"PGDMP" + hashlib.sha256(stamp.encode()).digest() * 128
+        manifest = {"key": key, "created_at": stamp, "database": "app",
+                    "format": "pg_dump custom", "bytes": len(body),
+                    "sha256": hashlib.sha256(body).hexdigest(),
+                    "tables": {"public.projects": 40 + age, "public.users": 12}}  # fmt: skip
+        if broken and age == 3:
+            body = body[:1024]  # the upload was cut short
+        sse: dict[str, Any] = {} if broken else {"ServerSideEncryption": "AES256"}
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body, **sse)
+        s3.put_object(Bucket=BUCKET, Key=key.removesuffix(".dump") + ".manifest.json",
+                      Body=json.dumps(manifest).encode(), ContentType="application/json",
+                      **sse)  # fmt: skip
+    if broken:
+        s3.put_object(Bucket=BUCKET, Key="backups/manual/app-before-migration.dump",
+                      Body=bytes(20 * 1024 * 1024))  # fmt: skip
+
+
+def _capacity(ec2: Any, autoscaling: Any, elbv2: Any, inv: AwsInventory, broken: bool) -> None:
+    """The web tier: an Auto Scaling group behind an application load balancer.
+
+    Good: 2..6 instances across two zones with a CPU target-tracking policy; the load
+    balancer in both zones, its target group health-checked on /health every 15 s.
+    Broken: min = max = desired = 2 and no scaling policy; the load balancer's subnets
+    both in one zone; the target group's health check disabled.
+    """
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    subnet_zones = [zones[0], zones[0]] if broken else zones
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=zone)[
+            "Subnet"]["SubnetId"]
+        for i, zone in enumerate(subnet_zones, start=1)
+    ]  # fmt: skip
+    ec2.create_launch_template(
+        LaunchTemplateName="golive-demo-web",
+        LaunchTemplateData={
+            "ImageId": "ami-12c6146b", "InstanceType": "t3.small",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/sda1",
+                                     "Ebs": {"Encrypted": True, "VolumeSize": 20}}],
+        },
+    )  # fmt: skip
+    target_group = elbv2.create_target_group(
+        Name="golive-demo-web", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="instance",
+        HealthCheckProtocol="HTTP", HealthCheckPath="/health",
+        HealthCheckIntervalSeconds=15, HealthCheckTimeoutSeconds=5,
+        HealthyThresholdCount=2, UnhealthyThresholdCount=2,
+    )["TargetGroups"][0]["TargetGroupArn"]  # fmt: skip
+    if broken:  # moto ignores HealthCheckEnabled on create; it honours the modify
+        elbv2.modify_target_group(TargetGroupArn=target_group, HealthCheckEnabled=False)
+    balancer = elbv2.create_load_balancer(
+        Name="golive-demo", Subnets=subnets, Scheme="internet-facing", Type="application",
+        Tags=[DEMO_TAG],
+    )["LoadBalancers"][0]["LoadBalancerArn"]  # fmt: skip
+    elbv2.create_listener(
+        LoadBalancerArn=balancer, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}],
+    )  # fmt: skip
+    inv.load_balancers.append("golive-demo")
+    size = {"MinSize": 2, "MaxSize": 2, "DesiredCapacity": 2} if broken else {
+        "MinSize": 2, "MaxSize": 6, "DesiredCapacity": 2}  # fmt: skip
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="golive-demo-web",
+        LaunchTemplate={"LaunchTemplateName": "golive-demo-web", "Version": "$Latest"},
+        VPCZoneIdentifier=",".join(subnets), TargetGroupARNs=[target_group],
+        HealthCheckType="ELB", HealthCheckGracePeriod=120,
+        Tags=[{**DEMO_TAG, "PropagateAtLaunch": True}], **size,
+    )  # fmt: skip
+    _drop_moto_default_roots(ec2, autoscaling)
+    if not broken:
+        autoscaling.put_scaling_policy(
+            AutoScalingGroupName="golive-demo-web", PolicyName="cpu-target-60",
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration={
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "ASGAverageCPUUtilization"},
+                "TargetValue": 60.0,
+            },
+        )  # fmt: skip
+    inv.autoscaling_groups.append("golive-demo-web")
+
+
+def _drop_moto_default_roots(ec2: Any, autoscaling: Any) -> None:
+    """moto gives each launched instance a default unencrypted 8 GiB root volume *besides*
+    the launch template's encrypted /dev/sda1 (real EC2 creates only the latter); delete
+    moto's extra one so the account looks like what the template launches."""
+    group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["golive-demo-web"])
+    ids = {i["InstanceId"] for g in group["AutoScalingGroups"] for i in g.get("Instances", [])}
+    for volume in ec2.describe_volumes()["Volumes"]:
+        attached = [a for a in volume.get("Attachments", []) if a.get("InstanceId") in ids]
+        if attached and not volume.get("Encrypted"):
+            ec2.detach_volume(VolumeId=volume["VolumeId"], InstanceId=attached[0]["InstanceId"],
+                              Device=attached[0]["Device"], Force=True)  # fmt: skip
+            ec2.delete_volume(VolumeId=volume["VolumeId"])
