@@ -5,6 +5,8 @@
     python -m golive.demo.ops --state RUN_DIR backup
     python -m golive.demo.ops --state RUN_DIR restore
     python -m golive.demo.ops --state RUN_DIR migrate
+    python -m golive.demo.ops --state RUN_DIR failover
+    python -m golive.demo.ops --state RUN_DIR data-loss
     python -m golive.demo.ops --state RUN_DIR status
 
 Each prints one JSON object on stdout (progress goes to stderr) and exits 0 on success,
@@ -18,6 +20,18 @@ time instead of polling its health: an outage, and a deploy slower than the demo
 its post-deploy smoke test asks for a path the app does not serve, so the command fails
 with the new release already live. Rollback (broken) reads the wrong field of the state
 and redeploys the current release.
+
+Failover: the active webapp process is killed (SIGKILL, a crashed instance) and the
+front switch is pointed at another instance of the same release once the failure is
+detected. Good: a warm standby was started (and found healthy) before the failure, so
+the switch follows the detection at once. Broken: there is no standby; a replacement is
+started cold after the failure, with the same fixed warm-up wait as its deploys: an
+outage of seconds.
+
+Data loss: the newest backup is restored into a drill database (the damaged copy);
+every row of its public tables is deleted, then recovered from the backup
+(``pg_restore --data-only``) and every table's row count compared with the backup's
+manifest. Broken: the backup leaves out ``public.audit_log``, which cannot come back.
 
 Migrate: every migration of the sample repository and its seed into a scratch database,
 then the scratch database is dropped (what a release's migration step costs, timed by
@@ -52,14 +66,25 @@ from golive.demo._state import load_state, locked, save_state
 if TYPE_CHECKING:
     from golive.demo import postgres
 
-__all__ = ["backup", "deploy", "main", "migrate", "restore", "rollback", "status"]
+__all__ = [
+    "backup",
+    "data_loss",
+    "deploy",
+    "failover",
+    "main",
+    "migrate",
+    "restore",
+    "rollback",
+    "status",
+]
 
 SCRATCH_DB = "app_restore_check"
 MIGRATE_DB = "app_migrate_check"
+LOSS_DB = "app_data_loss_drill"
 # The broken twin's fixed waits: longer than the demo environment's drill limits
-# (0.1 min, golive.toml [environments.demo.thresholds]); the good twin polls instead.
-BROKEN_WARMUP_S = 6.5
-BROKEN_BACKUP_DELAY_S = 6.5
+# (0.2 min, golive.toml [environments.demo.thresholds]); the good twin polls instead.
+BROKEN_WARMUP_S = 14.0
+BROKEN_BACKUP_DELAY_S = 14.0
 # The broken twin's post-deploy smoke test: a path the app does not serve (it has /health).
 BROKEN_SMOKE_PATH = "/api/health"
 BACKUP_PREFIX = "backups/"
@@ -179,6 +204,72 @@ def rollback(run_dir: Path) -> dict[str, Any]:
     else:
         target = state.get("previous_release") or "v1"
     return deploy(run_dir, target, command="rollback")
+
+
+def failover(run_dir: Path) -> dict[str, Any]:
+    """Kill the active instance and fail over to another (see the module docstring)."""
+    import signal
+
+    started = time.perf_counter()
+    with locked(run_dir):
+        state = load_state(run_dir)
+        if state.get("status") != "up":
+            raise DemoError(f"the demo stack in {run_dir} is not up")
+        release = state["release"]
+        broken = state["mode"] == "broken"
+        active = ProcRecord.from_json(state["processes"]["webapp"])
+        standby: ProcRecord | None = None
+        if not broken:
+            _say(f"warm standby of {release}")
+            standby = start_webapp(run_dir, state, release)
+            state["processes"]["webapp_next"] = standby.to_json()
+            save_state(run_dir, state)
+            wait_http(
+                f"http://127.0.0.1:{standby.port}/health", timeout=30, proc=standby,
+                accept=lambda r: r.status_code == 200,
+            )  # fmt: skip
+        _say(f"killing the active instance {active.name} (pid {active.pid})")
+        failed_at = time.perf_counter()
+        stop(active, sig=signal.SIGKILL)
+
+        def down() -> bool:
+            try:
+                httpx.get(f"http://127.0.0.1:{active.port}/health", timeout=0.5)
+            except httpx.HTTPError:
+                return True
+            return False
+
+        detected = wait_for(down, 10.0, 0.02)
+        detected_s = round(time.perf_counter() - failed_at, 3)
+        if standby is None:
+            _say(f"no standby: starting {release} cold, waiting {BROKEN_WARMUP_S} s")
+            standby = start_webapp(run_dir, state, release)
+            state["processes"]["webapp_next"] = standby.to_json()
+            save_state(run_dir, state)
+            time.sleep(BROKEN_WARMUP_S)
+            wait_http(
+                f"http://127.0.0.1:{standby.port}/health", timeout=30, proc=standby,
+                accept=lambda r: r.status_code == 200,
+            )  # fmt: skip
+        _switch(state, int(standby.port or 0))
+        switched_s = round(time.perf_counter() - failed_at, 3)
+        state["processes"]["webapp"] = standby.to_json()
+        del state["processes"]["webapp_next"]
+        save_state(run_dir, state)
+        smoke = _smoke_test(state, "/health")
+        return {
+            "command": "failover",
+            "ok": smoke["ok"] and detected,
+            "release": release,
+            "strategy": "cold-restart" if broken else "warm-standby",
+            "failed": {"pid": active.pid, "port": active.port, "alive": is_alive(active)},
+            "active": {"pid": standby.pid, "port": standby.port},
+            "detected": detected,
+            "detected_after_s": detected_s,
+            "switched_after_s": switched_s,
+            "smoke_test": smoke,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
 
 
 # --- backup / restore -------------------------------------------------------------------
@@ -349,6 +440,85 @@ def restore(run_dir: Path) -> dict[str, Any]:
     }
 
 
+def data_loss(run_dir: Path) -> dict[str, Any]:
+    """The data-loss drill in a copy of the newest backup (see the module docstring)."""
+    import psycopg
+    from psycopg import sql
+
+    from golive.demo import aws, postgres
+
+    started = time.perf_counter()
+    state = load_state(run_dir)
+    cluster = _cluster(state)
+    s3 = aws.client("s3", state["aws_endpoint_url"], state["aws_region"])
+    try:
+        key = _latest_backup(s3)
+        dump = run_dir / "restore" / f"loss-{Path(key).name}"
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(aws.BUCKET, key, str(dump))
+        body = s3.get_object(Bucket=aws.BUCKET, Key=key.removesuffix(".dump") + ".manifest.json")
+        manifest = json.loads(body["Body"].read())
+    finally:
+        s3.close()
+    problems: list[str] = []
+    drill = sql.Identifier(LOSS_DB)
+    with psycopg.connect(cluster.superuser_conninfo("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(drill))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(drill))
+        try:
+            out = subprocess.run(
+                _pg_tool(cluster, "pg_restore", "--exit-on-error", "--single-transaction",
+                         "-d", LOSS_DB, str(dump)),
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if out.returncode != 0:
+                raise DemoError(f"the drill copy could not be made: {out.stderr.strip()[:300]}")
+            with psycopg.connect(cluster.superuser_conninfo(LOSS_DB), autocommit=True) as conn:
+                before = postgres.table_row_counts(conn, ["public"])
+                emptied = [t for t, n in before.items() if n]
+                if emptied:
+                    names = [sql.Identifier(*t.split(".", 1)) for t in emptied]
+                    conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(names)))
+                after = postgres.table_row_counts(conn, ["public"])
+            _say(f"deleted {sum(before.values()) - sum(after.values())} rows; recovering")
+            recovery = time.perf_counter()
+            out = subprocess.run(
+                _pg_tool(cluster, "pg_restore", "--data-only", "--disable-triggers",
+                         "--exit-on-error", "--single-transaction", "-n", "public",
+                         "-d", LOSS_DB, str(dump)),
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if out.returncode != 0:
+                problems.append(f"pg_restore --data-only failed: {out.stderr.strip()[:500]}")
+            recovery_s = round(time.perf_counter() - recovery, 3)
+            with psycopg.connect(cluster.superuser_conninfo(LOSS_DB)) as conn:
+                recovered = postgres.table_row_counts(conn, _SCHEMAS)
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(drill))
+    tables: dict[str, dict[str, int | None]] = {}
+    for table, expected in sorted(manifest["tables"].items()):
+        got = recovered.get(table)
+        tables[table] = {"expected": int(expected), "recovered": got}
+        if got != expected:
+            problems.append(
+                f"{table}: expected {expected} rows, recovered "
+                + ("no table" if got is None else f"{got}")
+            )
+    return {
+        "command": "data-loss",
+        "verified": not problems,
+        "key": key,
+        "backup_created_at": manifest.get("created_at"),
+        "drill_database": LOSS_DB,
+        "tables_emptied": emptied,
+        "deleted_rows": sum(before.values()) - sum(after.values()),
+        "recovery_seconds": recovery_s,
+        "tables": tables,
+        "problems": problems,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
 def migrate(run_dir: Path) -> dict[str, Any]:
     """Every migration of the sample repository, then its seed, into a scratch database
     (platform schema first, as Supabase provides it); the scratch database is dropped
@@ -417,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, required=True, help="the stack's run directory")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("deploy").add_argument("release")
-    for name in ("rollback", "backup", "restore", "migrate", "status"):
+    for name in ("rollback", "backup", "restore", "migrate", "failover", "data-loss", "status"):
         sub.add_parser(name)
     args = parser.parse_args(argv)
     run_dir = args.state.resolve()
@@ -432,6 +602,10 @@ def main(argv: list[str] | None = None) -> int:
             result = restore(run_dir)
         elif args.command == "migrate":
             result = migrate(run_dir)
+        elif args.command == "failover":
+            result = failover(run_dir)
+        elif args.command == "data-loss":
+            result = data_loss(run_dir)
         else:
             result = status(run_dir)
     except DemoError as exc:

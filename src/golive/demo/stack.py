@@ -154,9 +154,9 @@ TARGETS_FILE = "security-targets.yaml"
 # finish well inside them, the broken twin's take longer. Thresholds per environment are
 # data (golive.toml), never code.
 DEMO_THRESHOLDS = {
-    "platform.deploy-time": 0.1,  # min
-    "cicd.rollback-time": 0.1,  # min
-    "cicd.backup-time": 0.1,  # min
+    "platform.deploy-time": 0.2,  # min: 12 s, several times what the good twin needs
+    "cicd.rollback-time": 0.2,  # min
+    "cicd.backup-time": 0.2,  # min
 }
 
 
@@ -226,6 +226,10 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         f"restore = {_toml_str(command('restore'))}",
         "# every migration and the seed into a scratch database, timed (db.migration-time)",
         f"migrate = {_toml_str(command('migrate'))}",
+        "# kill the active app instance; the front switch fails over (ops.failover-drill)",
+        f"failover = {_toml_str(command('failover'))}",
+        "# rows deleted in a copy of the newest backup, recovered from it (ops.scenario-data-loss)",
+        f"data_loss = {_toml_str(command('data-loss'))}",
         "",
         "# Demo scale, the same for both variants: the plan's limits (deploy and rollback",
         "# within 5 min, a backup within 30 min) cannot be missed inside a test budget, so the",

@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -89,6 +89,20 @@ _LEAKED_DOTENV = (
 )
 
 
+# The variables a release needs (names only; /health reports which are missing, never a
+# value). The broken twin's release added a cache backend whose URL its deployment was
+# never given: it starts anyway and runs without it.
+REQUIRED_ENV = ("GOLIVE_DEMO_DATABASE_URL", "GOLIVE_DEMO_JWT_SECRET")
+BROKEN_REQUIRED_ENV = (*REQUIRED_ENV, "GOLIVE_DEMO_CACHE_URL")
+
+
+def config_check(required: tuple[str, ...], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The start-up validation of the environment: which required names are set (no values)."""
+    missing = [name for name in required if not environ.get(name)]
+    return {"status": "missing" if missing else "ok", "required": len(required),
+            "missing": missing}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Settings:
     release: str
@@ -96,6 +110,7 @@ class Settings:
     jwt_secret: str
     broken: bool = False
     pool_max: int = 20
+    config: tuple[tuple[str, Any], ...] = (("status", "ok"), ("required", 0), ("missing", []))
 
 
 def log(**fields: Any) -> None:
@@ -291,10 +306,12 @@ class App:
             db = "ok"
         except Exception as exc:  # any database failure makes the instance unhealthy
             db = f"error: {type(exc).__name__}"
+        config = dict(self.s.config)
         body = {
-            "status": "ok" if db == "ok" else "degraded",
+            "status": "ok" if db == "ok" and config["status"] == "ok" else "degraded",
             "release": self.s.release,
             "database": db,
+            "config": config,
             "db_ms": round((time.perf_counter() - started) * 1000, 2),
         }
         return JSONResponse(body, 200 if db == "ok" else 503, {"cache-control": "no-store"})
@@ -428,12 +445,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import uvicorn
 
+    checked = config_check(BROKEN_REQUIRED_ENV if args.broken else REQUIRED_ENV, os.environ)
+    if checked["missing"]:
+        log(level="WARN", logger="app", event="config_missing", missing=checked["missing"])
     settings = Settings(
         release=args.release,
         database_url=database_url,
         jwt_secret=secret,
         broken=args.broken,
         pool_max=2 if args.broken else 20,
+        config=tuple(checked.items()),
     )
     uvicorn.run(
         create_app(settings),

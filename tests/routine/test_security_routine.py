@@ -1,0 +1,115 @@
+"""Routine: the weekly and monthly security halves (定期タスク / 週次・月次).
+
+They reuse golive's security scans (golive.security) rather than scan again, and each
+asks its own question of them:
+
+- routine.security-updates-high (weekly): no locked dependency carries a High or
+  Critical advisory for which a fixed version exists (an update is waiting to be applied);
+- routine.monthly-vuln-scan (monthly): the full scan ran (dependencies, infrastructure
+  code, the live target's passive checks) — each source actually checked something — and
+  found nothing High or worse;
+- routine.security-settings (monthly): the live target's security settings (headers,
+  cookies, exposed files, CORS, banners) are re-checked: any drift is a finding;
+- routine.update-verification (weekly): after the update window the service answers its
+  health, home page and data endpoints correctly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+import golive
+from golive import CriterionContext, Evidence, Finding
+from golive.plugin import GoliveSession
+from golive.security import passive
+from golive.security._model import at_least
+from golive.security.checks import conclude, optional_fixture, record_sources, targets_of
+from golive.security.dependencies import dependency_audit
+from golive.security.sources import infra_probe, probe, session_for
+
+NO_FIX = "no fixed version"
+
+
+@pytest.mark.criterion("routine.security-updates-high")
+def test_high_updates_applied(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path,
+    golive_session: GoliveSession,
+) -> None:  # fmt: skip
+    """High/Critical advisories with a fixed version available are updates not yet applied."""
+    result = dependency_audit(repo_path, targets_of(golive_session))
+    record_sources(evidence, [result])
+    high = [f for f in result.findings if f.counts and at_least(f.severity, "high")]
+    waiting = [f for f in high if NO_FIX not in f.message]
+    evidence.record("High+ advisories", len(high), "advisories", with_fix=len(waiting),
+                    without_fix=[f.as_dict() for f in high if f not in waiting])  # fmt: skip
+    criterion.expect_no_findings([f.as_finding() for f in waiting],
+                                 what="High+ updates waiting to be applied")  # fmt: skip
+    if not result.verified:
+        golive.not_verified(f"dependency audit: {result.reason}")
+
+
+@pytest.mark.criterion("routine.monthly-vuln-scan")
+def test_monthly_full_scan(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    repo_path: Path,
+    golive_session: GoliveSession,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Dependencies, infrastructure code and the live target, each checked: nothing High+."""
+    targets = targets_of(golive_session)
+    results = [dependency_audit(repo_path, targets)]
+    infra, notes = infra_probe(repo_path)
+    results += infra
+    for note in notes:
+        evidence.note(f"infrastructure: {note}")
+    client, reason = optional_fixture(request, "http_client")
+    if client is None:
+        golive.not_verified(f"the live target cannot be scanned: {reason}")
+    results.append(probe(session_for(client, targets), passive.passive_scan))
+    if not infra:
+        golive.not_verified("no infrastructure code was scanned: " + "; ".join(notes))
+    conclude(criterion, evidence, results, what="monthly vulnerability scan", floor="high")
+
+
+@pytest.mark.criterion("routine.security-settings")
+def test_security_settings_no_drift(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    http_client: httpx.Client,
+    golive_session: GoliveSession,
+) -> None:
+    """golive's passive checks of the live target: every finding is drift."""
+    result = probe(session_for(http_client, targets_of(golive_session)), passive.passive_scan)
+    conclude(criterion, evidence, [result], what="security settings")
+
+
+@pytest.mark.criterion("routine.update-verification")
+def test_service_after_updates(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    http_client: httpx.Client,
+    golive_session: GoliveSession,
+) -> None:
+    """/health answers 200 with status ok; / and each data endpoint answer 200."""
+    findings = []
+    health = http_client.get("/health")
+    try:
+        status = health.json().get("status")
+    except (ValueError, AttributeError):
+        status = None
+    evidence.record("GET /health", health.status_code, body_status=status)
+    if health.status_code != 200 or status not in ("ok", "healthy", "pass"):
+        findings.append(
+            Finding("/health", None, f"answered {health.status_code}, status {status!r}")
+        )
+    paths = ["/", *(d.path for d in targets_of(golive_session).data_access)]
+    for path in paths:
+        code = http_client.get(path).status_code
+        evidence.record(f"GET {path}", code)
+        if code != 200:
+            findings.append(Finding(path, None, f"answered {code}"))
+    criterion.expect_no_findings(findings, what="service after the update window")
