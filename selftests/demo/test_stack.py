@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from golive.demo._proc import DemoError
-from golive.demo.stack import Stack
+from golive.demo.stack import DEMO_THRESHOLDS, Stack
 
 from .conftest import RunningStack
 
@@ -51,9 +51,7 @@ def test_generated_config(good: RunningStack) -> None:
         argv = shlex.split(env["commands"][name])
         assert argv[1:4] == ["-m", "golive.demo.ops", "--state"]
     # demo-scale drill limits, said so in the file
-    assert env["thresholds"] == {
-        "platform.deploy-time": 0.1, "cicd.rollback-time": 0.1, "cicd.backup-time": 0.1,
-    }  # fmt: skip
+    assert env["thresholds"] == DEMO_THRESHOLDS  # fmt: skip
     assert "Demo scale" in good.info.config_path.read_text(encoding="utf-8")
 
 

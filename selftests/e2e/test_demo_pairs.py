@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _demo(tmp: Path, *flags: str) -> tuple[int, dict[str, Any], str]:
     output = tmp / "reports"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_DEMO_")}
+    # a clean environment: no demo secrets, and nothing that says "you are an xdist worker"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GOLIVE_DEMO_", "PYTEST_XDIST_"))}
     done = subprocess.run(
         [sys.executable, "-m", "golive", "demo", "--run-dir", str(tmp / "run"),
          "--output", str(output), *flags],

@@ -21,6 +21,7 @@ import golive
 from golive.config import Environment
 from golive.load import LoadPlan, LoadResult, check_target, run_load, run_once
 from golive.plugin import GoliveSession
+from golive.probes import drills
 
 LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"
 
@@ -77,9 +78,8 @@ def load_result(
         httpx.get(base_url, timeout=10.0)
     except httpx.TransportError as exc:
         golive.not_verified(f"{base_url} is not reachable: {type(exc).__name__}")
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the same folder for every worker of this run
+    # one folder for every xdist worker of this run (never shared with a nested run)
+    shared = drills.shared_dir(request.config, tmp_path_factory) or tmp_path_factory.getbasetemp()
     output = golive_session.output
     out_dir = Path(output) / "load" if output is not None else shared / "golive-load" / "run"
     progress = _progress(request.config)
