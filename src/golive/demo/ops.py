@@ -382,6 +382,20 @@ def _latest_backup(s3: Any) -> str:
     return str(max(dumps, key=lambda o: (o["LastModified"], o["Key"]))["Key"])
 
 
+def _compare_counts(
+    manifest: dict[str, Any], counts: dict[str, int], label: str, problems: list[str]
+) -> dict[str, dict[str, int | None]]:
+    """Each table's row count against the backup manifest; a mismatch is a problem."""
+    tables: dict[str, dict[str, int | None]] = {}
+    for table, expected in sorted(manifest["tables"].items()):
+        got = counts.get(table)
+        tables[table] = {"expected": int(expected), label: got}
+        if got != expected:
+            shown = "no table" if got is None else f"{got}"
+            problems.append(f"{table}: expected {expected} rows, {label} {shown}")
+    return tables
+
+
 def restore(run_dir: Path) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
@@ -420,15 +434,7 @@ def restore(run_dir: Path) -> dict[str, Any]:
                 restored = postgres.table_row_counts(conn, _SCHEMAS)
         finally:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
-    tables: dict[str, dict[str, int | None]] = {}
-    for table, expected in sorted(manifest["tables"].items()):
-        got = restored.get(table)
-        tables[table] = {"expected": int(expected), "restored": got}
-        if got != expected:
-            problems.append(
-                f"{table}: expected {expected} rows, restored "
-                + ("no table" if got is None else f"{got}")
-            )
+    tables = _compare_counts(manifest, restored, "restored", problems)
     return {
         "command": "restore",
         "verified": not problems,
@@ -495,15 +501,7 @@ def data_loss(run_dir: Path) -> dict[str, Any]:
                 recovered = postgres.table_row_counts(conn, _SCHEMAS)
         finally:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(drill))
-    tables: dict[str, dict[str, int | None]] = {}
-    for table, expected in sorted(manifest["tables"].items()):
-        got = recovered.get(table)
-        tables[table] = {"expected": int(expected), "recovered": got}
-        if got != expected:
-            problems.append(
-                f"{table}: expected {expected} rows, recovered "
-                + ("no table" if got is None else f"{got}")
-            )
+    tables = _compare_counts(manifest, recovered, "recovered", problems)
     return {
         "command": "data-loss",
         "verified": not problems,
