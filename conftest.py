@@ -18,7 +18,7 @@ import pytest
 import golive
 from golive._net import is_loopback
 from golive.config import Environment, resolve_secret
-from golive.plugin import GoliveSession
+from golive.harness.plugin import GoliveSession
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,7 @@ def repo_path(golive_env: Environment, golive_session: GoliveSession) -> Path:
     path = golive_session.config.path(golive_env.repo)
     if not path.is_dir():
         golive.not_verified(f"repo {path} is not a folder")
-    from golive.static.prewarm import prewarm
+    from golive.facts.scans.prewarm import prewarm
 
     prewarm(path)  # scanners start side by side while the first checks read files
     return path

@@ -7,7 +7,7 @@ kernel-chosen 127.0.0.1 port. The same plan (ramp 1 s, steady, spike 2 s) runs t
 
 - bare:    ``locust -f loadtests/locustfile.py,loadtests/shapes.py --headless --csv ...
   --csv-full-history --html ...`` as a hand-written job would run it;
-- driver:  ``golive.load.run_load`` (adds the per-request recorder, progress polling and
+- driver:  ``golive.facts.load.run_load`` (adds the per-request recorder, progress polling and
   the HdrHistogram summary);
 - suite:   ``pytest tests/performance/test_load.py --golive-profile weekly`` (adds pytest
   start-up, the plugin, every load check and all four reports).
@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from golive.load import LoadPlan, locust_argv, run_load
+from golive.facts.load import LoadPlan, locust_argv, run_load
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILES = [ROOT / "loadtests" / "locustfile.py", ROOT / "loadtests" / "shapes.py"]

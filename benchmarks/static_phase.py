@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from golive.demo.sample_repo import materialize
-from golive.static.discover import find_files, repo_files
-from golive.static.scanners import tool_path
+from golive.facts.repo.discover import find_files, repo_files
+from golive.facts.scans.runner import tool_path
 
 ROOT = Path(__file__).resolve().parents[1]
 # as on a developer's machine or a CI runner: Python caches compiled modules (both sides)

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from golive.probes import aws, host, notify
+from golive.facts.live import aws, host
+from golive.facts.live import webhook as notify
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

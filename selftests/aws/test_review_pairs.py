@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.probes import aws, aws_review
+from golive.facts.live import aws, aws_review
 
 from ._suite import Results, finish, run, start
 from .conftest import RunningStack

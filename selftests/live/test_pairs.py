@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from golive.probes import postgres
+from golive.facts.live import postgres
 
 from .conftest import LiveRuns, LiveStack
 

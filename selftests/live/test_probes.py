@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 
 from golive.catalog import Threshold
-from golive.probes import migrations
-from golive.probes.availability import HealthSample, Window, release_of
-from golive.probes.commands import Scrubber, in_unit, run_command, threshold_seconds
+from golive.facts.live.availability import HealthSample, Window, release_of
+from golive.facts.live.commands import Scrubber, in_unit, run_command, threshold_seconds
+from golive.facts.repo import migrations
 
 
 def test_scrubber_masks_known_secrets_and_credential_shapes() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.load import KEY_ENDPOINTS, LoadPlan, run_load
+from golive.facts.load import KEY_ENDPOINTS, LoadPlan, run_load
 
 from .conftest import (
     LOAD_CRITERIA,
@@ -131,7 +131,8 @@ def test_overstaying_locust_is_stopped(tmp_path: Path, monkeypatch: pytest.Monke
     """The driver's time bound: past it, Locust's process group is stopped and it says so."""
     import psutil
 
-    from golive.load import LoadError, _driver
+    from golive.facts.load import LoadError
+    from golive.facts.load import driver as _driver
 
     plan = LoadPlan(users=1, spike_users=1, ramp_s=0, steady_s=30, spike_s=0)
     monkeypatch.setattr(_driver, "STARTUP_GRACE_S", 2 - plan.total_s)  # a 2 s bound

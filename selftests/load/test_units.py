@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.load import (
+from golive.facts.load import (
     MAX_SECONDS,
     MAX_USERS,
     LoadError,
@@ -18,8 +18,8 @@ from golive.load import (
     locust_argv,
     run_load,
 )
-from golive.load._locust_csv import latest_progress, locust_totals
-from golive.load._samples import summarise
+from golive.facts.load.locust_csv import latest_progress, locust_totals
+from golive.facts.load.samples import summarise
 
 
 def test_plan_from_env_defaults_and_overrides():
@@ -158,7 +158,7 @@ def test_locust_csv_progress_and_totals(tmp_path: Path):
 
 
 def test_nan_rates_when_nothing_was_sent():
-    from golive.load import LoadResult
+    from golive.facts.load import LoadResult
 
     empty = LoadResult(
         target="http://127.0.0.1:1", plan={}, started_at=0, duration_s=0, requests=0,

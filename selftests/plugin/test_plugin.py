@@ -9,7 +9,7 @@ from textwrap import dedent
 import pytest
 
 from golive.catalog import load_catalog
-from golive.cli import run_profile
+from golive.cli.run import run_profile
 
 from .conftest import pick
 

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from golive.report.notify import build_message, send_notification
+from golive.finish.notify import build_message, send_notification
 
 from .test_reports import sample_run
 

@@ -13,9 +13,9 @@ import pytest
 
 from golive.catalog import load_catalog
 from golive.config import Waiver
+from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
+from golive.judging.verdict import Status
 from golive.report import render_html, render_junit, render_summary, write_reports
-from golive.results import CheckResult, RunData, build_run_data, judge_criterion
-from golive.verdict import Status
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GOLIVE_UPDATE_GOLDEN") == "1"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from golive.catalog import load_catalog
-from golive.history import record_run
-from golive.results import CheckResult, RunData, build_run_data, judge_criterion
-from golive.routine import write_incident_record
-from golive.verdict import Status
+from golive.finish.incidents import write_incident_record
+from golive.history.trends import record_run
+from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
+from golive.judging.verdict import Status
 
 DAY = timedelta(days=1)
 WEEK = timedelta(weeks=1)

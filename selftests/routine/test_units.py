@@ -9,11 +9,12 @@ import pytest
 
 from golive.catalog import Threshold, load_catalog
 from golive.config import Config
-from golive.history import record_run
-from golive.routine import history_folder, read_history, reviews, write_incident_record
-from golive.routine._series import Sample, Series, headroom, project, trend_of
-from golive.routine.incidents import incident_path, missing_from_record
-from golive.verdict import Status
+from golive.finish.incidents import incident_path, missing_from_record, write_incident_record
+from golive.history.series import Sample, Series, headroom, project, trend_of
+from golive.history.store import history_folder, read_history
+from golive.history.trends import record_run
+from golive.judging.verdict import Status
+from golive.rules import routine as reviews
 from selftests.routine._history import DAY, WEEK, daily, run, weekly
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
     .venv/bin/python selftests/saas/make_recorded.py
 
-The answers are the demo team's histories (golive.saas.demo_exports) at a fixed moment,
+The answers are the demo team's histories (golive.demo.exports) at a fixed moment,
 dressed in the fields and nesting the real APIs answer with; the error bodies are the
 services' own. The local server in conftest.py serves them, paginating as the APIs do.
 """
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from golive.saas import demo_exports
+from golive.demo import exports as demo_exports
 
 HERE = Path(__file__).parent
 RECORDED = HERE / "recorded"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from golive.saas import SourceUnavailable
-from golive.saas.datadog import DatadogClient
-from golive.saas.github import GitHubClient
-from golive.saas.vercel import VercelClient
+from golive.facts.saas.client import SourceUnavailable
+from golive.facts.saas.datadog import DatadogClient
+from golive.facts.saas.github import GitHubClient
+from golive.facts.saas.vercel import VercelClient
 
 from .conftest import (
     DD_API_KEY,

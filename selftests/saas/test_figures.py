@@ -1,4 +1,4 @@
-"""The figures of golive.saas.history from small hand-made histories, and the parsers."""
+"""The figures of golive.rules.delivery from small hand-made histories, and the parsers."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from golive.saas import InsufficientData, SourceUnavailable
-from golive.saas import history as h
-from golive.saas._common import parse_time, scrub
-from golive.saas.datadog import alerts_from_json, dashboards_from_json
-from golive.saas.github import WorkflowRun, runs_from_json
-from golive.saas.testcases import cases_from_json
-from golive.saas.vercel import Deployment, deployments_from_json
+from golive.facts.saas.client import SourceUnavailable, parse_time, scrub
+from golive.facts.saas.datadog import alerts_from_json, dashboards_from_json
+from golive.facts.saas.github import WorkflowRun, runs_from_json
+from golive.facts.saas.testcases import cases_from_json
+from golive.facts.saas.vercel import Deployment, deployments_from_json
+from golive.rules import delivery as h
+from golive.rules.delivery import InsufficientData
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 

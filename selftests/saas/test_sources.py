@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from golive.config import Environment
-from golive.saas import SourceUnavailable, demo_exports, sources
-from golive.saas.sources import NotConfigured
+from golive.demo import exports as demo_exports
+from golive.facts.saas import sources
+from golive.facts.saas.client import SourceUnavailable
+from golive.facts.saas.sources import NotConfigured
 
 from .conftest import (
     DD_API_KEY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from golive.security import headers as hdr
+from golive.rules.appsec import headers as hdr
 
 URL = "http://target.invalid/"
 GOOD = {

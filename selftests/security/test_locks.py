@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from golive.security.locks import locked_packages, parse_requirements
+from golive.facts.repo.locks import locked_packages, parse_requirements
 
 
 def test_requirements_pins_extras_markers_hashes_and_unpinned() -> None:

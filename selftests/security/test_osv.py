@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from golive.security import dependencies
-from golive.security._cvss import cvss3_base_score
-from golive.security.locks import Package
-from golive.security.osv import (
+from golive.facts.repo.locks import Package
+from golive.facts.scans.osv import (
     Advisory,
     SemVer,
     affected,
@@ -18,8 +16,10 @@ from golive.security.osv import (
     match_packages,
     severity_of,
 )
-from golive.security.pipaudit import PipAuditReport, PipAuditVuln
-from golive.security.targets import SecurityTargets
+from golive.facts.scans.pipaudit import PipAuditReport, PipAuditVuln
+from golive.rules.appsec import dependencies
+from golive.rules.appsec.cvss import cvss3_base_score
+from golive.rules.appsec.targets import SecurityTargets
 from selftests.security.repos import ADVISORIES, package_lock
 
 

@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import golive.security
-from golive.security import zap
-from golive.security._model import SecFinding, SourceResult
-from golive.security.owasp import judge_categories, load_mapping
+import golive
+from golive.facts.scans import zap
+from golive.rules.appsec.model import SecFinding, SourceResult
+from golive.rules.appsec.owasp import judge_categories, load_mapping
 
-SOURCE_DIR = Path(golive.security.__file__).parent
+SOURCE_DIR = Path(golive.__file__).parent
 RULE = re.compile(
     r'"((?:header|banner|cookie|cors|cache|exposure|authz|authn|rbac|data|dependency|iac|'
     r'container|secret|tls|http)\.[a-z-]+)"'
@@ -27,7 +27,7 @@ RULE = re.compile(
 
 def test_every_rule_golive_emits_is_mapped() -> None:
     mapping = load_mapping()
-    emitted = {m for path in SOURCE_DIR.glob("*.py") for m in RULE.findall(path.read_text())}
+    emitted = {m for path in SOURCE_DIR.rglob("*.py") for m in RULE.findall(path.read_text())}
     emitted |= set(
         RULE.findall((Path(__file__).parents[2] / "tests" / "security" / "test_tls.py").read_text())
     )

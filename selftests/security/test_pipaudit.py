@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from golive.security.locks import Package
-from golive.security.pipaudit import parse_pip_audit, run_pip_audit
+from golive.facts.repo.locks import Package
+from golive.facts.scans.pipaudit import parse_pip_audit, run_pip_audit
 
 STRICT_STDERR = (
     "ERROR:pip_audit._cli:jinja2: Dependency not found on PyPI and could not be audited: "

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from golive.security.tls import (
+from golive.facts.scans.tls import (
     TlsEndpoint,
     database_endpoint,
     endpoint_from,

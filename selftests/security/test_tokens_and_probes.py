@@ -9,9 +9,10 @@ import httpx
 import jwt
 import pytest
 
-from golive.security import _jwt, active, data_access, passive
-from golive.security.session import TargetSession
-from golive.security.targets import Identity, SecurityTargets
+from golive.facts.live import jwt as _jwt
+from golive.facts.live.http_session import TargetSession
+from golive.rules.appsec import active, data_access, passive
+from golive.rules.appsec.targets import Identity, SecurityTargets
 from selftests.security.conftest import IDENTITY_ENV
 
 KEY = "k" * 40

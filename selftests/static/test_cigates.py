@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding
-from golive.static import cigates
+from golive.rules import cigates
 
 from ._helpers import text_of, write
 

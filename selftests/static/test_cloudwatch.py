@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding
-from golive.static import cloudwatch
+from golive.rules import cloudwatch
 
 from ._helpers import text_of, write
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding
-from golive.static import datadog
+from golive.rules import datadog_config as datadog
 
 from ._helpers import text_of, write
 

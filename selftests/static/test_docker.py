@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
-from golive.static import docker, scanners
+from golive.facts.scans import runner as scanners
+from golive.rules import docker
 
 from ._helpers import text_of, write
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from golive.static import documents
-from golive.static._structured import headings
+from golive.facts.repo.structured import headings
+from golive.rules import documents
 
 from ._helpers import text_of
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
-from golive.static import envfiles, scanners, secrets
+from golive.facts.scans import runner as scanners
+from golive.rules import envfiles, secrets
 
 from ._helpers import text_of, write
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.static import iac
+from golive.rules import iac
 
 from ._helpers import write
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.static import incidents
+from golive.rules import triage as incidents
 
 from ._helpers import text_of, write
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.static import limits
+from golive.rules import limits
 
 from ._helpers import text_of, write
 

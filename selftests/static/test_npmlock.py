@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from golive import NotVerified
-from golive.static import npmlock
-from golive.static._npmrange import parse_range, parse_version, satisfies
+from golive.facts.repo.npmrange import parse_range, parse_version, satisfies
+from golive.rules import npmlock
 
 from ._helpers import text_of, write
 

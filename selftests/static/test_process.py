@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding
-from golive.static import process
+from golive.rules import process
 
 from ._helpers import text_of, write
 

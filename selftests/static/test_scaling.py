@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from golive.static import scaling
+from golive.rules import scaling
 
 from ._helpers import text_of, write
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
-from golive.static import scanners, shell
+from golive.facts.scans import runner as scanners
+from golive.rules import shell
 
 from ._helpers import text_of, write
 

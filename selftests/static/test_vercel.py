@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from golive import Finding
-from golive.static import vercel
-from golive.static._tsobject import Opaque, TsParseError, exported_object, plain
+from golive.facts.repo.tsobject import Opaque, TsParseError, exported_object, plain
+from golive.rules import vercel_config as vercel
 
 from ._helpers import text_of, write
 

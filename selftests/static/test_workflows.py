@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
-from golive.static import scanners, workflows
-from golive.static.scanners import ToolRun
+from golive.facts.scans import runner as scanners
+from golive.facts.scans.runner import ToolRun
+from golive.rules import workflows
 
 from ._helpers import text_of, write
 

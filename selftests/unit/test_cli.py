@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from golive.catalog import load_catalog
-from golive.cli import _PYTEST_CODES, main
+from golive.cli.main import main
+from golive.cli.run import _PYTEST_CODES
 
 
 def test_pytest_codes_written_out_match_pytest():

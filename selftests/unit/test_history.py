@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from golive.catalog import load_catalog
-from golive.history import compute_trends, load_history, record_run
-from golive.results import CheckResult, RunData, build_run_data, judge_criterion
-from golive.verdict import Status
+from golive.history.trends import compute_trends, load_history, record_run
+from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
+from golive.judging.verdict import Status
 
 START = datetime(2026, 11, 2, 9, tzinfo=UTC)
 

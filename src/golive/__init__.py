@@ -12,8 +12,8 @@ from golive._errors import (
     NotApplicable,
     NotVerified,
 )
-from golive._evidence import CriterionContext, Evidence
-from golive._findings import Finding
+from golive.judging.evidence import CriterionContext, Evidence
+from golive.judging.findings import Finding
 
 __all__ = [
     "CatalogError",

@@ -1,5 +1,5 @@
 """`python -m golive` is the golive command."""
 
-from golive.cli import main
+from golive.cli.main import main
 
 main()

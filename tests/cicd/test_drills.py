@@ -1,7 +1,7 @@
 """CI/CD: deploy, rollback, backup and restore as the pipeline runs them (Week 1 /
 Day 3-4 / デプロイスクリプト, バックアップスクリプト; 目標: ロールバック時間).
 
-The drills run once per session (:mod:`golive.probes.drills`); the deploy/rollback drill
+The drills run once per session (:mod:`golive.facts.live.drills`); the deploy/rollback drill
 is shared with ``tests/platform/test_drills.py``, the backup/restore drill with
 ``tests/operations`` and ``tests/routine``.
 """
@@ -13,9 +13,9 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.probes import drills
-from golive.probes.commands import in_unit
+from golive.facts.live import drills
+from golive.facts.live.commands import in_unit
+from golive.harness.plugin import GoliveSession
 
 
 @pytest.fixture(scope="session")

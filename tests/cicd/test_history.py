@@ -3,7 +3,7 @@
 Sources (golive.toml): ``github_repository`` + ``github_token`` (API), else
 ``exports_dir``/gh-runs.json; ``vercel_project`` + ``vercel_token``, else
 ``exports_dir``/vercel-deployments.json; ``exports_dir``/test-cases.json. How each figure
-is computed is stated in :mod:`golive.saas.history`.
+is computed is stated in :mod:`golive.rules.delivery`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import pytest
 
 from golive import CriterionContext, Evidence
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.saas import history, sources
-from golive.saas.checks import available, record_figure
-from golive.saas.github import WorkflowRun
-from golive.saas.sources import Sourced
+from golive.facts.saas import sources
+from golive.facts.saas.github import WorkflowRun
+from golive.facts.saas.sources import Sourced
+from golive.harness.plugin import GoliveSession
+from golive.harness.saas import available, record_figure
+from golive.rules import delivery as history
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence
-from golive.static import shell
+from golive.rules import shell
 
 # plan deliverable → its criterion
 SCRIPT_CRITERIA = {

@@ -8,7 +8,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.static import workflows
+from golive.rules import workflows
 
 # plan deliverable → its criterion
 WORKFLOW_CRITERIA = {

@@ -15,8 +15,8 @@ import os
 import pytest
 
 from golive.config import Environment
-from golive.load import DEFAULT_QUERY, DbLoadResult, db_load, hold_connections
-from golive.plugin import GoliveSession
+from golive.facts.load import DEFAULT_QUERY, DbLoadResult, db_load, hold_connections
+from golive.harness.plugin import GoliveSession
 
 pytestmark = pytest.mark.xdist_group("load")
 

@@ -1,7 +1,7 @@
 """Database: the running PostgreSQL, through the application's own DSN (Week 1 / Day 1-2 /
 Supabase環境の安定化: マイグレーション, シードデータ, 接続設定の最適化).
 
-Every fact comes from :mod:`golive.probes.postgres`; the DSN and its password are never
+Every fact comes from :mod:`golive.facts.live.postgres`; the DSN and its password are never
 recorded, only ``user@host:port/db``.
 """
 
@@ -14,10 +14,11 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.probes import migrations, postgres
-from golive.probes.commands import in_unit, run_command
-from golive.probes.drills import command_timeout, scrubber_for
+from golive.facts.live import postgres
+from golive.facts.live.commands import in_unit, run_command
+from golive.facts.live.drills import command_timeout, scrubber_for
+from golive.facts.repo import migrations
+from golive.harness.plugin import GoliveSession
 
 CONNECTS = 20  # sequential connections measured for db.connect-time
 REQUIRED_TIMEOUTS = ("statement_timeout", "idle_in_transaction_session_timeout")

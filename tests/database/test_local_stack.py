@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext
-from golive.static import docker
+from golive.rules import docker
 
 
 @pytest.mark.criterion("db.docker-compose")

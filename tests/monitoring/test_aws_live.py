@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from golive import CriterionContext, Evidence, Finding
-from golive.probes import aws
+from golive.facts.live import aws
 
 DAY = dt.timedelta(hours=24)
 

@@ -20,9 +20,9 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.plugin import GoliveSession
-from golive.probes import aws
-from golive.probes import aws_review as review
+from golive.facts.live import aws
+from golive.facts.live import aws_review as review
+from golive.harness.plugin import GoliveSession
 
 DAY = dt.timedelta(hours=24)
 WEEK = dt.timedelta(days=7)

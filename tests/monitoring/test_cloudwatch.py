@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Finding
-from golive.static import cloudwatch
+from golive.rules import cloudwatch
 
 FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
     ("mon.cloudwatch-agent-config", cloudwatch.agent_config_findings, "cloudwatch-agent.json"),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence, Finding
-from golive.static import datadog
-from golive.static._structured import to_seconds
+from golive.facts.repo.structured import to_seconds
+from golive.rules import datadog_config as datadog
 
 FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
     ("mon.datadog-agent-config", datadog.agent_config_findings, "datadog-agent.yml"),

@@ -1,7 +1,7 @@
 """Datadog as it runs: the alert false-positive rate and the dashboards' key metrics.
 
 Sources (golive.toml): ``exports_dir``/alerts.json (triaged alerts, see
-:mod:`golive.saas.datadog`); ``datadog_api_key`` + ``datadog_app_key`` (API), else
+:mod:`golive.facts.saas.datadog`); ``datadog_api_key`` + ``datadog_app_key`` (API), else
 ``exports_dir``/datadog-dashboards.json.
 """
 
@@ -13,9 +13,10 @@ import pytest
 
 from golive import CriterionContext, Evidence
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.saas import history, sources
-from golive.saas.checks import available, record_figure
+from golive.facts.saas import sources
+from golive.harness.plugin import GoliveSession
+from golive.harness.saas import available, record_figure
+from golive.rules import delivery as history
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,8 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence
 from golive.config import Environment
-from golive.probes import aws, notify
+from golive.facts.live import aws
+from golive.facts.live import webhook as notify
 
 DRILL_TIMEOUT_S = 60.0  # fail when nothing arrives by then, rather than wait out the goal
 _TO_SECONDS = {"min": 60.0, "s": 1.0, "ms": 0.001}

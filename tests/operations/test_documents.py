@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence
-from golive.static import documents
+from golive.rules import documents
 
 CRITERIA = {
     "deployment-guide": "ops.deployment-guide",

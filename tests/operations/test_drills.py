@@ -12,8 +12,8 @@ import pytest
 
 from golive import CriterionContext, Evidence, Finding
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.probes import drills
+from golive.facts.live import drills
+from golive.harness.plugin import GoliveSession
 
 
 @pytest.fixture(scope="session")

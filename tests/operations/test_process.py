@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence
-from golive.static import cigates, process
+from golive.rules import cigates, process
 
 
 @pytest.mark.criterion("platform.rollback-procedure")

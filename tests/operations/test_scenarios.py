@@ -32,10 +32,10 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.probes import drills
-from golive.probes.availability import HealthPoller, HealthSample, Window, check_health
-from golive.probes.commands import CommandResult, run_command
+from golive.facts.live import drills
+from golive.facts.live.availability import HealthPoller, HealthSample, Window, check_health
+from golive.facts.live.commands import CommandResult, run_command
+from golive.harness.plugin import GoliveSession
 
 pytestmark = pytest.mark.xdist_group("golive-deploy-drill")  # never beside a deploy drill
 

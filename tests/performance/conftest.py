@@ -1,7 +1,7 @@
 """The load phase: run once per test session, judged by several checks.
 
 Sizes come from the environment's ``[load]`` table in golive.toml, and ``GOLIVE_LOAD_*``
-variables override them for one run (see ``golive.load.LoadPlan.from_env``); the test
+variables override them for one run (see ``golive.facts.load.LoadPlan.from_env``); the test
 account for the authenticated path from ``load.login_email`` / ``load.login_password``
 (or ``GOLIVE_LOAD_LOGIN_*``, or the demo stack's ``GOLIVE_DEMO_USER_*``).
 """
@@ -19,9 +19,9 @@ import pytest
 
 import golive
 from golive.config import Environment
-from golive.load import LoadPlan, LoadResult, check_target, run_load, run_once
-from golive.plugin import GoliveSession
-from golive.probes import drills
+from golive.facts.live import drills
+from golive.facts.load import LoadPlan, LoadResult, check_target, run_load, run_once
+from golive.harness.plugin import GoliveSession
 
 LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"
 

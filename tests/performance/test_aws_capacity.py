@@ -11,7 +11,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.probes import aws_review as review
+from golive.facts.live import aws_review as review
 
 
 @pytest.mark.criterion("perf.autoscaling")

@@ -15,9 +15,9 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.plugin import GoliveSession
-from golive.probes import caching
-from golive.security.checks import targets_of
+from golive.facts.live import caching
+from golive.harness.plugin import GoliveSession
+from golive.harness.security import targets_of
 
 # A static asset is "long-lived" when browsers and the CDN may keep it at least this long
 # (hashed or versioned assets are usually given a year).

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence
-from golive.static import limits
+from golive.rules import limits
 
 
 @pytest.mark.criterion("perf.resource-limits")

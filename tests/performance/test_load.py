@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import golive
-from golive.load import (
+from golive.facts.load import (
     AUTHENTICATED_ENDPOINTS,
     KEY_ENDPOINTS,
     EndpointStats,
@@ -17,7 +17,7 @@ from golive.load import (
     LoadResult,
     record_load_evidence,
 )
-from golive.plugin import GoliveSession
+from golive.harness.plugin import GoliveSession
 
 pytestmark = pytest.mark.xdist_group("load")
 

@@ -2,7 +2,7 @@
 
 The environment's ``deploy`` and ``rollback`` commands run twice each, in turn, while
 ``base_url/health`` is polled at ≈20 Hz. The drill runs once per session
-(:func:`golive.probes.drills.deploy_drill`); these checks and those of
+(:func:`golive.facts.live.drills.deploy_drill`); these checks and those of
 ``tests/cicd/test_drills.py`` judge it.
 """
 
@@ -15,9 +15,9 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.probes import drills
-from golive.probes.commands import in_unit
+from golive.facts.live import drills
+from golive.facts.live.commands import in_unit
+from golive.harness.plugin import GoliveSession
 
 pytestmark = pytest.mark.xdist_group("golive-deploy-drill")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence
-from golive.static import envfiles, secrets
+from golive.rules import envfiles, secrets
 
 
 @pytest.mark.criterion("platform.env-template")

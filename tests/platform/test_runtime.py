@@ -15,7 +15,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.probes import caching
+from golive.facts.live import caching
 
 HEALTH_PATH = "/health"
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|DATABASE_URL", re.I)

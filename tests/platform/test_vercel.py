@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext
-from golive.static import vercel
+from golive.rules import vercel_config as vercel
 
 
 @pytest.mark.criterion("platform.vercel-json")

@@ -1,7 +1,7 @@
 """Vercel deployments of the project: build time and preview deployments.
 
 Source (golive.toml): ``vercel_project`` + ``vercel_token`` (API), else
-``exports_dir``/vercel-deployments.json (see :mod:`golive.saas.vercel`).
+``exports_dir``/vercel-deployments.json (see :mod:`golive.facts.saas.vercel`).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import pytest
 
 from golive import CriterionContext, Evidence
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.saas import history, sources
-from golive.saas.checks import available, record_figure
-from golive.saas.sources import Sourced
-from golive.saas.vercel import Deployment
+from golive.facts.saas import sources
+from golive.facts.saas.sources import Sourced
+from golive.facts.saas.vercel import Deployment
+from golive.harness.plugin import GoliveSession
+from golive.harness.saas import available, record_figure
+from golive.rules import delivery as history
 
 
 @pytest.fixture(scope="module")

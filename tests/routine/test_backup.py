@@ -1,7 +1,7 @@
 """Routine (daily): バックアップ確認 — a backup is taken and restored now, as the daily
 check would, through the environment's ``backup`` and ``restore`` commands.
 
-The drill runs once per session (:func:`golive.probes.drills.backup_drill`), shared with
+The drill runs once per session (:func:`golive.facts.live.drills.backup_drill`), shared with
 ``tests/cicd/test_drills.py`` and ``tests/operations/test_drills.py``.
 """
 
@@ -11,8 +11,8 @@ import pytest
 
 from golive import CriterionContext, Evidence, Finding
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.probes import drills
+from golive.facts.live import drills
+from golive.harness.plugin import GoliveSession
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.probes import aws_review as review
+from golive.facts.live import aws_review as review
 
 
 @pytest.fixture(scope="module")

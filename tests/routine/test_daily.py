@@ -22,8 +22,9 @@ import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
-from golive.plugin import GoliveSession
-from golive.probes import aws, host, notify
+from golive.facts.live import aws, host
+from golive.facts.live import webhook as notify
+from golive.harness.plugin import GoliveSession
 
 DAY = dt.timedelta(hours=24)
 

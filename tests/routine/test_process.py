@@ -10,7 +10,8 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.static import cigates, incidents, npmlock, scaling, workflows
+from golive.rules import cigates, npmlock, scaling, workflows
+from golive.rules import triage as incidents
 
 
 @pytest.mark.criterion("routine.incident-classification")

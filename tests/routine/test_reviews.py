@@ -5,7 +5,7 @@ Each golive run that writes reports appends an entry to the history folder
 (``history_dir`` of golive.toml, else ``<--golive-output>/history``). These checks read it:
 did the daily, weekly and monthly runs happen and report, were failed daily runs recorded
 as incidents, and do the recorded figures trend towards their thresholds. The rules are in
-:mod:`golive.routine.reviews`.
+:mod:`golive.rules.routine`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import pytest
 import golive
 from golive import Evidence
 from golive.catalog import Threshold
-from golive.plugin import GoliveSession
-from golive.routine import Review, RunHistory, history_folder, read_history, reviews
-from golive.verdict import Status
+from golive.harness.plugin import GoliveSession
+from golive.history.store import Review, RunHistory, history_folder, read_history
+from golive.judging.verdict import Status
+from golive.rules import routine as reviews
 
 
 @pytest.fixture(scope="module")

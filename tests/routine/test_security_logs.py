@@ -33,7 +33,7 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.catalog import Threshold
-from golive.probes import aws
+from golive.facts.live import aws
 
 DAY = dt.timedelta(hours=24)
 

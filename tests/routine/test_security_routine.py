@@ -23,12 +23,12 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.plugin import GoliveSession
-from golive.security import passive
-from golive.security._model import at_least
-from golive.security.checks import conclude, optional_fixture, record_sources, targets_of
-from golive.security.dependencies import dependency_audit
-from golive.security.sources import infra_probe, probe, session_for
+from golive.harness.plugin import GoliveSession
+from golive.harness.security import conclude, optional_fixture, record_sources, targets_of
+from golive.rules.appsec import passive
+from golive.rules.appsec.collect import infra_probe, probe, session_for
+from golive.rules.appsec.dependencies import dependency_audit
+from golive.rules.appsec.model import at_least
 
 NO_FIX = "no fixed version"
 

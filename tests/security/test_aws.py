@@ -15,7 +15,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.probes import aws
+from golive.facts.live import aws
 
 
 @pytest.mark.criterion("sec.iam-policy")

@@ -2,7 +2,7 @@
 the active authentication, authorization and penetration checks (disruptive only).
 
 What the target's auth API looks like (login, identities, protected endpoints, data
-endpoints) comes from the security targets (golive.security.targets).
+endpoints) comes from the security targets (golive.rules.appsec.targets).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 
 from golive import CriterionContext, Evidence
 from golive.config import Environment
-from golive.plugin import GoliveSession
-from golive.security import active, data_access, passive
-from golive.security.checks import conclude, optional_fixture, targets_of
-from golive.security.sources import database_probe, probe, session_for
+from golive.harness.plugin import GoliveSession
+from golive.harness.security import conclude, optional_fixture, targets_of
+from golive.rules.appsec import active, data_access, passive
+from golive.rules.appsec.collect import database_probe, probe, session_for
 
 
 @pytest.mark.criterion("sec.config-verification")

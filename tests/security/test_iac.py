@@ -9,7 +9,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.static import iac
+from golive.rules import iac
 
 
 @pytest.mark.criterion("sec.iam-policy")

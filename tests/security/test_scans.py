@@ -9,13 +9,13 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.plugin import GoliveSession
-from golive.security import owasp
-from golive.security._model import SourceResult, findings_of
-from golive.security.checks import conclude, record_sources, run_inputs, targets_of
-from golive.security.dependencies import dependency_audit
-from golive.security.sources import collect, infra_probe, secret_probe
-from golive.security.zap import NOT_CONFIGURED
+from golive.facts.scans.zap import NOT_CONFIGURED
+from golive.harness.plugin import GoliveSession
+from golive.harness.security import conclude, record_sources, run_inputs, targets_of
+from golive.rules.appsec import owasp
+from golive.rules.appsec.collect import collect, infra_probe, secret_probe
+from golive.rules.appsec.dependencies import dependency_audit
+from golive.rules.appsec.model import SourceResult, findings_of
 
 # the sources without which "no critical finding" cannot be claimed
 CRITICAL_REQUIRED = ("passive-http", "dependency-audit")

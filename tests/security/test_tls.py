@@ -7,11 +7,11 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.plugin import GoliveSession
-from golive.security import headers
-from golive.security._model import SecFinding, SourceResult
-from golive.security.checks import conclude, optional_fixture, targets_of, tls_endpoints
-from golive.security.tls import tls_scan
+from golive.facts.scans.tls import tls_scan
+from golive.harness.plugin import GoliveSession
+from golive.harness.security import conclude, optional_fixture, targets_of, tls_endpoints
+from golive.rules.appsec import headers
+from golive.rules.appsec.model import SecFinding, SourceResult
 
 
 def _https_front(base_url: str, result: SourceResult) -> None:

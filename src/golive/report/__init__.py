@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from golive.catalog import Catalog
+from golive.judging.results import RunData, write_json_atomically
 from golive.report.html import render_html
 from golive.report.junit import render_junit
 from golive.report.markdown import render_summary
-from golive.results import RunData, write_json_atomically
 
 __all__ = ["OUTPUT_FILES", "render_html", "render_junit", "render_summary", "write_reports"]
 

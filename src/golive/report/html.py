@@ -7,9 +7,9 @@ import json
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from golive.catalog import Catalog
+from golive.judging.results import RunData
 from golive.report.i18n import label, reason_text
 from golive.report.view import STATUS_ORDER, ReportView, format_measured, format_threshold
-from golive.results import RunData
 
 __all__ = ["render_html"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from golive.results import RunData
-from golive.verdict import Status
+from golive.judging.results import RunData
+from golive.judging.verdict import Status
 
 __all__ = ["render_junit"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from golive.judging.results import RunData
 from golive.report.i18n import label, reason_text
 from golive.report.view import STATUS_ORDER, ReportView, format_measured, format_threshold
-from golive.results import RunData
 
 __all__ = ["render_summary"]
 

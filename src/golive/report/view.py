@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.catalog import AREAS
-from golive.results import CriterionResult, RunData
-from golive.verdict import Status
+from golive.judging.results import CriterionResult, RunData
+from golive.judging.verdict import Status
 
 __all__ = ["STATUS_ORDER", "ReportView", "format_measured", "format_threshold"]
 

@@ -1,0 +1,1 @@
+"""The golive command line: `golive run`, `golive criteria`, `golive demo`."""

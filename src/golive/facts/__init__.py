@@ -1,0 +1,1 @@
+"""Facts: everything golive reads from the world. Nothing here judges."""

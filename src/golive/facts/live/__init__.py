@@ -1,0 +1,1 @@
+"""Probes of running targets: HTTP, PostgreSQL, AWS, hosts, commands, webhooks."""

@@ -1,0 +1,57 @@
+"""The load phase: Locust headless as a subprocess, percentiles from HdrHistogram.
+
+``run_load(plan, host=..., locustfiles=[...], out_dir=...)`` runs the staged load once
+and returns a ``LoadResult``; checks judge that result against the catalog. Nothing here
+imports Locust: it runs in its own process (``recorder.py`` is loaded by Locust only).
+"""
+
+from __future__ import annotations
+
+from golive.facts.load.database import (
+    DEFAULT_QUERY,
+    ConcurrencyResult,
+    DbLoadResult,
+    db_load,
+    hold_connections,
+)
+from golive.facts.load.driver import free_port, locust_argv, run_load
+from golive.facts.load.once import run_once
+from golive.facts.load.plan import (
+    AUTHENTICATED_ENDPOINTS,
+    KEY_ENDPOINTS,
+    MAX_SECONDS,
+    MAX_USERS,
+    LoadError,
+    LoadPlan,
+    check_target,
+    is_loopback,
+)
+from golive.facts.load.report import locust_artifact, record_load_evidence
+from golive.facts.load.result import CacheStats, EndpointStats, Latency, LoadResult, SeriesPoint
+
+__all__ = [
+    "AUTHENTICATED_ENDPOINTS",
+    "DEFAULT_QUERY",
+    "KEY_ENDPOINTS",
+    "MAX_SECONDS",
+    "MAX_USERS",
+    "CacheStats",
+    "ConcurrencyResult",
+    "DbLoadResult",
+    "EndpointStats",
+    "Latency",
+    "LoadError",
+    "LoadPlan",
+    "LoadResult",
+    "SeriesPoint",
+    "check_target",
+    "db_load",
+    "free_port",
+    "hold_connections",
+    "is_loopback",
+    "locust_argv",
+    "locust_artifact",
+    "record_load_evidence",
+    "run_load",
+    "run_once",
+]

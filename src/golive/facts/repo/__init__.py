@@ -1,0 +1,1 @@
+"""Parsers of the deliverables committed to the team's infrastructure repository."""

@@ -1,0 +1,1 @@
+"""Third-party SaaS history (GitHub Actions, Vercel, Datadog) from APIs or exports."""

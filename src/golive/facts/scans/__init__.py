@@ -1,0 +1,1 @@
+"""External scanners, each run once per content of its inputs."""

@@ -1,0 +1,1 @@
+"""Finishing a run: history, trends, incident records, notifications, reports."""

@@ -1,0 +1,1 @@
+"""The pytest layer: plugin, target fixtures, shared sessions. Only it imports pytest."""

@@ -1,0 +1,451 @@
+"""The pytest plugin: criterion markers, verdict collection, run data on the controller.
+
+Registered once through the ``pytest11`` entry point. Workers (pytest-xdist) only attach
+each check's verdict to its test report; the controller aggregates the reports and is
+the only process that writes outputs.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive import __version__
+from golive._errors import CheckOutcome, ConfigError, GoliveError
+from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
+from golive.config import (
+    Attestation,
+    Config,
+    Environment,
+    Waiver,
+    load_attestations,
+    load_config,
+    load_waivers,
+    resolve_secret,
+)
+from golive.history import trends as history
+from golive.judging.evidence import CriterionContext, Evidence
+from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
+from golive.judging.verdict import ExitCode, Status, combine, exit_code_for
+
+__all__ = ["GoliveSession", "session_of"]
+
+_PAYLOAD = "golive"
+_CRITERION_KEY = pytest.StashKey[str]()
+_EVIDENCE_KEY = pytest.StashKey[Evidence]()
+_SESSION_KEY = pytest.StashKey["GoliveSession"]()
+NO_CHECK = "no automated check"
+INTERRUPTED = "the run was interrupted before this criterion was checked"
+
+
+@dataclass
+class GoliveSession:
+    """Everything the plugin knows about this run, kept in ``config.stash``."""
+
+    catalog: Catalog
+    config: Config
+    profile: str | None
+    env_name: str | None
+    environment: Environment
+    strict: bool
+    lang: str
+    output: Path | None
+    waivers: list[Waiver]
+    attestations: list[Attestation]
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    checks: dict[str, list[CheckResult]] = field(default_factory=dict)
+    phases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    run_data: RunData | None = None
+    kinds: frozenset[str] = frozenset()
+
+    def selects(self, criterion_id: str) -> bool:
+        entry = self.catalog.get(criterion_id)
+        in_profile = self.profile is None or self.profile in entry.profiles
+        return in_profile and (not self.kinds or entry.kind.value in self.kinds)
+
+    @property
+    def active(self) -> bool:
+        return self.profile is not None
+
+    def threshold(self, criterion_id: str) -> Threshold | None:
+        base = self.catalog.get(criterion_id).threshold
+        override = self.environment.thresholds.get(criterion_id)
+        return base.with_value(override) if base and override is not None else base
+
+
+def session_of(config: pytest.Config) -> GoliveSession:
+    return config.stash[_SESSION_KEY]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("golive", "go-live readiness")
+    group.addoption("--golive-profile", choices=PROFILES, default=None,
+                    help="judge the criteria of this profile and compute the go/no-go verdict")
+    group.addoption("--golive-env", default=None, help="environment of golive.toml to target")
+    group.addoption("--golive-config", default=None, type=Path,
+                    help="path of golive.toml (default: ./golive.toml when present)")
+    group.addoption("--golive-output", default=None, type=Path,
+                    help="folder for results.json, junit.xml, summary.md, readiness.html")
+    group.addoption("--golive-lang", choices=("ja", "en"), default="en",
+                    help="language of the reports")
+    group.addoption("--golive-strict", choices=("auto", "yes", "no"), default="auto",
+                    help="a blocking criterion not verified is NO-GO (auto: as the profile says)")
+    group.addoption("--golive-kind", action="append", default=[],
+                    choices=[k.value for k in Kind],
+                    help="only criteria of this kind (repeatable), e.g. static for a fast gate")
+    group.addoption("--golive-note", default=None, help="a line shown at the top of the reports")
+    group.addoption("--golive-notify", choices=("auto", "yes", "no"), default="auto",
+                    help="post the verdict to the environment's webhook_url (auto: daily only)")
+
+
+def _build_session(config: pytest.Config) -> GoliveSession:
+    catalog = load_catalog()
+    config_path: Path | None = config.getoption("golive_config")
+    if config_path is None and Path("golive.toml").is_file():
+        config_path = Path("golive.toml")
+    golive_config = load_config(config_path)
+    env_name, environment = None, Environment()
+    if golive_config.environments or config.getoption("golive_env"):
+        env_name, environment = golive_config.environment(config.getoption("golive_env"))
+    profile = config.getoption("golive_profile")
+    strict_option = config.getoption("golive_strict")
+    strict = (
+        catalog.profile(profile).strict if profile and strict_option == "auto"
+        else strict_option == "yes"
+    )
+    return GoliveSession(
+        catalog=catalog,
+        config=golive_config,
+        profile=profile,
+        env_name=env_name,
+        environment=environment,
+        strict=strict,
+        lang=config.getoption("golive_lang"),
+        output=config.getoption("golive_output"),
+        waivers=load_waivers(golive_config),
+        attestations=load_attestations(golive_config),
+        kinds=frozenset(config.getoption("golive_kind")),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "criterion(id): the catalog criterion this check judges (one per test)"
+    )
+    try:
+        golive = _build_session(config)
+    except ConfigError as exc:
+        raise pytest.UsageError("\n".join(exc.problems)) from None
+    except GoliveError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_SESSION_KEY] = golive
+    config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
+
+
+_QUOTED_ID = re.compile(r"""["']([a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*)["']""")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing a check module none of whose criteria the run selects.
+
+    Only when the module names its criteria literally; a module whose ids are computed
+    is always collected, and deselection then works per test as usual.
+    """
+    golive = config.stash.get(_SESSION_KEY, None)
+    if golive is None or not golive.active or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    try:
+        text = collection_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    named = {cid for cid in _QUOTED_ID.findall(text) if cid in golive.catalog}
+    if named and not any(golive.selects(cid) for cid in named):
+        return True
+    return None
+
+
+def _criterion_of(item: pytest.Item, catalog: Catalog) -> str | None:
+    marks = list(item.iter_markers("criterion"))
+    if not marks:
+        return None
+    ids = [arg for mark in marks for arg in mark.args]
+    if len(ids) != 1 or not isinstance(ids[0], str):
+        raise pytest.UsageError(
+            f"{item.nodeid}: give exactly one criterion id per test, got {ids!r}"
+        )
+    if ids[0] not in catalog:
+        raise pytest.UsageError(f"{item.nodeid}: unknown criterion id {ids[0]!r}")
+    return ids[0]
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    golive = session_of(config)
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        criterion_id = _criterion_of(item, golive.catalog)
+        if criterion_id is not None:
+            item.stash[_CRITERION_KEY] = criterion_id
+        wanted = criterion_id is not None and golive.selects(criterion_id)
+        (selected if not golive.active or wanted else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def _evidence_of(item: pytest.Item) -> Evidence:
+    if _EVIDENCE_KEY not in item.stash:
+        item.stash[_EVIDENCE_KEY] = Evidence()
+    return item.stash[_EVIDENCE_KEY]
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Record measured values, tool output and notes for this check's criterion."""
+    return _evidence_of(request.node)
+
+
+@pytest.fixture
+def criterion(request: pytest.FixtureRequest) -> CriterionContext:
+    """The criterion this check judges, with the environment's threshold."""
+    criterion_id = request.node.stash.get(_CRITERION_KEY, None)
+    if criterion_id is None:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: the criterion fixture needs @pytest.mark.criterion('ID')"
+        )
+    golive = session_of(request.config)
+    return CriterionContext(
+        entry=golive.catalog.get(criterion_id),
+        threshold=golive.threshold(criterion_id),
+        evidence=_evidence_of(request.node),
+    )
+
+
+@pytest.fixture(scope="session")
+def golive_session(request: pytest.FixtureRequest) -> GoliveSession:
+    """The run: catalog, config, chosen environment, profile."""
+    return session_of(request.config)
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), text)
+
+
+def _classify(
+    call: pytest.CallInfo[None], report: pytest.TestReport
+) -> tuple[Status, str | None] | None:
+    """The check's status from one phase, or None when the phase decides nothing."""
+    excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance(CheckOutcome):
+        outcome = excinfo.value
+        assert isinstance(outcome, CheckOutcome)
+        return Status(outcome.status), outcome.reason
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return Status.NOT_VERIFIED, f"skipped: {reason.removeprefix('Skipped: ')}"
+    if report.passed:
+        return (Status.PASS, None) if call.when == "call" else None
+    assert excinfo is not None
+    if call.when == "call" and excinfo.errisinstance(AssertionError):
+        return Status.FAIL, str(excinfo.value).strip() or "assertion failed"
+    detail = "".join(traceback.format_exception_only(excinfo.type, excinfo.value))
+    return Status.ERROR, f"{call.when} raised {_first_line(detail)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    criterion_id = item.stash.get(_CRITERION_KEY, None)
+    if criterion_id is None:
+        return report
+    decided = _classify(call, report)
+    if decided is None:
+        return report
+    status, reason = decided
+    evidence = _evidence_of(item)
+    payload = {
+        "criterion": criterion_id,
+        "when": call.when,
+        "status": status.value,
+        "reason": reason,
+        "duration_s": round(call.duration, 4),
+        "measured": evidence.measured,
+        "evidence": list(evidence.items),
+    }
+    # a fresh list: pytest shares item.user_properties between the phases' reports
+    report.user_properties = [*report.user_properties, (_PAYLOAD, payload)]
+    if status in (Status.NOT_VERIFIED, Status.NOT_APPLICABLE) and report.failed:
+        # shown by pytest as a skip, so a terminal summary reads right; golive keeps the status
+        report.outcome = "skipped"
+        path, line, _ = item.reportinfo()
+        report.longrepr = (str(path), (line or 0) + 1, f"golive {status.value}: {reason}")
+    return report
+
+
+class _ReportCollector:
+    """Receives every test report on the controller (or in a run without xdist)."""
+
+    def __init__(self, golive: GoliveSession) -> None:
+        self.golive = golive
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, payload in report.user_properties:
+            if name == _PAYLOAD and isinstance(payload, dict):
+                self.golive.phases.setdefault(report.nodeid, []).append(payload)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.golive.started_at = datetime.now(UTC)
+
+
+def _checks_by_criterion(golive: GoliveSession) -> dict[str, list[CheckResult]]:
+    checks: dict[str, list[CheckResult]] = {}
+    for nodeid, phases in golive.phases.items():
+        status = combine(Status(p["status"]) for p in phases)
+        decisive = next(p for p in phases if p["status"] == status.value)
+        checks.setdefault(phases[0]["criterion"], []).append(
+            CheckResult(
+                nodeid=nodeid,
+                status=status,
+                reason=decisive["reason"],
+                duration_s=sum(p["duration_s"] for p in phases),
+                measured=decisive["measured"],
+                evidence=decisive["evidence"],
+            )
+        )
+    return checks
+
+
+def build_session_run_data(
+    golive: GoliveSession, *, interrupted: bool, note: str | None
+) -> RunData:
+    checks = _checks_by_criterion(golive)
+    if golive.profile:
+        criteria = [c for c in golive.catalog if golive.selects(c.id)]
+    else:
+        criteria = [c for c in golive.catalog if c.id in checks]
+    waivers = {w.criterion: w for w in golive.waivers}
+    attestations: dict[str, Attestation] = {}
+    for record in sorted(golive.attestations, key=lambda a: a.date):
+        attestations[record.criterion] = record  # the newest record counts
+    today = date.today()
+    results = [
+        judge_criterion(
+            criterion,
+            golive.threshold(criterion.id),
+            checks.get(criterion.id, []),
+            waiver=waivers.get(criterion.id),
+            attestation=attestations.get(criterion.id),
+            today=today,
+            missing_reason=INTERRUPTED if interrupted else NO_CHECK,
+        )
+        for criterion in criteria
+    ]
+    return build_run_data(
+        version=__version__,
+        profile=golive.profile,
+        env=golive.env_name,
+        strict=golive.strict,
+        lang=golive.lang,
+        started_at=golive.started_at,
+        finished_at=datetime.now(UTC),
+        criteria=results,
+        interrupted=interrupted,
+        note=note,
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(
+    session: pytest.Session, exitstatus: int
+) -> Generator[None, None, None]:
+    result = yield
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return result  # xdist worker: the controller writes everything
+    golive = session_of(config)
+    if not golive.active and golive.output is None:
+        return result
+    status = session.exitstatus
+    if status == pytest.ExitCode.USAGE_ERROR:
+        session.exitstatus = ExitCode.USAGE
+        return result
+    interrupted = status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    golive.run_data = build_session_run_data(
+        golive, interrupted=interrupted, note=config.getoption("golive_note")
+    )
+    _finish_run_data(golive, config)
+    if golive.output is not None:
+        from golive.report import write_reports  # reporters load only when asked for
+
+        write_reports(golive.run_data, golive.output, catalog=golive.catalog)
+        kept = _history_dir(golive, golive.output)
+        history.record_run(kept, golive.run_data)
+        from golive.finish.incidents import write_incident_record
+
+        write_incident_record(golive.run_data, kept)
+    if golive.active:
+        session.exitstatus = exit_code_for(golive.run_data.verdict)
+    return result
+
+
+def _history_dir(golive: GoliveSession, output: Path) -> Path:
+    folder = history.history_folder(golive.config, output)
+    assert folder is not None  # an output folder is given
+    return folder
+
+
+def _finish_run_data(golive: GoliveSession, config: pytest.Config) -> None:
+    """Add what needs earlier runs or the outside world: trends, the notification."""
+    data = golive.run_data
+    assert data is not None
+    if golive.output is not None:
+        earlier = history.load_history(_history_dir(golive, golive.output), data.profile, data.env)
+        data.trends = [t.model_dump() for t in history.compute_trends(data, earlier)]
+        data.history_runs = len(earlier)
+    notify = config.getoption("golive_notify")
+    url = resolve_secret(golive.environment.webhook_url)
+    if url and (notify == "yes" or (notify == "auto" and data.profile == "daily")):
+        from golive.finish.notify import build_message, send_notification
+
+        report = golive.output / "readiness.html" if golive.output else None
+        link = report.resolve().as_uri() if report else None
+        data.notification = send_notification(url, build_message(data, report_link=link))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    golive = config.stash.get(_SESSION_KEY, None)
+    if golive is None or golive.run_data is None:
+        return
+    data = golive.run_data
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(data.counts.items()))
+    terminalreporter.section("golive")
+    terminalreporter.write_line(
+        f"profile {data.profile or '-'} · env {data.env or '-'} · {counts}"
+    )
+    for result in data.criteria:
+        if result.status in (Status.FAIL, Status.ERROR):
+            reason = _first_line(result.reason or "")
+            terminalreporter.write_line(f"  {result.status.value:<6} {result.id}: {reason}")
+    unverified = [c.id for c in data.criteria
+                  if c.severity == "blocking" and c.status is Status.NOT_VERIFIED]
+    if unverified:
+        terminalreporter.write_line(
+            f"  {len(unverified)} blocking criteria not verified (see summary.md)"
+        )
+    terminalreporter.write_line(f"verdict: {data.verdict.value}")
+    if golive.output is not None:
+        terminalreporter.write_line(f"reports: {golive.output}")

@@ -1,0 +1,1 @@
+"""golive's own run history: where it is kept, what it holds, trends of its figures."""

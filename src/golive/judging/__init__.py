@@ -1,0 +1,1 @@
+"""Judging: statuses, findings, evidence and the run data; one place decides a verdict."""

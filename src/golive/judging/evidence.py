@@ -1,0 +1,84 @@
+"""What a check hands back: measured facts, tool output, the threshold comparison."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from golive.catalog import Criterion, Threshold
+from golive.judging.findings import Finding
+
+__all__ = ["ARTIFACT_LIMIT", "CriterionContext", "Evidence"]
+
+ARTIFACT_LIMIT = 20_000  # characters of one tool output kept in results.json
+_FINDINGS_KEPT = 50
+
+
+@dataclass
+class Evidence:
+    """Facts a check records; carried to the controller in the test report."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    measured: Any = None
+
+    def record(self, name: str, value: Any, unit: str | None = None, **facts: Any) -> None:
+        self.items.append({"name": name, "value": value, "unit": unit, **facts})
+
+    def artifact(self, name: str, text: str) -> None:
+        kept = text if len(text) <= ARTIFACT_LIMIT else text[:ARTIFACT_LIMIT] + "\n…(truncated)"
+        self.items.append({"name": name, "artifact": kept})
+
+    def note(self, text: str) -> None:
+        self.items.append({"name": "note", "value": text})
+
+
+@dataclass
+class CriterionContext:
+    """The ``criterion`` fixture: the catalog entry with the environment's threshold."""
+
+    entry: Criterion
+    threshold: Threshold | None
+    evidence: Evidence
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    def expect(self, measured: float, *, name: str | None = None, unit: str | None = None) -> None:
+        """Compare ``measured`` (in the threshold's unit) against the threshold; record both."""
+        if self.threshold is None:
+            raise TypeError(f"{self.id} has no threshold in the catalog")
+        if unit is not None and unit != self.threshold.unit:
+            raise ValueError(
+                f"{self.id}: measured in {unit}, threshold is in {self.threshold.unit}"
+            )
+        label = name or self.entry.title.en
+        value = float(measured)
+        ok = not math.isnan(value) and self.threshold.met_by(value)
+        shown = round(value, 3)
+        self.evidence.record(
+            label, shown, self.threshold.unit, expected=str(self.threshold), ok=ok
+        )
+        self.evidence.measured = {"value": shown, "unit": self.threshold.unit, "name": label}
+        if not ok:
+            raise AssertionError(
+                f"{label}: measured {shown} {self.threshold.unit}, required {self.threshold}"
+            )
+
+    def expect_no_findings(self, findings: Sequence[Finding], *, what: str) -> None:
+        """Pass on an empty list; otherwise fail naming every finding (file:line: message)."""
+        self.evidence.record(
+            f"findings in {what}",
+            len(findings),
+            "findings",
+            expected="0",
+            ok=not findings,
+            findings=[f.as_dict() for f in findings[:_FINDINGS_KEPT]],
+        )
+        if findings:
+            listed = "\n".join(f"  {f}" for f in findings[:_FINDINGS_KEPT])
+            more = len(findings) - _FINDINGS_KEPT
+            tail = f"\n  … and {more} more" if more > 0 else ""
+            raise AssertionError(f"{what}: {len(findings)} finding(s)\n{listed}{tail}")

@@ -1,0 +1,188 @@
+"""The run data (schema golive.results/1): built once, read by every reporter."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from golive.catalog import Criterion, Threshold
+from golive.config import Attestation, Waiver
+from golive.judging.verdict import RunVerdict, Status, combine, run_verdict
+
+__all__ = [
+    "SCHEMA",
+    "CheckResult",
+    "CriterionResult",
+    "RunData",
+    "build_run_data",
+    "judge_criterion",
+    "write_json_atomically",
+]
+
+SCHEMA = "golive.results/1"
+
+
+class CheckResult(BaseModel):
+    nodeid: str
+    status: Status
+    reason: str | None = None
+    duration_s: float = 0.0
+    measured: Any = None
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class CriterionResult(BaseModel):
+    id: str
+    title: dict[str, str]
+    seed: list[str]
+    area: str
+    kind: str
+    severity: str
+    automated: bool
+    status: Status
+    measured: Any = None
+    threshold: dict[str, Any] | None = None
+    reason: str | None = None
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    waiver: dict[str, Any] | None = None
+    attestation: dict[str, Any] | None = None
+    rationale: str = ""
+
+
+class RunData(BaseModel):
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    golive_version: str
+    profile: str | None
+    env: str | None
+    strict: bool
+    lang: str
+    started_at: datetime
+    finished_at: datetime
+    verdict: RunVerdict
+    interrupted: bool = False
+    note: str | None = None
+    counts: dict[str, int]
+    criteria: list[CriterionResult]
+    # filled by golive.history.trends before the reporters run
+    trends: list[dict[str, Any]] = Field(default_factory=list)
+    history_runs: int = 0
+    notification: dict[str, Any] | None = None
+
+    model_config = {"populate_by_name": True}
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2)
+
+
+def _reason_of(checks: list[CheckResult], status: Status) -> str | None:
+    reasons = [c.reason for c in checks if c.status is status and c.reason]
+    return "; ".join(dict.fromkeys(reasons)) or None
+
+
+def judge_criterion(
+    criterion: Criterion,
+    threshold: Threshold | None,
+    checks: list[CheckResult],
+    *,
+    waiver: Waiver | None,
+    attestation: Attestation | None,
+    today: date,
+    missing_reason: str,
+) -> CriterionResult:
+    """One criterion's verdict from its checks, its waiver and (if human) its attestation."""
+    result = CriterionResult(
+        id=criterion.id,
+        title=criterion.title.model_dump(),
+        seed=criterion.seed,
+        area=criterion.area,
+        kind=criterion.kind.value,
+        severity=criterion.severity.value,
+        automated=criterion.automated,
+        status=Status.NOT_VERIFIED,
+        threshold=threshold.model_dump() if threshold else None,
+        checks=checks,
+        rationale=criterion.rationale,
+    )
+    if not criterion.automated:
+        if attestation is None:
+            result.reason = "no attestation record"
+        elif attestation.expired(today):
+            result.status = Status.FAIL
+            result.reason = f"attestation by {attestation.by} expired on {attestation.expires}"
+        else:
+            result.status = Status.PASS
+            result.reason = f"attested by {attestation.by} on {attestation.date}"
+        if attestation is not None:
+            result.attestation = attestation.model_dump(mode="json")
+            result.evidence = [{"name": "attestation", "value": attestation.evidence}]
+    elif not checks:
+        result.reason = missing_reason
+    else:
+        result.status = combine(c.status for c in checks)
+        result.reason = _reason_of(checks, result.status)
+        result.evidence = [e for c in checks for e in c.evidence]
+        measured = [c.measured for c in checks if c.measured is not None]
+        failing = [c.measured for c in checks if c.status is Status.FAIL and c.measured is not None]
+        result.measured = (failing or measured or [None])[0]
+    if waiver is not None:
+        result.waiver = waiver.model_dump(mode="json")
+        if result.status not in (Status.PASS, Status.NOT_APPLICABLE):
+            if waiver.expired(today):
+                result.reason = f"waiver expired on {waiver.expires}; {result.reason or ''}"
+                result.status = Status.FAIL
+            else:
+                result.reason = (
+                    f"waived by {waiver.approver} until {waiver.expires}: {waiver.reason}"
+                    f" (was {result.status.value}: {result.reason or '-'})"
+                )
+                result.status = Status.WAIVED
+    return result
+
+
+def build_run_data(
+    *,
+    version: str,
+    profile: str | None,
+    env: str | None,
+    strict: bool,
+    lang: str,
+    started_at: datetime,
+    finished_at: datetime,
+    criteria: list[CriterionResult],
+    interrupted: bool,
+    note: str | None = None,
+) -> RunData:
+    blocking = [c.status for c in criteria if c.severity == "blocking"]
+    return RunData(
+        golive_version=version,
+        profile=profile,
+        env=env,
+        strict=strict,
+        lang=lang,
+        started_at=started_at,
+        finished_at=finished_at,
+        verdict=run_verdict(blocking, strict=strict, interrupted=interrupted),
+        interrupted=interrupted,
+        note=note,
+        counts=dict(Counter(c.status.value for c in criteria)),
+        criteria=criteria,
+    )
+
+
+def write_json_atomically(path: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def load_run_data(path: Path) -> RunData:
+    return RunData.model_validate(json.loads(path.read_text(encoding="utf-8")))

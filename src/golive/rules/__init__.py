@@ -1,0 +1,1 @@
+"""Rules: facts in, findings out, one module per deliverable or plan area."""

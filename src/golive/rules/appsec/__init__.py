@@ -1,0 +1,1 @@
+"""Application security rules: OWASP Top 10 mapping, headers, access, dependencies."""

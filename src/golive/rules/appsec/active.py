@@ -1,0 +1,317 @@
+"""Active checks (disruptive environments only): requests as each identity, forged tokens.
+
+Only GET requests are sent after the logins; nothing on the target is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+
+from golive.config import resolve_secret
+from golive.facts.live import jwt as _jwt
+from golive.facts.live.http_session import Login, TargetSession
+from golive.rules.appsec.model import SecFinding, Severity, SourceResult
+from golive.rules.appsec.passive import baseline, exposure_findings, served
+from golive.rules.appsec.targets import Endpoint
+
+__all__ = [
+    "INVALID_TOKEN",
+    "authn_authz",
+    "external_access",
+    "privilege_escalation",
+    "rbac_matrix",
+]
+
+SOURCE = "active-http"
+INVALID_TOKEN = "golive.invalid.token"
+REFUSED = frozenset({401, 403, 404})
+
+
+def _ok(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def _finding(rule: str, severity: Severity, message: str, url: str) -> SecFinding:
+    return SecFinding(source=SOURCE, rule=rule, severity=severity, message=message, where=url)
+
+
+def _status(
+    session: TargetSession,
+    path: str,
+    result: SourceResult,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> int | None:
+    try:
+        return session.get(path, token=token, headers=headers).status_code
+    except httpx.TransportError as exc:
+        result.notes.append(f"GET {path}: {type(exc).__name__}")
+        return None
+
+
+def _login_gaps(session: TargetSession, result: SourceResult) -> list[Login]:
+    logins = session.logins()
+    for failed in session.failed():
+        result.gaps.append(f"identity {failed.identity} ({failed.role}): {failed.problem}")
+    return logins
+
+
+def _reserved(session: TargetSession, logins: list[Login]) -> Iterator[tuple[Login, Endpoint]]:
+    """Every (identity, endpoint) pair where the identity's role is not allowed."""
+    for endpoint in session.targets.protected:
+        for login in logins:
+            if login.role not in endpoint.roles:
+                yield login, endpoint
+
+
+def authn_authz(session: TargetSession) -> SourceResult:
+    """401 without a token or with an invalid one; 403 for a role the endpoint refuses."""
+    result = SourceResult(source=SOURCE, verified=True, label="active-http: authn/authz")
+    for endpoint in session.targets.protected:
+        url = session.url(endpoint.path)
+        for label, token in (
+            ("without credentials", None),
+            ("with an invalid token", INVALID_TOKEN),
+        ):
+            status = _status(session, endpoint.path, result, token=token)
+            if status is None:
+                continue
+            if _ok(status):
+                result.findings.append(
+                    _finding(
+                        "authz.unauthenticated-access", "critical", f"answers {status} {label}", url
+                    )
+                )
+            elif status != 401:
+                result.findings.append(
+                    _finding(
+                        "authn.wrong-status", "low", f"answers {status} {label}: expected 401", url
+                    )
+                )
+        result.checked.append(f"{endpoint.path}: anonymous and invalid token")
+    logins = _login_gaps(session, result)
+    pairs = list(_reserved(session, logins))
+    for login, endpoint in pairs:
+        url = session.url(endpoint.path)
+        status = _status(session, endpoint.path, result, token=login.token)
+        if status is None:
+            continue
+        if _ok(status):
+            result.findings.append(
+                _finding(
+                    "authz.role-bypass",
+                    "critical",
+                    f"{login.identity} (role {login.role}) reads it ({status}); "
+                    f"reserved for {', '.join(endpoint.roles)}",
+                    url,
+                )
+            )
+        elif status not in (403, 404):
+            result.findings.append(
+                _finding(
+                    "authn.wrong-status",
+                    "low",
+                    f"answers {status} to role {login.role}: expected 403",
+                    url,
+                )
+            )
+        result.checked.append(f"{endpoint.path} as {login.identity} ({login.role})")
+    if not pairs:
+        result.gaps.append(
+            "no logged-in identity has a role some protected endpoint refuses: "
+            "403 for the wrong role not checked"
+        )
+    return result
+
+
+def rbac_matrix(session: TargetSession) -> SourceResult:
+    """Each role reaches exactly the endpoints it is granted (2xx) and no other."""
+    result = SourceResult(source=SOURCE, verified=True, label="active-http: role matrix")
+    logins = _login_gaps(session, result)
+    matrix: dict[str, dict[str, int | None]] = {}
+    for endpoint in session.targets.protected:
+        url = session.url(endpoint.path)
+        for login in logins:
+            status = _status(session, endpoint.path, result, token=login.token)
+            matrix.setdefault(endpoint.path, {})[login.identity] = status
+            if status is None:
+                continue
+            allowed = login.role in endpoint.roles
+            if allowed and not _ok(status):
+                result.findings.append(
+                    _finding(
+                        "rbac.granted-refused",
+                        "medium",
+                        f"role {login.role} is granted it but gets {status}",
+                        url,
+                    )
+                )
+            elif not allowed and _ok(status):
+                result.findings.append(
+                    _finding(
+                        "authz.role-bypass",
+                        "critical",
+                        f"role {login.role} reads it ({status}); reserved for "
+                        f"{', '.join(endpoint.roles)}",
+                        url,
+                    )
+                )
+    result.facts["matrix"] = matrix
+    roles = {login.role for login in logins}
+    result.checked.append(f"{len(session.targets.protected)} endpoints × roles {sorted(roles)}")
+    if len(roles) < 2:
+        result.gaps.append(
+            f"RBAC needs identities of two roles or more; logged in: {sorted(roles)}"
+        )
+    return result
+
+
+def external_access(session: TargetSession) -> SourceResult:
+    """From outside with no credentials: protected and admin paths refused, no sensitive
+    file, debug page or listing served, TRACE not echoed."""
+    result = SourceResult(source=SOURCE, verified=True, label="active-http: external access")
+    base = baseline(session)
+    for endpoint in session.targets.protected:
+        status = _status(session, endpoint.path, result)
+        if status is not None and status not in (401, 403):
+            severity: Severity = "critical" if _ok(status) else "low"
+            result.findings.append(
+                _finding(
+                    "authz.unauthenticated-access" if _ok(status) else "authn.wrong-status",
+                    severity,
+                    f"answers {status} without credentials: expected 401/403",
+                    session.url(endpoint.path),
+                )
+            )
+    for path in session.targets.admin_paths:
+        try:
+            response = session.get(path)
+        except httpx.TransportError as exc:
+            result.notes.append(f"GET {path}: {type(exc).__name__}")
+            continue
+        if served(path, response, base):
+            result.findings.append(
+                _finding(
+                    "authz.admin-path-open",
+                    "high",
+                    f"admin path answers {response.status_code} without credentials",
+                    session.url(path),
+                )
+            )
+    result.checked.append(
+        f"{len(session.targets.protected)} protected and {len(session.targets.admin_paths)} "
+        "admin paths without credentials"
+    )
+    result.findings += exposure_findings(session, result, source=SOURCE)
+    try:
+        trace = session.client.request("TRACE", "/", headers={"x-golive-trace": "echo"})
+        if _ok(trace.status_code) and b"x-golive-trace" in trace.content.lower():
+            result.findings.append(
+                _finding(
+                    "http.trace-enabled",
+                    "medium",
+                    "TRACE echoes the request (cross-site tracing)",
+                    session.url("/"),
+                )
+            )
+        result.checked.append("TRACE /")
+    except httpx.TransportError as exc:
+        result.notes.append(f"TRACE /: {type(exc).__name__}")
+    return result
+
+
+def _forgeries(
+    session: TargetSession, login: Login, wanted_role: str
+) -> Iterator[tuple[str, str, dict[str, str], str]]:
+    """(label, token, extra headers, query) for each escalation attempt by ``login``."""
+    assert login.token is not None
+    role_claim = session.targets.role_claim
+    yield "own token", login.token, {}, ""
+    yield "own token with a role parameter", login.token, {}, f"?role={wanted_role}"
+    yield (
+        "own token with role headers",
+        login.token,
+        {"x-role": wanted_role, "x-user-role": wanted_role},
+        "",
+    )
+    claims = login.claims
+    if not claims:
+        return
+    yield "tampered role claim", _jwt.tampered(login.token, **{role_claim: wanted_role}), {}, ""
+    yield "alg=none token", _jwt.none_alg({**claims, role_claim: wanted_role}), {}, ""
+    for key in _jwt.WEAK_SECRETS:
+        forged = _jwt.sign_hs256({**claims, role_claim: wanted_role}, key)
+        yield f"token signed with the weak key {key!r}", forged, {}, ""
+
+
+def _expired_probe(session: TargetSession, logins: list[Login], result: SourceResult) -> None:
+    for login in logins:
+        endpoint = next((e for e in session.targets.protected if login.role in e.roles), None)
+        if endpoint is None or not login.claims or login.token is None:
+            continue
+        if not _ok(_status(session, endpoint.path, result, token=login.token) or 0):
+            continue  # the genuine token does not work here: refusing an expired one says nothing
+        key = resolve_secret(session.targets.jwt_secret)
+        if key:
+            token, how = _jwt.sign_hs256(_jwt.expired_copy(login.claims), key), "signed"
+        else:
+            token = _jwt.tampered(login.token, **_jwt.expired_copy(login.claims))
+            how = "re-dated under the original signature (set jwt_secret to sign one)"
+        status = _status(session, endpoint.path, result, token=token)
+        if status is not None and _ok(status):
+            result.findings.append(
+                _finding(
+                    "authn.expired-token-accepted",
+                    "high",
+                    f"an expired token ({how}) is accepted ({status})",
+                    session.url(endpoint.path),
+                )
+            )
+        result.checked.append(f"expired token of {login.identity} on {endpoint.path} ({how})")
+        return
+    result.notes.append("expired-token probe not run: no identity with a JWT reaches an endpoint")
+
+
+def privilege_escalation(session: TargetSession) -> SourceResult:
+    """A low-privilege identity cannot reach what its role is refused: not with its own
+    token, a role parameter, a tampered claim, ``alg: none``, a weak key or an expired token."""
+    result = SourceResult(source=SOURCE, verified=True, label="active-http: privilege escalation")
+    logins = _login_gaps(session, result)
+    pairs = list(_reserved(session, logins))
+    if not pairs:
+        result.gaps.append(
+            "no logged-in identity is refused any protected endpoint: nothing to escalate from"
+        )
+    for login, endpoint in pairs:
+        url = session.url(endpoint.path)
+        wanted = endpoint.roles[0]
+        for label, token, headers, query in _forgeries(session, login, wanted):
+            status = _status(session, endpoint.path + query, result, token=token, headers=headers)
+            if status is not None and _ok(status) and label == "own token":
+                result.findings.append(
+                    _finding(
+                        "authz.privilege-escalation",
+                        "critical",
+                        f"{login.identity} (role {login.role}) reaches it with its own token "
+                        f"({status}); reserved for {', '.join(endpoint.roles)}",
+                        url,
+                    )
+                )
+                break  # the door is open: forged tokens would prove nothing more
+            if status is not None and _ok(status):
+                result.findings.append(
+                    _finding(
+                        "authz.privilege-escalation",
+                        "critical",
+                        f"{login.identity} (role {login.role}) reaches it with {label} "
+                        f"({status}); reserved for {', '.join(endpoint.roles)}",
+                        url,
+                    )
+                )
+        if not login.claims:
+            result.notes.append(f"{login.identity}'s token is not a JWT: claim tampering skipped")
+        result.checked.append(f"{endpoint.path} from {login.identity} ({login.role})")
+    _expired_probe(session, logins, result)
+    return result

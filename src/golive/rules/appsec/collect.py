@@ -1,0 +1,157 @@
+"""Every security source of a run, each run once per process and shared by the checks.
+
+``sec.owasp-top10`` and ``sec.critical-vulns`` read all of them; the other security
+criteria read one each. A source that cannot run is kept as an unverified result with
+its reason, so the evidence always lists every source and why it did or did not run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar, cast
+
+import httpx
+
+from golive.facts.live.http_session import TargetSession
+from golive.facts.scans import codescan, zap
+from golive.facts.scans.secret_scan import secret_scan
+from golive.facts.scans.tls import TlsEndpoint, tls_scan
+from golive.rules.appsec import active, data_access, passive
+from golive.rules.appsec.dependencies import dependency_audit
+from golive.rules.appsec.model import SourceResult
+from golive.rules.appsec.targets import SecurityTargets
+
+__all__ = [
+    "ACTIVE_PROBES",
+    "RunInputs",
+    "collect",
+    "database_probe",
+    "infra_probe",
+    "memo",
+    "probe",
+    "secret_probe",
+    "session_for",
+]
+
+_T = TypeVar("_T")
+_MEMO: dict[tuple[str, ...], object] = {}
+_SESSIONS: dict[tuple[str, int], TargetSession] = {}
+ACTIVE_PROBES: tuple[Callable[[TargetSession], SourceResult], ...] = (
+    active.authn_authz,
+    active.rbac_matrix,
+    active.external_access,
+    active.privilege_escalation,
+    data_access.api_data_access,
+)
+
+
+def memo(key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()`` once per process for ``key``."""
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return cast(_T, _MEMO[key])
+
+
+def session_for(client: httpx.Client, targets: SecurityTargets) -> TargetSession:
+    """One TargetSession (and so one login per identity) per target and targets."""
+    key = (str(client.base_url), id(targets))
+    if key not in _SESSIONS:
+        _SESSIONS[key] = TargetSession(client, targets)
+    return _SESSIONS[key]
+
+
+def probe(session: TargetSession, run: Callable[[TargetSession], SourceResult]) -> SourceResult:
+    """``run(session)`` once per process for this target and targets file."""
+    name = f"{run.__module__}.{run.__qualname__}"
+    return memo((name, session.base_url, session.targets.model_dump_json()), lambda: run(session))
+
+
+def database_probe(dsn: str, targets: SecurityTargets) -> SourceResult:
+    """The anonymous-role RLS probe, once per process for this database and targets."""
+    return memo(
+        ("database-rls", dsn, targets.model_dump_json()),
+        lambda: data_access.database_anon_access(dsn, targets),
+    )
+
+
+def infra_probe(repo: Path) -> tuple[list[SourceResult], list[str]]:
+    return memo(("infra", str(repo)), lambda: codescan.infra_scan(repo))
+
+
+def secret_probe(repo: Path) -> SourceResult:
+    return memo(("secret-scan", str(repo)), lambda: secret_scan(repo))
+
+
+@dataclass
+class RunInputs:
+    """What this run can reach; each missing part carries the reason it is missing."""
+
+    targets: SecurityTargets
+    session: TargetSession | None = None
+    repo: Path | None = None
+    dsn: str | None = None
+    tls_endpoints: list[TlsEndpoint] = field(default_factory=list)
+    disruptive: bool = False
+    zap_api_url: str | None = None
+    zap_api_key: str | None = None
+    base_url: str | None = None
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+def _http(
+    inputs: RunInputs, name: str, run: Callable[[TargetSession], SourceResult]
+) -> SourceResult:
+    if inputs.session is None:
+        return SourceResult.unverified(name, inputs.missing.get("http", "no base_url"))
+    return probe(inputs.session, run)
+
+
+def _active(inputs: RunInputs) -> list[SourceResult]:
+    if not inputs.disruptive:
+        reason = inputs.missing.get("disruptive", "environment is not disruptive")
+        return [SourceResult.unverified("active-http", reason)]
+    results = [_http(inputs, "active-http", run) for run in ACTIVE_PROBES]
+    if inputs.dsn is None:
+        reason = inputs.missing.get("database", "no database_url")
+        results.append(SourceResult.unverified("database-rls", reason))
+    else:
+        results.append(database_probe(inputs.dsn, inputs.targets))
+    return results
+
+
+def _repo_sources(inputs: RunInputs) -> list[SourceResult]:
+    repo = inputs.repo
+    if repo is None:
+        reason = inputs.missing.get("repo", "no repo")
+        return [
+            SourceResult.unverified(source, reason)
+            for source in ("dependency-audit", "bandit", "secret-scan")
+        ]
+    scans, _notes = infra_probe(repo)
+    return [dependency_audit(repo, inputs.targets), *scans, secret_probe(repo)]
+
+
+def collect(inputs: RunInputs) -> list[SourceResult]:
+    """Every source: passive HTTP, active (disruptive only), repository scans, TLS, ZAP."""
+    results = [_http(inputs, "passive-http", passive.passive_scan)]
+    results += _active(inputs)
+    results += _repo_sources(inputs)
+    if inputs.tls_endpoints:
+        allow = inputs.targets.tls.allow_self_signed
+        results.append(tls_scan(inputs.tls_endpoints, allow_self_signed=allow))
+    else:
+        reason = inputs.missing.get("tls", "no TLS endpoint")
+        results.append(SourceResult.unverified("tls", reason))
+    if inputs.zap_api_url and inputs.base_url:
+        url, key, target = inputs.zap_api_url, inputs.zap_api_key, inputs.base_url
+        results.append(
+            memo(
+                ("zap", url, target, str(inputs.disruptive)),
+                lambda: zap.zap_scan(url, key, target, active=inputs.disruptive),
+            )
+        )
+    else:
+        results.append(SourceResult.unverified("zap", zap.NOT_CONFIGURED))
+    return results

@@ -1,0 +1,152 @@
+"""Findings mapped to the OWASP Top 10 (2021) through ``security/owasp-top10.yaml``, and
+each category judged: clean, findings, not verified (no source ran) or not checkable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from golive._errors import GoliveError
+from golive.resources import security_file
+from golive.rules.appsec.model import SecFinding, SourceResult, findings_of
+
+__all__ = ["CategoryVerdict", "OwaspMapping", "categorize", "judge_categories", "load_mapping"]
+
+CategoryStatus = Literal["clean", "findings", "not_verified", "not_checkable"]
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    required: bool
+    sources: tuple[str, ...]
+    essential: tuple[str, ...] = ()  # one of these must have run for the category to count
+
+
+@dataclass(frozen=True)
+class OwaspMapping:
+    categories: dict[str, Category]
+    rules: dict[str, str]
+    cwe: dict[int, str]
+    default: str
+
+    def category_of(self, finding: SecFinding) -> str:
+        if finding.category in self.categories:
+            return str(finding.category)
+        if finding.rule in self.rules:
+            return self.rules[finding.rule]
+        if finding.cwe is not None and finding.cwe in self.cwe:
+            return self.cwe[finding.cwe]
+        return self.default
+
+
+@dataclass
+class CategoryVerdict:
+    id: str
+    name: str
+    required: bool
+    status: CategoryStatus
+    sources_run: list[str] = field(default_factory=list)
+    sources_missing: list[str] = field(default_factory=list)
+    findings: list[SecFinding] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)  # one of these must run to check it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "required": self.required,
+            "status": self.status,
+            "sources_run": self.sources_run,
+            "sources_missing": self.sources_missing,
+            "needs_one_of": self.needs,
+            "findings": len(self.findings),
+        }
+
+
+@cache
+def _load(path: Path) -> OwaspMapping:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        categories = {
+            cid: Category(
+                cid,
+                str(c["name"]),
+                bool(c["required"]),
+                tuple(c["sources"]),
+                tuple(c.get("essential") or ()),
+            )
+            for cid, c in data["categories"].items()
+        }
+        cwe = {int(n): cid for cid, numbers in data["cwe"].items() for n in numbers}
+        mapping = OwaspMapping(categories, dict(data["rules"]), cwe, str(data["default_category"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GoliveError(f"{path}: malformed OWASP mapping ({exc})") from exc
+    unknown = {
+        c
+        for c in [*mapping.rules.values(), *mapping.cwe.values(), mapping.default]
+        if c not in categories
+    }
+    if unknown:
+        raise GoliveError(f"{path}: unknown categories {sorted(unknown)}")
+    return mapping
+
+
+def load_mapping(path: Path | None = None) -> OwaspMapping:
+    path = path or security_file("owasp-top10.yaml")
+    if path is None:
+        raise GoliveError(
+            "security/owasp-top10.yaml not found (set GOLIVE_SECURITY_DIR to golive's "
+            "security/ folder)"
+        )
+    return _load(path.resolve())
+
+
+def categorize(
+    findings: Iterable[SecFinding], mapping: OwaspMapping
+) -> dict[str, list[SecFinding]]:
+    grouped: dict[str, list[SecFinding]] = {cid: [] for cid in mapping.categories}
+    for finding in findings:
+        if finding.counts:
+            grouped[mapping.category_of(finding)].append(finding)
+    return grouped
+
+
+def judge_categories(
+    mapping: OwaspMapping, results: Iterable[SourceResult]
+) -> list[CategoryVerdict]:
+    results = list(results)
+    ran = {r.source for r in results if r.verified}
+    grouped = categorize(findings_of(results), mapping)
+    verdicts = []
+    for cid, category in mapping.categories.items():
+        status: CategoryStatus
+        found = grouped[cid]
+        sources_run = [s for s in category.sources if s in ran]
+        if found:
+            status = "findings"
+        elif not category.sources:
+            status = "not_checkable"
+        elif sources_run and (not category.essential or any(s in ran for s in category.essential)):
+            status = "clean"
+        else:
+            status = "not_verified"
+        verdicts.append(
+            CategoryVerdict(
+                cid,
+                category.name,
+                category.required,
+                status,
+                sources_run,
+                [s for s in category.sources if s not in ran],
+                found,
+                list(category.essential or category.sources),
+            )
+        )
+    return verdicts

@@ -1,0 +1,804 @@
+"""AWS CloudWatch configuration as code: agent, log groups, retention, filters, alarms.
+
+The plan's deliverables are cloudwatch-agent.json (the CloudWatch agent's own schema),
+log-config.json, retention-policy.json, alarm-definitions.yml (PutMetricAlarm keys),
+notification-rules.yml and response-procedures.md; metric filters are read from
+metric-filters.json (PutMetricFilter keys) or a ``metric_filters`` list in log-config.json.
+
+Shapes read beyond AWS's own schemas:
+
+- log-config.json: ``{log_groups: [{name, category, ...}]}``
+- retention-policy.json: ``{log_groups: [{name, retention_in_days}]}`` (or ``{name: days}``)
+- alarm-definitions.yml: ``{alarms: [PutMetricAlarm arguments]}``; the ``severity`` tag
+  selects the route in notification-rules.yml
+- notification-rules.yml: ``{topics: [{name, arn, subscriptions: [{protocol, endpoint}]}],
+  routing: {severity: topic}}``
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from golive.facts.repo.discover import find_deliverable
+from golive.facts.repo.structured import Document, Located, headings, line_of, load_deliverable
+from golive.judging.findings import Finding
+
+__all__ = [
+    "ALARM_CATEGORIES",
+    "FILTER_CATEGORIES",
+    "LOG_CATEGORIES",
+    "RETENTION_DAYS",
+    "CollectedLog",
+    "MetricFilter",
+    "agent_config_findings",
+    "alarm_category_findings",
+    "alarm_definitions_findings",
+    "collected_logs",
+    "log_category_findings",
+    "log_config_findings",
+    "metric_filter_findings",
+    "metric_filters",
+    "notification_rules_findings",
+    "response_procedures_findings",
+    "retention_findings",
+]
+
+AGENT = ("cloudwatch-agent.json",)
+LOG_CONFIG = ("log-config.json",)
+RETENTION = ("retention-policy.json",)
+METRIC_FILTERS = ("metric-filters.json", "metric-filters.yml", "metric-filters.yaml")
+ALARMS = ("alarm-definitions.yml", "alarm-definitions.yaml")
+NOTIFICATION_RULES = ("notification-rules.yml", "notification-rules.yaml")
+RESPONSE_PROCEDURES = ("response-procedures.md",)
+
+# AWS facts
+RETENTION_DAYS = frozenset({
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    2557, 2922, 3288, 3653,
+})
+LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
+COMPARISONS = frozenset({
+    "GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold",
+    "LessThanOrEqualToThreshold", "LessThanLowerOrGreaterThanUpperThreshold",
+    "LessThanLowerThreshold", "GreaterThanUpperThreshold",
+})
+STATISTICS = frozenset({"SampleCount", "Average", "Sum", "Minimum", "Maximum"})
+MISSING_DATA = frozenset({"breaching", "notBreaching", "ignore", "missing"})
+SNS_PROTOCOLS = frozenset({
+    "email", "email-json", "http", "https", "sms", "sqs", "lambda", "firehose", "application",
+})
+SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_-]{1,256})$")
+FILTER_PATTERN_MAX = 1024
+LOG_CATEGORIES: dict[str, tuple[str, ...]] = {
+    # keywords in the log group name or file path; anything else counts as application
+    "security": ("secure", "auth.log", "audit", "security"),
+    "system": ("/var/log/messages", "syslog", "kern.log", "cloud-init", "dmesg", "/system",
+               "journal"),
+    "application": (),
+}
+FILTER_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "errors": ("error", "fatal", "exception", "5xx"),
+    "performance": ("latency", "duration", "responsetime", "response-time", "slow"),
+    "security": ("auth", "login", "sudo", "ssh", "security", "unauthori", "denied",
+                 "forbidden", "intrusion"),
+}
+ALARM_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "cpu": ("cpu",),
+    "memory": ("mem",),
+    "error-rate": ("error", "5xx"),
+    "latency": ("latency", "duration", "responsetime", "response_time"),
+}
+
+
+def _load(repo: Path, names: tuple[str, ...]) -> Document | Finding:
+    return load_deliverable(repo, *names)
+
+
+def _clean_group(name: str) -> str:
+    return re.sub(r"\{[^}]*\}", "x", name)  # agent placeholders such as {instance_id}
+
+
+# --- cloudwatch-agent.json -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectedLog:
+    file_path: str | None
+    log_group: str | None
+    category: str
+    line: int | None
+
+
+def _categorize(text: str) -> str:
+    low = text.lower()
+    for category, words in LOG_CATEGORIES.items():
+        if any(word in low for word in words):
+            return category
+    return "application"
+
+
+def _collect_entries(data: Any) -> Iterator[tuple[Any, str]]:
+    logs = data.get("logs") if isinstance(data, dict) else None
+    collected = logs.get("logs_collected") if isinstance(logs, dict) else None
+    if not isinstance(collected, dict):
+        return
+    files = collected.get("files")
+    for entry in files.get("collect_list") or [] if isinstance(files, dict) else []:
+        yield entry, "files"
+    events = collected.get("windows_events")
+    for entry in events.get("collect_list") or [] if isinstance(events, dict) else []:
+        yield entry, "windows_events"
+
+
+def collected_logs(repo: Path) -> tuple[Document | None, list[CollectedLog], list[Finding]]:
+    """The log sources cloudwatch-agent.json ships, each with its category."""
+    doc = _load(repo, AGENT)
+    if isinstance(doc, Finding):
+        return None, [], [doc]
+    logs: list[CollectedLog] = []
+    for entry, kind in _collect_entries(doc.data):
+        if not isinstance(entry, dict):
+            continue
+        group = entry.get("log_group_name")
+        if kind == "windows_events":
+            source = str(entry.get("event_name", ""))
+            category = {"security": "security", "system": "system"}.get(
+                source.lower(), "application")
+        else:
+            source = str(entry.get("file_path", ""))
+            category = _categorize(f"{group or ''} {source}")
+        logs.append(CollectedLog(
+            source or None, str(group) if group else None, category, line_of(entry)))
+    return doc, logs, []
+
+
+def log_category_findings(repo: Path, category: str) -> list[Finding]:
+    """cloudwatch-agent.json ships at least one ``category`` log (file and log group set)."""
+    doc, logs, found = collected_logs(repo)
+    if doc is None:
+        return found
+    shipped = [log for log in logs if log.category == category and log.file_path and log.log_group]
+    if shipped:
+        return []
+    broken = [log for log in logs if log.category == category]
+    if broken:
+        return [Finding(doc.shown, log.line,
+                        f"{category} log entry is not collected: it needs both file_path and "
+                        "log_group_name") for log in broken]
+    return [Finding(doc.shown, line_of(doc.data),
+                    f"no {category} log is collected (logs.logs_collected has no {category} "
+                    "log file)")]
+
+
+def _measurement_names(section: str, spec: Any) -> Iterator[str]:
+    for item in spec.get("measurement") or [] if isinstance(spec, dict) else []:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str):
+            yield name if name.startswith(f"{section}_") else f"{section}_{name}"
+
+
+def _agent_metrics(data: Any) -> tuple[str, set[str]]:
+    metrics = data.get("metrics") if isinstance(data, dict) else None
+    if not isinstance(metrics, dict):
+        return "CWAgent", set()
+    namespace = str(metrics.get("namespace", "CWAgent"))
+    collected = metrics.get("metrics_collected")
+    names: set[str] = set()
+    for section, spec in collected.items() if isinstance(collected, dict) else []:
+        names.update(_measurement_names(section, spec))
+    return namespace, names
+
+
+def agent_config_findings(repo: Path) -> list[Finding]:
+    """cloudwatch-agent.json parses; every log entry is complete with a valid group name;
+    every agent metric an alarm watches is collected."""
+    doc = _load(repo, AGENT)
+    if isinstance(doc, Finding):
+        return [doc]
+    data = doc.data
+    if not isinstance(data, Located):
+        return [doc.finding("expected a JSON object at the top level")]
+    found: list[Finding] = []
+    agent = data.get("agent")
+    if isinstance(agent, dict) and "metrics_collection_interval" in agent:
+        interval = agent["metrics_collection_interval"]
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0:
+            found.append(doc.finding(
+                f"agent.metrics_collection_interval {interval!r} is not a positive number of "
+                "seconds", agent, "metrics_collection_interval"))
+    entries = list(_collect_entries(data))
+    if not entries:
+        found.append(doc.finding(
+            "logs.logs_collected has no collect_list entry: no log reaches CloudWatch", data))
+    for entry, kind in entries:
+        if not isinstance(entry, dict):
+            found.append(doc.finding(f"collect_list entry is not an object: {entry!r}"))
+            continue
+        source_key = "file_path" if kind == "files" else "event_name"
+        for key in (source_key, "log_group_name"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                found.append(doc.finding(f"collect_list entry has no {key}", entry))
+        group = entry.get("log_group_name")
+        if isinstance(group, str) and group and not LOG_GROUP_NAME.match(_clean_group(group)):
+            found.append(doc.finding(f"log group name {group!r} is not valid", entry,
+                                     "log_group_name"))
+        days = entry.get("retention_in_days")
+        if days is not None and days != -1 and days not in RETENTION_DAYS:
+            found.append(doc.finding(
+                f"retention_in_days {days!r} is not a value CloudWatch accepts", entry,
+                "retention_in_days"))
+    namespace, collected = _agent_metrics(data)
+    for alarm, metric_namespace, metric in _alarm_metrics(repo):
+        if metric_namespace == namespace and metric not in collected:
+            found.append(doc.finding(
+                f"alarm {alarm} watches {namespace}/{metric}, which the agent does not collect "
+                "(metrics.metrics_collected)", data.get("metrics") or data))
+    return found
+
+
+# --- log-config.json -----------------------------------------------------------------
+
+
+def _declared_groups(repo: Path) -> tuple[Document | None, dict[str, Any], list[Finding]]:
+    doc = _load(repo, LOG_CONFIG)
+    if isinstance(doc, Finding):
+        return None, {}, [doc]
+    data = doc.data
+    groups = data.get("log_groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list) or not groups:
+        return doc, {}, [doc.finding("'log_groups' must be a non-empty list", data)]
+    declared = {
+        str(g["name"]): g for g in groups if isinstance(g, dict) and isinstance(g.get("name"), str)
+    }
+    return doc, declared, []
+
+
+def _used_groups(repo: Path) -> dict[str, str]:
+    """Log groups the agent writes and the metric filters read → where each is named."""
+    used: dict[str, str] = {}
+    _, logs, _ = collected_logs(repo)
+    agent = find_deliverable(repo, *AGENT)
+    for log in logs:
+        if log.log_group:
+            used.setdefault(log.log_group, f"cloudwatch-agent.json line {log.line}"
+                            if agent else "cloudwatch-agent.json")
+    filters, _ = metric_filters(repo)
+    for flt in filters:
+        if flt.log_group:
+            used.setdefault(flt.log_group, f"metric filter {flt.name}")
+    return used
+
+
+def log_config_findings(repo: Path) -> list[Finding]:
+    """log-config.json parses; log groups are valid, unique, categorized, and every group
+    the agent writes or a filter reads is declared."""
+    doc, declared, found = _declared_groups(repo)
+    if doc is None or found:
+        return found
+    seen: set[str] = set()
+    for group in doc.data["log_groups"]:
+        if not isinstance(group, dict):
+            found.append(doc.finding(f"log group entry is not an object: {group!r}",
+                                     doc.data["log_groups"]))
+            continue
+        name = group.get("name")
+        if not isinstance(name, str) or not LOG_GROUP_NAME.match(name):
+            found.append(doc.finding(
+                f"log group name {name!r} is not valid (1-512 of letters, digits, . - _ / #)",
+                group, "name"))
+        elif name in seen:
+            found.append(doc.finding(f"log group {name} is declared twice", group, "name"))
+        seen.add(str(name))
+        if group.get("category") not in LOG_CATEGORIES:
+            found.append(doc.finding(
+                f"log group {name}: category {group.get('category')!r} is not one of "
+                f"{', '.join(LOG_CATEGORIES)}", group))
+    for name, where in sorted(_used_groups(repo).items()):
+        if name not in declared:
+            found.append(doc.finding(
+                f"log group {name} ({where}) is not declared in log_groups", doc.data,
+                "log_groups"))
+    return found
+
+
+# --- retention-policy.json -----------------------------------------------------------
+
+
+def retention_findings(repo: Path) -> list[Finding]:
+    """Every log group named in the configs has a retention CloudWatch accepts."""
+    doc = _load(repo, RETENTION)
+    if isinstance(doc, Finding):
+        return [doc]
+    data = doc.data
+    policy: dict[str, tuple[object, Any]] = {}
+    entries = data.get("log_groups") if isinstance(data, dict) else None
+    if isinstance(entries, list):
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                policy[entry["name"]] = (entry.get("retention_in_days"), entry)
+    elif isinstance(entries, dict):
+        policy = {str(k): (v, entries) for k, v in entries.items()}
+    else:
+        return [doc.finding("'log_groups' must list {name, retention_in_days} entries", data)]
+    found: list[Finding] = []
+    for name, (days, where) in policy.items():
+        if isinstance(days, bool) or days not in RETENTION_DAYS:
+            found.append(doc.finding(
+                f"{name}: retention_in_days {days!r} is not a value CloudWatch accepts "
+                f"({', '.join(map(str, sorted(RETENTION_DAYS)))})", where))
+    named = set(_used_groups(repo))
+    _, declared, _ = _declared_groups(repo)
+    named.update(declared)
+    agent_retention = {
+        log.log_group for log, days in _agent_retentions(repo) if days is not None
+    }
+    for name in sorted(named):
+        if name not in policy and name not in agent_retention:
+            found.append(doc.finding(
+                f"log group {name} has no retention: CloudWatch keeps it forever", data,
+                "log_groups"))
+    return found
+
+
+def _agent_retentions(repo: Path) -> Iterator[tuple[CollectedLog, object]]:
+    doc, logs, _ = collected_logs(repo)
+    if doc is None:
+        return
+    entries = [e for e, _ in _collect_entries(doc.data) if isinstance(e, dict)]
+    for log, entry in zip(logs, entries, strict=False):
+        yield log, entry.get("retention_in_days")
+
+
+# --- metric filters ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    name: str
+    log_group: str | None
+    pattern: str | None
+    transformations: tuple[Any, ...]
+    file: str
+    line: int | None
+
+    def finding(self, message: str) -> Finding:
+        return Finding(self.file, self.line, f"metric filter {self.name}: {message}")
+
+    @property
+    def metrics(self) -> list[tuple[str, str]]:
+        return [
+            (str(t.get("metricNamespace")), str(t.get("metricName")))
+            for t in self.transformations if isinstance(t, dict)
+        ]
+
+
+def metric_filters(repo: Path) -> tuple[list[MetricFilter], list[Finding]]:
+    """Metric filters from metric-filters.json, else log-config.json's ``metric_filters``."""
+    doc = _load(repo, METRIC_FILTERS)
+    if isinstance(doc, Finding):
+        if doc.message.startswith("not found"):
+            config = _load(repo, LOG_CONFIG)
+            if isinstance(config, Document) and isinstance(config.data, dict) and (
+                "metric_filters" in config.data
+            ):
+                doc = config
+        if isinstance(doc, Finding):
+            return [], [Finding(
+                doc.file, doc.line,
+                doc.message if not doc.message.startswith("not found") else
+                f"not found: {' or '.join(METRIC_FILTERS)}, nor a metric_filters list in "
+                "log-config.json")]
+    data = doc.data
+    raw = data.get("metric_filters") if isinstance(data, dict) else data
+    if not isinstance(raw, list):
+        return [], [doc.finding("'metric_filters' must be a list of PutMetricFilter entries",
+                                data)]
+    filters = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        transformations = entry.get("metricTransformations")
+        filters.append(MetricFilter(
+            name=str(entry.get("filterName") or "(unnamed)"),
+            log_group=entry.get("logGroupName") if isinstance(entry.get("logGroupName"), str)
+            else None,
+            pattern=entry.get("filterPattern") if isinstance(entry.get("filterPattern"), str)
+            else None,
+            transformations=tuple(transformations) if isinstance(transformations, list) else (),
+            file=doc.shown,
+            line=line_of(entry),
+        ))
+    return filters, []
+
+
+def _unquoted(pattern: str) -> tuple[str, bool]:
+    """The pattern without its quoted strings, and whether every quote was closed."""
+    out, quoted, escaped = [], False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+            continue
+        if ch == '"':
+            quoted = not quoted
+            continue
+        if not quoted:
+            out.append(ch)
+    return "".join(out), not quoted
+
+
+def _balanced(text: str, opening: str, closing: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += (ch == opening) - (ch == closing)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a CloudWatch Logs filter pattern would be rejected, or None."""
+    if len(pattern) > FILTER_PATTERN_MAX:
+        return f"filterPattern is longer than {FILTER_PATTERN_MAX} characters"
+    bare, closed = _unquoted(pattern)
+    if not closed:
+        return "filterPattern has an unclosed quote"
+    stripped = bare.strip()
+    if stripped.startswith("{"):
+        if not stripped.endswith("}") or not _balanced(stripped, "{", "}"):
+            return "JSON filterPattern has unbalanced braces"
+        if not _balanced(stripped, "(", ")"):
+            return "JSON filterPattern has unbalanced parentheses"
+        if "$." not in stripped and "$[" not in stripped:
+            return "JSON filterPattern selects no field ($.name)"
+    elif stripped.startswith("["):
+        if not stripped.endswith("]") or not _balanced(stripped, "[", "]"):
+            return "space-delimited filterPattern has unbalanced brackets"
+    elif "{" in stripped or "}" in stripped:
+        return "filterPattern has a stray brace"
+    return None
+
+
+def _filter_problems(flt: MetricFilter, declared: set[str]) -> Iterator[str]:
+    if not flt.log_group:
+        yield "no logGroupName"
+    elif declared and flt.log_group not in declared:
+        yield f"log group {flt.log_group} is not declared in log-config.json"
+    if flt.pattern is None:
+        yield "no filterPattern"
+    else:
+        problem = pattern_problem(flt.pattern)
+        if problem:
+            yield problem
+    if len(flt.transformations) != 1:
+        yield "needs exactly one metricTransformations entry"
+    for transformation in flt.transformations:
+        if not isinstance(transformation, dict):
+            yield "metric transformation is not an object"
+            continue
+        for key in ("metricName", "metricNamespace", "metricValue"):
+            if not str(transformation.get(key) or "").strip():
+                yield f"metric transformation has no {key}"
+        value = str(transformation.get("metricValue") or "")
+        if value.startswith("$.") and not (flt.pattern or "").strip().startswith("{"):
+            yield f"metricValue {value} reads a JSON field but the pattern is not a JSON pattern"
+
+
+def _filter_category(flt: MetricFilter) -> set[str]:
+    text = " ".join([flt.name, *(m for _, m in flt.metrics)]).lower()
+    return {c for c, words in FILTER_CATEGORIES.items() if any(w in text for w in words)}
+
+
+def metric_filter_findings(repo: Path, category: str) -> list[Finding]:
+    """A valid metric filter for ``category`` (errors, performance, security) on a
+    declared log group."""
+    filters, found = metric_filters(repo)
+    if found:
+        return found
+    _, declared_groups, _ = _declared_groups(repo)
+    declared = set(declared_groups)
+    ours = [f for f in filters if category in _filter_category(f)]
+    if not ours:
+        where = filters[0].file if filters else " or ".join(METRIC_FILTERS)
+        return [Finding(where, None,
+                        f"no {category} metric filter (filterName or metricName containing "
+                        f"{', '.join(FILTER_CATEGORIES[category])})")]
+    return [flt.finding(problem) for flt in ours for problem in _filter_problems(flt, declared)]
+
+
+# --- alarm-definitions.yml -----------------------------------------------------------
+
+
+def _alarms(repo: Path) -> tuple[Document | None, list[Any], list[Finding]]:
+    doc = _load(repo, ALARMS)
+    if isinstance(doc, Finding):
+        return None, [], [doc]
+    data = doc.data
+    alarms = data.get("alarms") if isinstance(data, dict) else None
+    if not isinstance(alarms, list) or not alarms:
+        return doc, [], [doc.finding("'alarms' must be a non-empty list", data)]
+    return doc, [a for a in alarms if isinstance(a, dict)], []
+
+
+def _alarm_metrics(repo: Path) -> Iterator[tuple[str, str, str]]:
+    """(alarm name, namespace, metric name) of every metric the alarms read."""
+    _, alarms, _ = _alarms(repo)
+    for alarm in alarms:
+        yield from _alarm_metrics_of(alarm)
+
+
+def _alarm_text(alarm: dict[str, Any]) -> str:
+    parts = [str(alarm.get("AlarmName", "")), str(alarm.get("MetricName", ""))]
+    for query in alarm.get("Metrics") or []:
+        if isinstance(query, dict):
+            parts.append(str(query.get("Expression", "")))
+            parts.append(str(query.get("Id", "")))
+    return " ".join(parts).lower()
+
+
+def _severity(alarm: dict[str, Any]) -> str | None:
+    for tag in alarm.get("Tags") or []:
+        if isinstance(tag, dict) and tag.get("Key") == "severity":
+            return str(tag.get("Value"))
+    return None
+
+
+def _topics(repo: Path) -> tuple[Document | None, dict[str, Any], list[Finding]]:
+    doc = _load(repo, NOTIFICATION_RULES)
+    if isinstance(doc, Finding):
+        return None, {}, [doc]
+    data = doc.data
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, list) or not topics:
+        return doc, {}, [doc.finding("'topics' must be a non-empty list of SNS topics", data)]
+    return doc, {str(t.get("name")): t for t in topics if isinstance(t, dict)}, []
+
+
+def _topic_of(action: str) -> str | None:
+    match = SNS_ARN.match(action)
+    return match.group(1) if match else None
+
+
+def _metric_spec_problems(alarm: dict[str, Any]) -> Iterator[str]:
+    queries = alarm.get("Metrics")
+    if queries is not None:
+        if not isinstance(queries, list) or not queries:
+            yield "Metrics must be a non-empty list"
+            return
+        returned = [q for q in queries if isinstance(q, dict) and q.get("ReturnData") is True]
+        if len(returned) != 1:
+            yield "exactly one of Metrics must have ReturnData: true (the alarmed value)"
+        ids = {str(q.get("Id")) for q in queries if isinstance(q, dict)}
+        for query in queries:
+            if not isinstance(query, dict) or not (query.get("MetricStat") or query.get(
+                "Expression"
+            )):
+                yield f"metric query {query!r} has neither MetricStat nor Expression"
+                continue
+            expression = query.get("Expression")
+            if isinstance(expression, str):
+                # metric math ids start lowercase; functions and keywords are upper case
+                bare = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)
+                for ref in re.findall(r"\b([a-z][A-Za-z0-9_]*)\b", bare):
+                    if ref not in ids:
+                        yield f"expression {expression!r} refers to unknown id {ref}"
+        return
+    for key in ("Namespace", "MetricName"):
+        if not alarm.get(key):
+            yield f"no {key} (nor Metrics)"
+    has_stat, has_ext = "Statistic" in alarm, "ExtendedStatistic" in alarm
+    if has_stat == has_ext:
+        yield "needs exactly one of Statistic and ExtendedStatistic"
+    elif has_stat and alarm["Statistic"] not in STATISTICS:
+        yield f"Statistic {alarm['Statistic']!r} is not one of {', '.join(sorted(STATISTICS))}"
+    period = alarm.get("Period")
+    if not isinstance(period, int) or isinstance(period, bool) or not (
+        period in (10, 20, 30) or (period > 0 and period % 60 == 0)
+    ):
+        yield f"Period {period!r} must be 10, 20, 30 or a multiple of 60 seconds"
+
+
+def alarm_definitions_findings(repo: Path) -> list[Finding]:
+    """alarm-definitions.yml parses; each alarm is a valid PutMetricAlarm request whose
+    actions go to topics of notification-rules.yml and whose log metrics a filter makes."""
+    doc, alarms, found = _alarms(repo)
+    if doc is None or found:
+        return found
+    _, topics, _ = _topics(repo)
+    filters, _ = metric_filters(repo)
+    filter_metrics = {m for f in filters for m in f.metrics}
+    filter_namespaces = {ns for ns, _ in filter_metrics}
+    names: set[str] = set()
+    for alarm in alarms:
+        name = alarm.get("AlarmName")
+        problems: list[str] = []
+        if not isinstance(name, str) or not name.strip():
+            problems.append("no AlarmName")
+        elif name in names:
+            problems.append("AlarmName is used twice")
+        names.add(str(name))
+        if alarm.get("ComparisonOperator") not in COMPARISONS:
+            problems.append(f"ComparisonOperator {alarm.get('ComparisonOperator')!r} is not valid")
+        threshold = alarm.get("Threshold")
+        if "ThresholdMetricId" not in alarm and (
+            not isinstance(threshold, int | float) or isinstance(threshold, bool)
+        ):
+            problems.append(f"Threshold {threshold!r} is not a number")
+        periods = alarm.get("EvaluationPeriods")
+        if not isinstance(periods, int) or isinstance(periods, bool) or periods < 1:
+            problems.append(f"EvaluationPeriods {periods!r} is not a positive integer")
+        datapoints = alarm.get("DatapointsToAlarm")
+        if datapoints is not None and isinstance(periods, int) and (
+            not isinstance(datapoints, int) or not 1 <= datapoints <= periods
+        ):
+            problems.append(
+                f"DatapointsToAlarm {datapoints!r} must be between 1 and EvaluationPeriods "
+                f"({periods})")
+        if "TreatMissingData" in alarm and alarm["TreatMissingData"] not in MISSING_DATA:
+            problems.append(f"TreatMissingData {alarm['TreatMissingData']!r} is not valid")
+        problems.extend(_metric_spec_problems(alarm))
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+            for action in alarm.get(key) or []:
+                topic = _topic_of(str(action))
+                if str(action).startswith("arn:aws:sns:") and topic is None:
+                    problems.append(f"{key} {action!r} is not a valid SNS topic ARN")
+                elif topic is not None and topics and topic not in topics:
+                    problems.append(
+                        f"{key} topic {topic} is not defined in notification-rules.yml")
+        for alarm_name, namespace, metric in _alarm_metrics_of(alarm):
+            if namespace in filter_namespaces and (namespace, metric) not in filter_metrics:
+                problems.append(
+                    f"watches {namespace}/{metric}, which no metric filter produces "
+                    f"({alarm_name} would stay in INSUFFICIENT_DATA)")
+        found.extend(doc.finding(f"alarm {name}: {p}", alarm) for p in problems)
+    return found
+
+
+def _alarm_metrics_of(alarm: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    name = str(alarm.get("AlarmName"))
+    if alarm.get("MetricName"):
+        yield name, str(alarm.get("Namespace")), str(alarm["MetricName"])
+    for query in alarm.get("Metrics") or []:
+        stat = query.get("MetricStat") if isinstance(query, dict) else None
+        metric = stat.get("Metric") if isinstance(stat, dict) else None
+        if isinstance(metric, dict):
+            yield name, str(metric.get("Namespace")), str(metric.get("MetricName"))
+
+
+def alarm_category_findings(repo: Path, *categories: str) -> list[Finding]:
+    """An alarm for each of ``categories`` (cpu, memory, error-rate, latency), each with an
+    AlarmActions target (an alarm that notifies no one is not an alarm)."""
+    doc, alarms, found = _alarms(repo)
+    if doc is None or found:
+        return found
+    for category in categories:
+        words = ALARM_CATEGORIES[category]
+        ours = [a for a in alarms if any(w in _alarm_text(a) for w in words)]
+        if not ours:
+            found.append(doc.finding(
+                f"no {category} alarm (AlarmName or metric containing {', '.join(words)})",
+                doc.data, "alarms"))
+        for alarm in ours:
+            if not alarm.get("AlarmActions"):
+                found.append(doc.finding(
+                    f"{category} alarm {alarm.get('AlarmName')} has no AlarmActions: it "
+                    "notifies no one", alarm))
+    return found
+
+
+# --- notification-rules.yml ----------------------------------------------------------
+
+
+def _subscription_problem(protocol: object, endpoint: object) -> str | None:
+    if protocol not in SNS_PROTOCOLS:
+        return f"protocol {protocol!r} is not an SNS protocol"
+    text = str(endpoint or "")
+    if not text:
+        return "no endpoint"
+    if protocol == "http":
+        return f"plain http endpoint {text}: alert contents travel unencrypted (use https)"
+    checks = {
+        "https": text.startswith("https://"),
+        "email": "@" in text, "email-json": "@" in text,
+        "lambda": text.startswith("arn:aws:lambda:"),
+        "sqs": text.startswith("arn:aws:sqs:"),
+        "firehose": text.startswith("arn:aws:firehose:"),
+    }
+    if not checks.get(str(protocol), True):
+        return f"endpoint {text!r} does not fit protocol {protocol}"
+    return None
+
+
+def notification_rules_findings(repo: Path) -> list[Finding]:
+    """notification-rules.yml parses; each topic has a valid ARN and working subscriptions;
+    routing covers every alarm severity and the alarms use the routed topic."""
+    doc, topics, found = _topics(repo)
+    if doc is None or found:
+        return found
+    for name, topic in topics.items():
+        arn = str(topic.get("arn", ""))
+        arn_match = SNS_ARN.match(arn)
+        if not arn_match:
+            found.append(doc.finding(f"topic {name}: arn {arn!r} is not an SNS topic ARN", topic))
+        elif arn_match.group(1) != name:
+            found.append(doc.finding(f"topic {name}: arn names topic {arn_match.group(1)}", topic))
+        subscriptions = topic.get("subscriptions")
+        if not isinstance(subscriptions, list) or not subscriptions:
+            found.append(doc.finding(
+                f"topic {name} has no subscriptions: alarms sent to it reach no one", topic))
+            continue
+        for sub in subscriptions:
+            problem = _subscription_problem(
+                sub.get("protocol") if isinstance(sub, dict) else None,
+                sub.get("endpoint") if isinstance(sub, dict) else None,
+            )
+            if problem:
+                found.append(doc.finding(f"topic {name}: {problem}", sub))
+    routing = doc.data.get("routing")
+    if not isinstance(routing, dict) or not routing:
+        found.append(doc.finding("'routing' must map each alarm severity to a topic", doc.data))
+        routing = {}
+    for severity, topic_name in routing.items():
+        if str(topic_name) not in topics:
+            found.append(doc.finding(
+                f"routing {severity} names undefined topic {topic_name}", routing, severity))
+    _, alarms, _ = _alarms(repo)
+    for alarm in alarms:
+        severity = _severity(alarm)
+        if severity is None:
+            continue
+        routed = routing.get(severity)
+        if routed is None:
+            found.append(doc.finding(
+                f"alarm {alarm.get('AlarmName')} has severity {severity}, which routing does "
+                "not cover", routing or doc.data))
+        elif alarm.get("AlarmActions") and routed not in {
+            _topic_of(str(a)) for a in alarm["AlarmActions"]
+        }:
+            found.append(doc.finding(
+                f"alarm {alarm.get('AlarmName')} ({severity}) does not notify the routed "
+                f"topic {routed}", routing, severity))
+    return found
+
+
+# --- response-procedures.md ----------------------------------------------------------
+
+FIRST_RESPONSE = ("初動", "共通", "first response", "general", "common", "triage")
+
+
+def response_procedures_findings(repo: Path) -> list[Finding]:
+    """response-procedures.md has a first-response section and a non-empty section for every
+    alarm of alarm-definitions.yml."""
+    path = find_deliverable(repo, *RESPONSE_PROCEDURES)
+    if path is None:
+        return [Finding(RESPONSE_PROCEDURES[0], None,
+                        f"not found: {RESPONSE_PROCEDURES[0]} anywhere in the repository")]
+    shown = path.resolve().relative_to(Path(repo).resolve()).as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Finding(shown, None, f"cannot read: {exc}")]
+    sections = headings(text)
+    found: list[Finding] = []
+    if not any(any(w in h.text.lower() for w in FIRST_RESPONSE) for h in sections):
+        found.append(Finding(
+            shown, None,
+            f"no first-response section (a heading with {', '.join(FIRST_RESPONSE)})"))
+    _, alarms, _ = _alarms(repo)
+    for name in _names(alarms):
+        section = next((h for h in sections if name.lower() in h.text.lower()), None)
+        if section is None:
+            found.append(Finding(shown, None, f"no procedure for alarm {name}"))
+        elif not section.has_content:
+            found.append(Finding(shown, section.line, f"the procedure for alarm {name} is empty"))
+    return found
+
+
+def _names(alarms: Iterable[dict[str, Any]]) -> list[str]:
+    return [str(a["AlarmName"]) for a in alarms if isinstance(a.get("AlarmName"), str)]

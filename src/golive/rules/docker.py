@@ -1,0 +1,1150 @@
+"""The local Supabase stack: compose files, Dockerfile, resource limits and DB scripts.
+
+Scanners run once each over all their inputs: ``check-jsonschema --builtin-schema
+vendor.compose-spec`` over both compose files, ``hadolint -f json`` over every Dockerfile;
+shellcheck findings come from the one run over every script of the repository
+(:func:`golive.rules.shell.shellcheck_findings`). On top of them,
+golive's own rules for what the plan asks (healthchecks, named volumes, limits, networks,
+pinned multi-stage non-root images, strict-mode scripts that wait for the database).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from golive._errors import NotVerified
+from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files
+from golive.facts.repo.jsonfile import relative
+from golive.facts.scans.runner import run_scanner
+from golive.judging.findings import Finding
+from golive.rules.secrets import is_sensitive
+from golive.rules.shell import shellcheck_findings
+
+__all__ = [
+    "COMPOSE_NAMES",
+    "DOCKERFILE_NAMES",
+    "INIT_LOCAL_DB",
+    "MIGRATION_CHECK",
+    "OVERRIDE_NAMES",
+    "RESOURCE_LIMITS",
+    "compose_override_findings",
+    "docker_compose_findings",
+    "docker_network_findings",
+    "docker_resources_findings",
+    "dockerfile_findings",
+    "init_local_db_findings",
+    "migration_check_findings",
+    "parse_size",
+    "resource_limits_findings",
+    "volume_persistence_findings",
+]
+
+COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+OVERRIDE_NAMES = (
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+    "compose.override.yml",
+    "compose.override.yaml",
+)
+DOCKERFILE_NAMES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile")
+RESOURCE_LIMITS = "resource-limits.conf"
+INIT_LOCAL_DB = "init-local-db.sh"
+MIGRATION_CHECK = "migration-check.sh"
+
+_DB_IMAGE = re.compile(r"(^|/)(postgres|postgis|supabase/postgres|timescaledb)(:|@|$)")
+_DATA_DIR = "/var/lib/postgresql/data"
+_LOOPBACK = ("127.0.0.1", "::1", "[::1]", "localhost")
+
+
+def _not_found(repo: Path, *names: str) -> Finding:
+    skipped = ", ".join(sorted(SKIPPED_DIRS))
+    return Finding(
+        names[0], None, f"not found: {' or '.join(names)} anywhere in {repo} (skipping {skipped})"
+    )
+
+
+# --- compose files -------------------------------------------------------------------
+
+
+@dataclass
+class ComposeFile:
+    path: Path
+    name: str  # relative to the repo
+    data: dict[str, Any]
+    node: yaml.Node | None
+
+    @property
+    def services(self) -> dict[str, dict[str, Any]]:
+        services = self.data.get("services")
+        if not isinstance(services, dict):
+            return {}
+        return {str(k): v if isinstance(v, dict) else {} for k, v in services.items()}
+
+
+def _key_line(node: yaml.Node | None, path: list[str | int]) -> int | None:
+    """Line of the key (or item) at ``path`` in a composed YAML node tree."""
+    line: int | None = None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(
+                ((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None
+            )
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _load_yaml(repo: Path, path: Path) -> tuple[ComposeFile | None, list[Finding]]:
+    name = relative(repo, path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return None, [
+            Finding(name, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
+        ]
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        return None, [Finding(name, None, f"cannot read: {exc}")]
+    if not isinstance(data, dict):
+        return None, [Finding(name, 1, "not a compose file: the document is not a mapping")]
+    return ComposeFile(path, name, data, node), []
+
+
+def _compose_paths(repo: Path) -> tuple[Path | None, Path | None]:
+    base = find_deliverable(repo, *COMPOSE_NAMES)
+    override = None
+    if base is not None:
+        override = next(
+            (base.parent / n for n in OVERRIDE_NAMES if (base.parent / n).is_file()), None
+        )
+    if override is None:
+        override = find_deliverable(repo, *OVERRIDE_NAMES)
+    return base, override
+
+
+def _schema_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for match in re.finditer(r"\.([^.\[\]]+)|\[(\d+)\]|\[\"([^\"]+)\"\]", path.lstrip("$")):
+        if match.group(2) is not None:
+            parts.append(int(match.group(2)))
+        else:
+            parts.append(match.group(1) or match.group(3))
+    return parts
+
+
+def compose_schema_findings(repo: Path) -> dict[str, list[Finding]]:
+    """check-jsonschema's compose-spec verdict per compose file (one run for both)."""
+    root = Path(repo).resolve()
+    paths = [p for p in _compose_paths(root) if p is not None]
+    if not paths:
+        return {}
+    names = [relative(root, p) for p in paths]
+    run = run_scanner(
+        "check-jsonschema",
+        ["--builtin-schema", "vendor.compose-spec", "-o", "json", *names],
+        paths,
+        cwd=root,
+    )
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError as exc:
+        raise NotVerified(
+            f"check-jsonschema gave no JSON report (exit {run.returncode}): "
+            f"{(run.stderr or run.stdout).strip()[:300]}"
+        ) from exc
+    result: dict[str, list[Finding]] = {n: [] for n in names}
+    nodes: dict[str, yaml.Node | None] = {}
+    for name, path in zip(names, paths, strict=True):
+        try:
+            nodes[name] = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            nodes[name] = None
+    for error in report.get("errors", []):
+        file = str(error.get("filename"))
+        best = error.get("best_deep_match") or error.get("best_match") or error
+        where = str(best.get("path", error.get("path", "$")))
+        line = _key_line(nodes.get(file), _schema_path(where))
+        result.setdefault(file, []).append(
+            Finding(
+                file, line, f"compose spec: {where}: {best.get('message', error.get('message'))}"
+            )
+        )
+    for error in report.get("parse_errors", []):
+        file = str(error.get("filename"))
+        result.setdefault(file, []).append(Finding(file, None, str(error.get("message"))))
+    return result
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    if isinstance(base, list) and isinstance(over, list):
+        return base + [v for v in over if v not in base]
+    return over
+
+
+@dataclass
+class Stack:
+    """The base compose file, its override, and the merged services docker compose runs."""
+
+    base: ComposeFile | None
+    override: ComposeFile | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[ComposeFile]:
+        return [f for f in (self.base, self.override) if f is not None]
+
+    def merged_services(self) -> dict[str, dict[str, Any]]:
+        services: dict[str, dict[str, Any]] = {}
+        for compose in self.files:
+            for name, service in compose.services.items():
+                services[name] = _merge(services.get(name, {}), service)
+        return services
+
+    def where(self, service: str, *path: str | int) -> tuple[str, int | None]:
+        """File and line of a service (the file defining it first) or of one of its keys
+        (the last file setting it, as that value wins)."""
+        files = list(reversed(self.files)) if path else self.files
+        for compose in files:
+            if service in compose.services:
+                if path and _key_line(compose.node, ["services", service, path[0]]) is None:
+                    continue
+                return compose.name, _key_line(compose.node, ["services", service, *path])
+        for compose in self.files:
+            if service in compose.services:
+                return compose.name, _key_line(compose.node, ["services", service])
+        return "", None
+
+    def ports(self) -> Iterator[tuple[str, str, int | None, object]]:
+        """(service, file, line, port) of every published port, in the file declaring it."""
+        for compose in self.files:
+            for name, service in compose.services.items():
+                for index, port in enumerate(_as_list(service.get("ports"))):
+                    line = _key_line(compose.node, ["services", name, "ports", index])
+                    yield name, compose.name, line, port
+
+    def top_level(self, key: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for compose in self.files:
+            block = compose.data.get(key)
+            if isinstance(block, dict):
+                merged.update({str(k): v or {} for k, v in block.items()})
+        return merged
+
+
+def _stack(repo: Path) -> Stack:
+    base_path, override_path = _compose_paths(repo)
+    stack = Stack(None, None)
+    if base_path is None:
+        stack.findings.append(_not_found(repo, *COMPOSE_NAMES))
+        return stack
+    stack.base, problems = _load_yaml(repo, base_path)
+    stack.findings += problems
+    if override_path is not None:
+        stack.override, problems = _load_yaml(repo, override_path)
+        stack.findings += problems
+    return stack
+
+
+def _image_problem(image: object) -> str | None:
+    if not isinstance(image, str) or not image:
+        return None
+    if "@sha256:" in image:
+        return None
+    tail = image.rsplit("/", 1)[-1]
+    if ":" not in tail:
+        return f"image {image} has no tag (it floats to :latest)"
+    tag = tail.split(":", 1)[1]
+    if tag == "latest" or (tag.startswith("${") and ":-latest" in tag):
+        return f"image {image} uses the moving tag latest"
+    return None
+
+
+def _healthcheck_problem(service: dict[str, Any]) -> str | None:
+    check = service.get("healthcheck")
+    if not isinstance(check, dict):
+        return "no healthcheck"
+    if check.get("disable") is True:
+        return "healthcheck disabled"
+    test = check.get("test")
+    if test in (None, "", [], ["NONE"]):
+        return "healthcheck has no test"
+    return None
+
+
+def docker_compose_findings(repo: Path) -> list[Finding]:
+    """docker-compose.yml exists, satisfies the compose spec, and every service is
+    health-checked, pinned and started only after its dependencies are healthy."""
+    stack = _stack(repo)
+    base = stack.base
+    if base is None:
+        return stack.findings
+    findings = [f for f in stack.findings if f.file == base.name]
+    findings += compose_schema_findings(repo).get(base.name, [])
+    services = base.services
+    if not services:
+        findings.append(Finding(base.name, _key_line(base.node, ["services"]), "no services"))
+    merged = stack.merged_services()
+    for name, service in services.items():
+        line = _key_line(base.node, ["services", name])
+        problem = _healthcheck_problem(service)
+        if problem:
+            findings.append(Finding(base.name, line, f"service {name}: {problem}"))
+        problem = _image_problem(service.get("image"))
+        if problem and "build" not in service:
+            findings.append(
+                Finding(
+                    base.name,
+                    _key_line(base.node, ["services", name, "image"]),
+                    f"service {name}: {problem}",
+                )
+            )
+        if "image" not in service and "build" not in service:
+            findings.append(Finding(base.name, line, f"service {name}: neither image nor build"))
+        depends = service.get("depends_on")
+        dependencies: dict[str, Any] = (
+            {str(d): {} for d in depends}
+            if isinstance(depends, list)
+            else dict(depends)
+            if isinstance(depends, dict)
+            else {}
+        )
+        for dependency, spec in dependencies.items():
+            condition = spec.get("condition") if isinstance(spec, dict) else None
+            if dependency not in merged:
+                findings.append(
+                    Finding(
+                        base.name, line, f"service {name} depends on undefined service {dependency}"
+                    )
+                )
+            elif condition != "service_healthy" and "healthcheck" in merged[dependency]:
+                findings.append(
+                    Finding(
+                        base.name,
+                        _key_line(base.node, ["services", name, "depends_on"]),
+                        f"service {name} starts before {dependency} is healthy "
+                        "(depends_on condition: service_healthy)",
+                    )
+                )
+    return findings
+
+
+def compose_override_findings(repo: Path) -> list[Finding]:
+    """docker-compose.override.yml exists, is valid, and only overrides; it never switches
+    off healthchecks, runs privileged, or opens ports beyond loopback."""
+    stack = _stack(repo)
+    override = stack.override
+    if override is None:
+        problems = [f for f in stack.findings if Path(f.file).name in OVERRIDE_NAMES]
+        return problems or [_not_found(repo, *OVERRIDE_NAMES)]
+    findings = compose_schema_findings(repo).get(override.name, [])
+    base_services = stack.base.services if stack.base else {}
+    for name, service in override.services.items():
+        line = _key_line(override.node, ["services", name])
+        if name not in base_services and "image" not in service and "build" not in service:
+            findings.append(
+                Finding(
+                    override.name,
+                    line,
+                    f"service {name} is not in the base compose file and has no image or build",
+                )
+            )
+        check = service.get("healthcheck")
+        if isinstance(check, dict) and (
+            check.get("disable") is True or check.get("test") == ["NONE"]
+        ):
+            findings.append(
+                Finding(
+                    override.name,
+                    _key_line(override.node, ["services", name, "healthcheck"]),
+                    f"service {name}: healthcheck switched off",
+                )
+            )
+        if service.get("privileged") is True:
+            findings.append(
+                Finding(
+                    override.name,
+                    _key_line(override.node, ["services", name, "privileged"]),
+                    f"service {name} runs privileged",
+                )
+            )
+        if service.get("network_mode") == "host":
+            findings.append(Finding(override.name, line, f"service {name} uses the host network"))
+        for index, port in enumerate(_as_list(service.get("ports"))):
+            host_ip = _port_host_ip(port)
+            if host_ip not in _LOOPBACK:
+                findings.append(
+                    Finding(
+                        override.name,
+                        _key_line(override.node, ["services", name, "ports", index]),
+                        f"service {name} publishes {_port_text(port)} on all "
+                        "interfaces (bind 127.0.0.1)",
+                    )
+                )
+    return findings
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _port_host_ip(port: object) -> str | None:
+    if isinstance(port, dict):
+        ip = port.get("host_ip")
+        return str(ip) if ip else None
+    text = str(port)
+    if text.startswith("["):
+        return text[: text.index("]") + 1]
+    parts = text.split(":")
+    return parts[0] if len(parts) == 3 else None
+
+
+def _port_text(port: object) -> str:
+    if isinstance(port, dict):
+        return f"{port.get('published', '?')}:{port.get('target', '?')}"
+    return str(port)
+
+
+# --- resources, volumes, networks -----------------------------------------------------
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(value: object) -> int | None:
+    """Bytes of a compose-style size (``2g``, ``512m``, ``1GiB``, ``1048576``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    match = _SIZE.match(str(value))
+    if not match:
+        return None
+    number, unit, suffix = match.groups()
+    if not unit and suffix and suffix.lower() != "b":
+        return None
+    return int(float(number) * _UNITS[unit.lower()])
+
+
+def _limits(service: dict[str, Any]) -> tuple[object, object, object]:
+    def mapping(holder: dict[str, Any], key: str) -> dict[str, Any]:
+        value = holder.get(key)
+        return value if isinstance(value, dict) else {}
+
+    resources = mapping(mapping(service, "deploy"), "resources")
+    limits, reservations = mapping(resources, "limits"), mapping(resources, "reservations")
+    memory = limits.get("memory", service.get("mem_limit"))
+    cpus = limits.get("cpus", service.get("cpus"))
+    reserved = reservations.get("memory", service.get("mem_reservation"))
+    return memory, cpus, reserved
+
+
+def memory_limit(service: dict[str, Any]) -> int | None:
+    return parse_size(_limits(service)[0])
+
+
+def docker_resources_findings(repo: Path) -> list[Finding]:
+    """Every service (base and override merged) has a memory and a CPU limit."""
+    stack = _stack(repo)
+    if stack.base is None:
+        return stack.findings
+    findings: list[Finding] = []
+    for name, service in stack.merged_services().items():
+        file, line = stack.where(name)
+        memory, cpus, reserved = _limits(service)
+        if memory is None:
+            findings.append(Finding(file, line, f"service {name}: no memory limit"))
+        elif parse_size(memory) is None:
+            findings.append(
+                Finding(file, line, f"service {name}: memory limit {memory!r} unreadable")
+            )
+        if cpus is None:
+            findings.append(Finding(file, line, f"service {name}: no CPU limit"))
+        else:
+            try:
+                if float(str(cpus)) <= 0:
+                    raise ValueError
+            except ValueError:
+                findings.append(
+                    Finding(file, line, f"service {name}: CPU limit {cpus!r} unreadable")
+                )
+        low, high = parse_size(reserved), parse_size(memory)
+        if low is not None and high is not None and low > high:
+            findings.append(Finding(file, line, f"service {name}: memory reservation above limit"))
+    return findings
+
+
+def _is_database(service: dict[str, Any]) -> bool:
+    return bool(_DB_IMAGE.search(str(service.get("image", ""))))
+
+
+def _volume_parts(volume: object) -> tuple[str | None, str | None, str]:
+    """(source, target, type) of a short or long volume entry."""
+    if isinstance(volume, dict):
+        return (
+            str(volume["source"]) if volume.get("source") else None,
+            str(volume.get("target")) if volume.get("target") else None,
+            str(volume.get("type", "volume")),
+        )
+    parts = str(volume).split(":")
+    if len(parts) == 1:
+        return None, parts[0], "volume"
+    source = parts[0]
+    kind = "bind" if source.startswith((".", "/", "~", "$")) else "volume"
+    return source, parts[1], kind
+
+
+def volume_persistence_findings(repo: Path) -> list[Finding]:
+    """Every database service keeps its data directory on a declared named volume."""
+    stack = _stack(repo)
+    if stack.base is None:
+        return stack.findings
+    findings: list[Finding] = []
+    declared = stack.top_level("volumes")
+    services = stack.merged_services()
+    databases = {n: s for n, s in services.items() if _is_database(s)}
+    if not databases:
+        return [
+            Finding(
+                stack.base.name,
+                _key_line(stack.base.node, ["services"]),
+                "no database service (postgres image) in the compose files",
+            )
+        ]
+    for name, service in services.items():
+        for volume in _as_list(service.get("volumes")):
+            source, _, kind = _volume_parts(volume)
+            if kind == "volume" and source and source not in declared:
+                file, line = stack.where(name, "volumes")
+                findings.append(
+                    Finding(
+                        file,
+                        line,
+                        f"service {name}: volume {source} is not declared under top-level volumes",
+                    )
+                )
+    for name, service in databases.items():
+        env = service.get("environment")
+        data_dir = _DATA_DIR
+        if isinstance(env, dict) and env.get("PGDATA"):
+            data_dir = str(env["PGDATA"])
+        elif isinstance(env, list):
+            data_dir = next(
+                (str(e).split("=", 1)[1] for e in env if str(e).startswith("PGDATA=")), _DATA_DIR
+            )
+        mounts = [_volume_parts(v) for v in _as_list(service.get("volumes"))]
+        covering = [
+            m for m in mounts if m[1] and (data_dir + "/").startswith(m[1].rstrip("/") + "/")
+        ]
+        file, line = stack.where(name, "volumes")
+        if not covering:
+            tmpfs = _as_list(service.get("tmpfs")) + (
+                [service["tmpfs"]] if isinstance(service.get("tmpfs"), str) else []
+            )
+            held = (
+                "tmpfs (lost on stop)"
+                if any(str(t).startswith(data_dir) for t in tmpfs)
+                else "the container layer (lost when it is recreated)"
+            )
+            findings.append(
+                Finding(
+                    file,
+                    line or stack.where(name)[1],
+                    f"service {name}: data directory {data_dir} lives in {held}; "
+                    "mount a named volume",
+                )
+            )
+            continue
+        source, target, kind = covering[-1]
+        if source is None:
+            findings.append(
+                Finding(
+                    file,
+                    line,
+                    f"service {name}: {target} is an anonymous volume "
+                    "(a new one on every recreate); use a named volume",
+                )
+            )
+        elif kind != "volume":
+            findings.append(
+                Finding(
+                    file,
+                    line,
+                    f"service {name}: {target} is a bind mount of {source}; use a named volume",
+                )
+            )
+    return findings
+
+
+def docker_network_findings(repo: Path) -> list[Finding]:
+    """User-defined networks, every service on one, no host networking, ports on loopback."""
+    stack = _stack(repo)
+    if stack.base is None:
+        return stack.findings
+    findings: list[Finding] = []
+    declared = stack.top_level("networks")
+    if not declared:
+        findings.append(
+            Finding(
+                stack.base.name,
+                None,
+                "no networks declared: every service shares the default network",
+            )
+        )
+    for name, service in stack.merged_services().items():
+        file, line = stack.where(name)
+        if service.get("network_mode") == "host":
+            findings.append(Finding(file, line, f"service {name} uses the host network"))
+            continue
+        networks = service.get("networks")
+        attached = list(networks) if isinstance(networks, dict | list) else []
+        if not attached and service.get("network_mode") is None:
+            findings.append(Finding(file, line, f"service {name} is on no declared network"))
+        for network in attached:
+            if str(network) not in declared and str(network) != "default":
+                findings.append(
+                    Finding(
+                        file,
+                        line,
+                        f"service {name}: network {network} is not "
+                        "declared under top-level networks",
+                    )
+                )
+    for name, file, line, port in stack.ports():
+        if _port_host_ip(port) not in _LOOPBACK:
+            findings.append(
+                Finding(
+                    file,
+                    line,
+                    f"service {name} publishes {_port_text(port)} on all interfaces "
+                    "(bind 127.0.0.1)",
+                )
+            )
+    return findings
+
+
+# --- resource-limits.conf ---------------------------------------------------------------
+
+_CONF_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=?\s*(.*?)\s*$")
+_PG_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
+# the unit a bare number means, per parameter (postgresql.conf)
+_PG_DEFAULT_UNIT = {
+    "shared_buffers": 8192,
+    "effective_cache_size": 8192,
+    "wal_buffers": 8192,
+    "work_mem": 1024,
+    "maintenance_work_mem": 1024,
+    "temp_buffers": 8192,
+}
+REQUIRED_PARAMETERS = (
+    "max_connections",
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "effective_cache_size",
+)
+
+
+def _pg_bytes(name: str, value: str) -> int | None:
+    match = re.fullmatch(r"(\d+)\s*([kKmMgGtT]?[bB])?", value)
+    if not match:
+        return None
+    number, unit = match.groups()
+    if unit:
+        return int(number) * _PG_UNITS[unit.lower()]
+    return int(number) * _PG_DEFAULT_UNIT.get(name, 1)
+
+
+def parse_pg_conf(text: str) -> tuple[dict[str, tuple[str, int]], list[tuple[int, str]]]:
+    """name -> (value, line) of a postgresql.conf-style file, and (line, problem) pairs."""
+    values: dict[str, tuple[str, int]] = {}
+    problems: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.sub(r"\s+#.*$|^\s*#.*$", "", raw).strip()
+        if not line:
+            continue
+        match = _CONF_LINE.match(line)
+        if match is None or not match.group(2):
+            problems.append((number, "not a 'name = value' line"))
+            continue
+        name, value = match.group(1).lower(), match.group(2)
+        if value[:1] == "'":
+            if not value.endswith("'") or len(value) < 2:
+                problems.append((number, f"{name}: unterminated quote"))
+                continue
+            value = value[1:-1]
+        values[name] = (value, number)
+    return values, problems
+
+
+def _mounts_file(stack: Stack, conf: Path) -> str | None:
+    """The service that mounts ``conf`` into its container, if any."""
+    for compose in stack.files:
+        for name, service in compose.services.items():
+            for volume in _as_list(service.get("volumes")):
+                source, _, kind = _volume_parts(volume)
+                if (
+                    kind == "bind"
+                    and source
+                    and (compose.path.parent / source).resolve() == conf.resolve()
+                ):
+                    return name
+    return None
+
+
+def resource_limits_findings(repo: Path) -> list[Finding]:
+    """resource-limits.conf sets the database's memory and connection budget, fits inside
+    the container's memory limit, and is actually mounted into the database container."""
+    path = find_deliverable(repo, RESOURCE_LIMITS)
+    if path is None:
+        return [_not_found(repo, RESOURCE_LIMITS)]
+    name = relative(repo, path)
+    try:
+        values, problems = parse_pg_conf(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Finding(name, None, f"cannot read: {exc}")]
+    findings = [Finding(name, line, problem) for line, problem in problems]
+    for parameter in REQUIRED_PARAMETERS:
+        if parameter not in values:
+            findings.append(Finding(name, None, f"{parameter} is not set"))
+    sizes: dict[str, int] = {}
+    for parameter, (value, line) in values.items():
+        if parameter in _PG_DEFAULT_UNIT:
+            size = _pg_bytes(parameter, value)
+            if size is None:
+                findings.append(Finding(name, line, f"{parameter} = {value}: not a size"))
+            else:
+                sizes[parameter] = size
+    connections = values.get("max_connections")
+    if connections and not connections[0].isdigit():
+        findings.append(Finding(name, connections[1], "max_connections is not a number"))
+    stack = _stack(repo)
+    if stack.base is None:
+        findings.append(
+            Finding(
+                name,
+                None,
+                "cannot check against the container: "
+                + (stack.findings[0].message if stack.findings else "no compose"),
+            )
+        )
+        return findings
+    services = stack.merged_services()
+    mounted_by = _mounts_file(stack, path)
+    if mounted_by is None:
+        findings.append(
+            Finding(
+                name,
+                None,
+                "not mounted into any container by the compose files: the database never reads it",
+            )
+        )
+        databases = [n for n, s in services.items() if _is_database(s)]
+        mounted_by = databases[0] if databases else None
+    if mounted_by is None:
+        return findings
+    limit = memory_limit(services[mounted_by])
+    if limit is None:
+        findings.append(
+            Finding(
+                name,
+                None,
+                f"service {mounted_by} has no memory limit to size these settings against",
+            )
+        )
+        return findings
+
+    def line_of(parameter: str) -> int | None:
+        return values[parameter][1] if parameter in values else None
+
+    mib = 1024**2
+    shared = sizes.get("shared_buffers")
+    if shared is not None and shared > 0.4 * limit:
+        findings.append(
+            Finding(
+                name,
+                line_of("shared_buffers"),
+                f"shared_buffers {shared // mib} MiB is over 40% of {mounted_by}'s "
+                f"memory limit ({limit // mib} MiB)",
+            )
+        )
+    cache = sizes.get("effective_cache_size")
+    if cache is not None and cache > limit:
+        findings.append(
+            Finding(
+                name,
+                line_of("effective_cache_size"),
+                f"effective_cache_size {cache // mib} MiB exceeds the container's "
+                f"{limit // mib} MiB",
+            )
+        )
+    work = sizes.get("work_mem")
+    if shared is not None and work is not None and connections and connections[0].isdigit():
+        budget = shared + int(connections[0]) * work
+        if budget > limit:
+            findings.append(
+                Finding(
+                    name,
+                    line_of("work_mem"),
+                    f"shared_buffers + max_connections × work_mem = "
+                    f"{budget // mib} MiB exceeds {mounted_by}'s memory limit "
+                    f"({limit // mib} MiB)",
+                )
+            )
+    return findings
+
+
+# --- Dockerfile ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    arguments: str
+    line: int
+
+
+def parse_dockerfile(text: str) -> list[Instruction]:
+    """Instructions with their first line; continuation lines joined, comments dropped."""
+    instructions: list[Instruction] = []
+    escape = "\\"
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        directive = re.match(r"^#\s*escape\s*=\s*(\S)", raw)
+        if directive and not instructions and not pending:
+            escape = directive.group(1)
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue
+        if not pending:
+            start = number
+        if stripped.endswith(escape):
+            pending.append(stripped[:-1])
+            continue
+        pending.append(stripped)
+        joined = " ".join(pending)
+        pending = []
+        keyword, _, arguments = joined.partition(" ")
+        instructions.append(Instruction(keyword.upper(), arguments.strip(), start))
+    if pending:
+        joined = " ".join(pending)
+        keyword, _, arguments = joined.partition(" ")
+        instructions.append(Instruction(keyword.upper(), arguments.strip(), start))
+    return instructions
+
+
+def _substitute(text: str, variables: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        default = match.group(2)
+        return variables.get(name) or (default or "")
+
+    return re.sub(r"\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|\$([A-Za-z_]\w*)", value, text)
+
+
+def _assignments(arguments: str) -> list[tuple[str, str | None]]:
+    """NAME=value pairs of ARG/ENV (also the legacy ``ENV NAME value`` form)."""
+    if "=" not in arguments.split(" ", 1)[0]:
+        parts = arguments.split(None, 1)
+        if not parts:
+            return []
+        return [(parts[0], parts[1] if len(parts) > 1 else None)]
+    pairs = []
+    for match in re.finditer(r"([A-Za-z_]\w*)(?:=(\"(?:\\.|[^\"])*\"|'[^']*'|\S*))?", arguments):
+        pairs.append((match.group(1), match.group(2)))
+    return pairs
+
+
+def _dockerignore_problem(dockerfile: Path) -> str | None:
+    ignore = dockerfile.parent / ".dockerignore"
+    if not ignore.is_file():
+        return (
+            "no .dockerignore next to it: COPY . sends .env.local, .git and node_modules "
+            "into the build"
+        )
+    patterns = [
+        p.strip()
+        for p in ignore.read_text(encoding="utf-8").splitlines()
+        if p.strip() and not p.strip().startswith(("#", "!"))
+    ]
+    missing = []
+    for probe in (".env.local", ".git"):
+        if not any(
+            fnmatch.fnmatch(probe, re.sub(r"^(/|\*\*/)+", "", p).rstrip("/")) for p in patterns
+        ):
+            missing.append(probe)
+    if missing:
+        return f".dockerignore does not exclude {', '.join(missing)}"
+    return None
+
+
+def dockerfile_findings(repo: Path) -> list[Finding]:
+    """hadolint errors and warnings, plus: base images pinned, multi-stage, non-root final
+    user, no secrets in ARG/ENV, a .dockerignore keeping secrets out of the context."""
+    root = Path(repo).resolve()
+    paths = [p for p in find_files(root, *DOCKERFILE_NAMES) if p.is_file()]
+    if not paths:
+        return [_not_found(repo, "Dockerfile")]
+    names = [relative(root, p) for p in paths]
+    run = run_scanner("hadolint", ["-f", "json", "--no-fail", *names], paths, cwd=root)
+    try:
+        results = json.loads(run.stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise NotVerified(
+            f"hadolint gave no JSON report (exit {run.returncode}): "
+            f"{(run.stderr or run.stdout).strip()[:300]}"
+        ) from exc
+    findings = [
+        Finding(
+            str(r.get("file")),
+            r.get("line"),
+            f"hadolint {r.get('code')} ({r.get('level')}): {r.get('message')}",
+        )
+        for r in results
+        if r.get("level") in ("error", "warning")
+    ]
+    for path, name in zip(paths, names, strict=True):
+        findings += _dockerfile_rules(path, name)
+    return findings
+
+
+def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
+    instructions = parse_dockerfile(path.read_text(encoding="utf-8"))
+    findings: list[Finding] = []
+    global_args: dict[str, str] = {}
+    stages: list[str] = []
+    froms = [i for i in instructions if i.keyword == "FROM"]
+    if not froms:
+        return [Finding(name, None, "no FROM instruction")]
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            break
+        if instruction.keyword == "ARG":
+            for key, value in _assignments(instruction.arguments):
+                global_args[key] = (value or "").strip("\"'")
+    for instruction in froms:
+        words = [w for w in instruction.arguments.split() if not w.startswith("--")]
+        if not words:
+            findings.append(Finding(name, instruction.line, "FROM without an image"))
+            continue
+        image = _substitute(words[0], global_args)
+        if image.lower() not in stages and image != "scratch":
+            problem = _image_problem(image)
+            if problem:
+                findings.append(Finding(name, instruction.line, f"base {problem}"))
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.append(words[2].lower())
+    if len(froms) < 2:
+        findings.append(
+            Finding(
+                name,
+                froms[0].line,
+                "single-stage build: build tools and sources "
+                "ship in the runtime image (use a multi-stage build)",
+            )
+        )
+    final = [i for i in instructions if i.line >= froms[-1].line]
+    users = [i for i in final if i.keyword == "USER"]
+    if not users:
+        findings.append(Finding(name, froms[-1].line, "the final stage runs as root (no USER)"))
+    else:
+        user = users[-1].arguments.split(":")[0].strip()
+        if user in ("root", "0"):
+            findings.append(Finding(name, users[-1].line, "the final stage runs as root"))
+    for instruction in instructions:
+        if instruction.keyword not in ("ARG", "ENV"):
+            continue
+        for key, _ in _assignments(instruction.arguments):
+            if is_sensitive(key):
+                findings.append(
+                    Finding(
+                        name,
+                        instruction.line,
+                        f"{instruction.keyword} {key}: a secret in a build argument "
+                        "or environment stays in the image history (use "
+                        "RUN --mount=type=secret or runtime env)",
+                    )
+                )
+    problem = _dockerignore_problem(path)
+    if problem:
+        findings.append(Finding(name, None, problem))
+    return findings
+
+
+# --- scripts ------------------------------------------------------------------------------
+
+
+_SETUP_LINE = re.compile(
+    r"^(set\s|shopt\s|trap\s|readonly\s|declare\s|export\s|IFS=|[A-Za-z_]\w*=|"
+    r"[A-Za-z_][\w-]*\s*\(\)|function\s|\}|\{|source\s|\.\s)"
+)
+
+
+def _strict_mode_problem(text: str) -> tuple[int | None, str] | None:
+    """Whether errexit, nounset and pipefail are on before the first command runs."""
+    flags: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("set "):
+            words = line.split()[1:]
+            for index, word in enumerate(words):
+                if re.fullmatch(r"-[a-zA-Z]+", word):
+                    flags |= {
+                        name
+                        for letter, name in (("e", "errexit"), ("u", "nounset"))
+                        if letter in word
+                    }
+                    if word.endswith("o") and index + 1 < len(words):
+                        flags.add(words[index + 1])
+            if {"errexit", "nounset", "pipefail"} <= flags:
+                return None
+            continue
+        if raw[:1].isspace() or _SETUP_LINE.match(line):
+            continue
+        missing = sorted({"errexit", "nounset", "pipefail"} - flags)
+        return number, (
+            f"no strict mode before the first command (missing {', '.join(missing)}; "
+            "use set -euo pipefail)"
+        )
+    return None, "no strict mode (set -euo pipefail)"
+
+
+def _code_lines(text: str) -> list[tuple[int, str]]:
+    return [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def _script(repo: Path, name: str) -> tuple[Path | None, str, list[Finding]]:
+    path = find_deliverable(repo, name)
+    if path is None:
+        return None, "", [_not_found(repo, name)]
+    rel = relative(repo, path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return path, "", [Finding(rel, None, f"cannot read: {exc}")]
+    findings = []
+    if not text.startswith("#!"):
+        findings.append(Finding(rel, 1, "no shebang line"))
+    problem = _strict_mode_problem(text)
+    if problem:
+        findings.append(Finding(rel, problem[0], problem[1]))
+    findings += shellcheck_findings(repo).get(rel, [])
+    code = "\n".join(line for _, line in _code_lines(text))
+    if re.search(r"\bpsql\b", code) and "ON_ERROR_STOP" not in code:
+        findings.append(
+            Finding(
+                rel,
+                None,
+                "psql runs without -v ON_ERROR_STOP=1: a failing SQL statement still exits 0",
+            )
+        )
+    return path, code, findings
+
+
+_WAIT = re.compile(
+    r"pg_isready|--wait\b|service_healthy|\.State\.Health|health_status|"
+    r"select\s+1",
+    re.IGNORECASE,
+)
+_MIGRATE = re.compile(
+    r"supabase\s+(db\s+(push|reset)|migration\s+up)|dbmate|prisma\s+migrate|"
+    r"sqitch|flyway|migrate\s+up|migrations",
+    re.IGNORECASE,
+)
+
+
+def init_local_db_findings(repo: Path) -> list[Finding]:
+    """init-local-db.sh: strict mode, waits for the database with a readiness check, runs
+    the migrations and the seed, psql stops on errors, shellcheck clean."""
+    path, code, findings = _script(repo, INIT_LOCAL_DB)
+    if path is None:
+        return findings
+    rel = relative(repo, path)
+    loops = re.search(r"\b(until|while)\b[^\n]*(" + _WAIT.pattern + ")", code, re.IGNORECASE)
+    if not (loops or re.search(r"--wait\b", code)):
+        how = " (only a fixed sleep)" if re.search(r"\bsleep\b", code) else ""
+        findings.append(
+            Finding(
+                rel,
+                None,
+                "does not wait for the database to be ready"
+                + how
+                + " (loop on pg_isready, or docker compose up --wait)",
+            )
+        )
+    if not _MIGRATE.search(code):
+        findings.append(Finding(rel, None, "does not run the migrations"))
+    if not re.search(r"seed", code, re.IGNORECASE):
+        findings.append(Finding(rel, None, "does not load the seed data"))
+    migrations = [p for p in find_files(repo, "*.sql") if p.parent.name == "migrations"]
+    if not migrations:
+        findings.append(Finding(rel, None, "no migrations/*.sql in the repository to run"))
+    if not find_files(repo, "seed.sql", "seed*.sql"):
+        findings.append(Finding(rel, None, "no seed.sql in the repository to load"))
+    return findings
+
+
+_SWALLOW = re.compile(r"\|\|\s*(true|:)\s*(;|$)|;\s*true\s*$")
+
+
+def migration_check_findings(repo: Path) -> list[Finding]:
+    """migration-check.sh: strict mode, checks the migrations, fails (non-zero) on a problem
+    instead of swallowing it, psql stops on errors, shellcheck clean."""
+    path, _, findings = _script(repo, MIGRATION_CHECK)
+    if path is None:
+        return findings
+    rel = relative(repo, path)
+    text = path.read_text(encoding="utf-8")
+    lines = _code_lines(text)
+    code = "\n".join(line for _, line in lines)
+    if not re.search(r"migration", code, re.IGNORECASE):
+        findings.append(Finding(rel, None, "does not look at the migrations"))
+    for number, line in lines:
+        if (
+            _SWALLOW.search(line)
+            and re.search(r"psql|supabase|migrat|docker|sql", line, re.I)
+            and not line.lstrip().startswith("trap ")
+        ):
+            findings.append(
+                Finding(
+                    rel,
+                    number,
+                    "a failing check is swallowed (|| true): the "
+                    "script exits 0 on a broken migration",
+                )
+            )
+    exits = re.findall(r"\bexit\s+(\S+)", code)
+    if not any(e not in ("0",) for e in exits) and not re.search(r"set\s+-\w*e", code):
+        findings.append(Finding(rel, None, "never exits non-zero: CI cannot tell a failed check"))
+    return findings

@@ -1,0 +1,442 @@
+"""Environment variables: .env.template, env-validation.ts, per-environment values, .env.local.
+
+The model:
+
+- ``.env.template`` is the contract: every variable the code reads (``process.env.NAME``
+  in .ts/.js sources) and every key of env-validation.ts's ``z.object({...})`` schemas is
+  listed there. A variable whose comment block above it says ``@local-only`` is needed only
+  by the local Docker stack and is not expected on the platform.
+- Every other template variable is defined for every environment of build-settings.json
+  (``environments.<name>.env``) or for all at once in vercel.json's legacy ``env``.
+- Environment-specific values (credentials, URLs) are never shared between production and
+  another environment, nor does a non-production environment reference a production secret.
+- ``.env.local`` is git-ignored and no ``.env*.local`` file is tracked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from golive._errors import NotVerified
+from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, repo_files
+from golive.facts.repo.git import is_ignored, tracked_files
+from golive.facts.repo.jsonfile import relative
+from golive.facts.repo.tsobject import TsParseError, object_literals_after, strip_comments
+from golive.judging.findings import Finding
+from golive.rules.vercel_config import LoadedSettings, read_vercel_json, settings_for_check
+
+__all__ = [
+    "ENV_LOCAL",
+    "ENV_TEMPLATE",
+    "ENV_VALIDATION",
+    "PLATFORM_VARIABLES",
+    "EnvEntry",
+    "code_env_usages",
+    "env_config_separation_findings",
+    "env_local_findings",
+    "env_template_findings",
+    "env_validation_findings",
+    "env_vars_complete_findings",
+    "is_environment_specific",
+    "parse_dotenv",
+    "read_template",
+    "validation_keys",
+]
+
+ENV_TEMPLATE = ".env.template"
+ENV_LOCAL = ".env.local"
+ENV_VALIDATION = "env-validation.ts"
+
+# set by the platform or the runtime, never by the team
+PLATFORM_VARIABLES = frozenset(
+    {
+        "NODE_ENV",
+        "NEXT_RUNTIME",
+        "CI",
+        "PORT",
+        "HOSTNAME",
+        "TZ",
+        "HOME",
+        "PATH",
+        "PWD",
+        "NEXT_PHASE",
+        "npm_package_version",
+    }
+)
+_PLATFORM_PREFIXES = ("VERCEL_", "NEXT_PUBLIC_VERCEL_")
+_PLATFORM_EXACT = frozenset({"VERCEL"})
+
+_SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+_BUILD_DIRS = frozenset({".next", "out", "dist", "build", "coverage", ".vercel", ".turbo"})
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+
+
+def _not_found(repo: Path, name: str) -> Finding:
+    skipped = ", ".join(sorted(SKIPPED_DIRS))
+    return Finding(name, None, f"not found: {name} anywhere in {repo} (skipping {skipped})")
+
+
+def is_platform_variable(name: str) -> bool:
+    return (
+        name in PLATFORM_VARIABLES or name in _PLATFORM_EXACT or name.startswith(_PLATFORM_PREFIXES)
+    )
+
+
+# --- .env files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    name: str
+    value: str
+    line: int
+    local_only: bool = False
+
+
+_ASSIGNMENT = re.compile(rf"^\s*(?:export\s+)?({_NAME})\s*=\s*(.*?)\s*$")
+
+
+def parse_dotenv(text: str) -> tuple[list[EnvEntry], list[tuple[int, str]]]:
+    """Entries and (line, problem) pairs of a dotenv file."""
+    entries: list[EnvEntry] = []
+    problems: list[tuple[int, str]] = []
+    comments: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            comments = []
+            continue
+        if stripped.startswith("#"):
+            comments.append(stripped)
+            continue
+        match = _ASSIGNMENT.match(raw)
+        if match is None:
+            problems.append((number, "not a NAME=value line"))
+            comments = []
+            continue
+        name, value = match.groups()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            end = value.find(quote, 1)
+            if end < 0:
+                problems.append((number, f"{name}: unterminated {quote} quote"))
+                value = value[1:]
+            else:
+                value = value[1:end]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        local = any("@local-only" in c for c in comments)
+        entries.append(EnvEntry(name, value, number, local))
+        comments = []
+    return entries, problems
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    name: str
+    entries: list[EnvEntry]
+
+    def names(self, *, platform_only: bool = False) -> dict[str, EnvEntry]:
+        return {e.name: e for e in self.entries if not (platform_only and e.local_only)}
+
+
+def read_template(repo: Path) -> tuple[Template | None, list[Finding]]:
+    path = find_deliverable(repo, ENV_TEMPLATE)
+    if path is None:
+        return None, [_not_found(repo, ENV_TEMPLATE)]
+    name = relative(repo, path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Finding(name, None, f"cannot read: {exc}")]
+    entries, problems = parse_dotenv(text)
+    findings = [Finding(name, line, problem) for line, problem in problems]
+    return Template(path, name, entries), findings
+
+
+# --- sources ------------------------------------------------------------------------
+
+_USES = (
+    re.compile(rf"\bprocess\.env\.({_NAME})"),
+    re.compile(rf"\bprocess\.env\[\s*[\"'`]({_NAME})[\"'`]\s*\]"),
+)
+_DESTRUCTURE = re.compile(r"\b(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b")
+
+
+def _sources(repo: Path) -> list[Path]:
+    root = Path(repo).resolve()
+    return [
+        p
+        for p in repo_files(root)
+        if p.name.endswith(_SOURCE_SUFFIXES)
+        and not _BUILD_DIRS.intersection(p.relative_to(root).parts[:-1])
+    ]
+
+
+def code_env_usages(repo: Path) -> dict[str, list[tuple[str, int]]]:
+    """Every variable the .ts/.js sources read from process.env, with where (file, line)."""
+    uses: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for path in _sources(repo):
+        try:
+            source = strip_comments(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        name = relative(repo, path)
+
+        def line_of(offset: int, text: str = source) -> int:
+            return text.count("\n", 0, offset) + 1
+
+        for pattern in _USES:
+            for match in pattern.finditer(source):
+                uses[match.group(1)].append((name, line_of(match.start())))
+        for match in _DESTRUCTURE.finditer(source):
+            for part in match.group(1).split(","):
+                key = part.split(":")[0].split("=")[0].strip().lstrip(".")
+                if re.fullmatch(_NAME, key):
+                    uses[key].append((name, line_of(match.start())))
+    return dict(uses)
+
+
+def validation_keys(repo: Path) -> tuple[Path | None, dict[str, int], list[Finding]]:
+    """The keys of every ``z.object({...})`` schema in env-validation.ts, with lines."""
+    path = find_deliverable(repo, ENV_VALIDATION)
+    if path is None:
+        return None, {}, [_not_found(repo, ENV_VALIDATION)]
+    name = relative(repo, path)
+    try:
+        source = path.read_text(encoding="utf-8")
+        keys: dict[str, int] = {}
+        for schema in object_literals_after(source, "z.object"):
+            for key, line in schema.lines.items():
+                keys.setdefault(key, line)
+    except TsParseError as exc:
+        return path, {}, [Finding(name, exc.line, f"cannot read the schema: {exc}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return path, {}, [Finding(name, None, f"cannot read: {exc}")]
+    return path, keys, []
+
+
+# --- criteria -----------------------------------------------------------------------
+
+
+def env_template_findings(repo: Path) -> list[Finding]:
+    """.env.template exists, parses, and lists every variable the code and schema use."""
+    template, findings = read_template(repo)
+    if template is None:
+        return findings
+    seen: dict[str, int] = {}
+    for entry in template.entries:
+        if entry.name in seen:
+            findings.append(
+                Finding(
+                    template.name,
+                    entry.line,
+                    f"{entry.name} listed twice (first on line {seen[entry.name]})",
+                )
+            )
+        seen.setdefault(entry.name, entry.line)
+    listed = template.names()
+    for variable, places in sorted(code_env_usages(repo).items()):
+        if variable in listed or is_platform_variable(variable):
+            continue
+        file, line = places[0]
+        more = f" (and {len(places) - 1} more places)" if len(places) > 1 else ""
+        findings.append(
+            Finding(
+                file,
+                line,
+                f"process.env.{variable} is used here{more} but {template.name} does not list it",
+            )
+        )
+    path, keys, problems = validation_keys(repo)
+    if path is not None and not problems:
+        for key, line in sorted(keys.items()):
+            if key not in listed and not is_platform_variable(key):
+                findings.append(
+                    Finding(
+                        relative(repo, path),
+                        line,
+                        f"{key} is validated here but {template.name} does not list it",
+                    )
+                )
+    return findings
+
+
+_FAIL_FAST = re.compile(r"\bthrow\b|process\.exit\(")
+_PARSE_CALL = re.compile(r"\.(?:safeParse|parse|parseAsync|safeParseAsync)\(")
+
+
+def env_validation_findings(repo: Path) -> list[Finding]:
+    """env-validation.ts validates every template variable, fails fast, and runs at startup."""
+    path, keys, findings = validation_keys(repo)
+    if path is None or findings:
+        return findings
+    name = relative(repo, path)
+    source = strip_comments(path.read_text(encoding="utf-8"))
+    if not keys:
+        findings.append(Finding(name, None, "no z.object({...}) schema of variables found"))
+    if not _PARSE_CALL.search(source):
+        findings.append(Finding(name, None, "the schema is never applied (.parse/.safeParse)"))
+    elif not _FAIL_FAST.search(source):
+        findings.append(
+            Finding(
+                name,
+                None,
+                "an invalid environment does not stop startup "
+                "(no throw or process.exit on a failed parse)",
+            )
+        )
+    template, problems = read_template(repo)
+    if template is None:
+        findings += problems
+    else:
+        for variable, entry in sorted(template.names(platform_only=True).items()):
+            if variable not in keys:
+                findings.append(
+                    Finding(template.name, entry.line, f"{variable} is not validated by {name}")
+                )
+    stem = path.name.rsplit(".", 1)[0]
+    importer = re.compile(
+        r"""(?:from|import|require)\s*\(?\s*["'][^"']*\b"""
+        + re.escape(stem)
+        + r"""(?:\.[jt]s)?["']"""
+    )
+    if not any(
+        importer.search(strip_comments(p.read_text(encoding="utf-8", errors="replace")))
+        for p in _sources(repo)
+        if p.resolve() != path.resolve()
+    ):
+        findings.append(
+            Finding(
+                name,
+                None,
+                "nothing imports it: the validation never runs "
+                "(import it from instrumentation.ts or next.config)",
+            )
+        )
+    return findings
+
+
+def _platform_env(
+    repo: Path,
+) -> tuple[LoadedSettings | None, dict[str, dict[str, str]], list[Finding]]:
+    """Per environment of build-settings.json: variable -> value (vercel.json env merged)."""
+    settings, findings = settings_for_check(repo)
+    if settings is None:
+        return None, {}, findings
+    _, vercel = read_vercel_json(repo)
+    shared: dict[str, str] = {}
+    if vercel is not None:
+        for block in (vercel.get("env"), (vercel.get("build") or {}).get("env")):
+            if isinstance(block, dict):
+                shared.update({str(k): str(v) for k, v in block.items()})
+    envs = {name: {**shared, **env.env} for name, env in settings.model.environments.items()}
+    return settings, envs, []
+
+
+def env_vars_complete_findings(repo: Path) -> list[Finding]:
+    """Every platform variable of .env.template is defined for every environment."""
+    template, findings = read_template(repo)
+    if template is None:
+        return findings
+    settings, envs, problems = _platform_env(repo)
+    if settings is None:
+        return findings + problems
+    for env_name, values in envs.items():
+        for variable, entry in template.names(platform_only=True).items():
+            if variable not in values:
+                findings.append(
+                    Finding(
+                        settings.name,
+                        settings.line("environments", env_name),
+                        f"{env_name}: {variable} is not defined ({template.name}:{entry.line})",
+                    )
+                )
+    return findings
+
+
+_SPECIFIC = re.compile(
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|KEY|CREDENTIAL|DSN|_URL$|_URI$|_HOST$|DATABASE)"
+)
+_ENV_ALIASES = {
+    "production": ("production", "prod", "prd"),
+    "preview": ("preview", "staging", "stg", "stage"),
+    "development": ("development", "dev", "local"),
+}
+
+
+def is_environment_specific(name: str) -> bool:
+    """Credentials and endpoints differ per environment; flags and labels may be shared."""
+    return bool(_SPECIFIC.search(name.upper()))
+
+
+def env_config_separation_findings(repo: Path) -> list[Finding]:
+    """No environment shares production's credentials or endpoints, or references them."""
+    settings, findings = settings_for_check(repo)
+    if settings is None:
+        return findings
+    environments = settings.model.environments
+    production = {n: e.env for n, e in environments.items() if e.target == "production"}
+    for env_name, env in environments.items():
+        line = settings.line("environments", env_name)
+        if env.target == "production":
+            continue
+        own = set(_ENV_ALIASES[env.target])
+        for variable, value in sorted(env.env.items()):
+            if not is_environment_specific(variable) or not value:
+                continue
+            for prod_name, prod_env in production.items():
+                if prod_env.get(variable) == value:
+                    findings.append(
+                        Finding(
+                            settings.name,
+                            line,
+                            f"{env_name} shares {prod_name}'s value of {variable}",
+                        )
+                    )
+            if value.startswith("@"):
+                tokens = set(re.split(r"[-_.]", value[1:].lower()))
+                if tokens & set(_ENV_ALIASES["production"]) and not tokens & own:
+                    findings.append(
+                        Finding(
+                            settings.name,
+                            line,
+                            f"{env_name}: {variable} references a production secret ({value})",
+                        )
+                    )
+    return findings
+
+
+_LOCAL_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)*\.local$")
+
+
+def env_local_findings(repo: Path) -> list[Finding]:
+    """No .env*.local file is tracked, and git ignores .env.local where the app lives."""
+    tracked = tracked_files(repo)
+    if tracked is None:
+        raise NotVerified(f"{repo} is not a git repository: cannot tell what is committed")
+    findings = [
+        Finding(path, None, "committed to git: local environment files hold real credentials")
+        for path in tracked
+        if _LOCAL_FILE.search(path)
+    ]
+    folders = {""}
+    template, _ = read_template(repo)
+    if template is not None:
+        parent = Path(template.name).parent.as_posix()
+        folders.add("" if parent == "." else parent)
+    for folder in sorted(folders):
+        candidate = f"{folder}/{ENV_LOCAL}" if folder else ENV_LOCAL
+        if not is_ignored(repo, candidate):
+            findings.append(
+                Finding(
+                    ".gitignore",
+                    None,
+                    f"{candidate} is not git-ignored: a developer's real values would be committed",
+                )
+            )
+    return findings

@@ -1,0 +1,995 @@
+"""GitHub Actions workflows: the plan's nine files, validated, audited, and read for what they do.
+
+A workflow is looked for in ``.github/workflows/`` first (``.yml`` or ``.yaml``), then by
+name anywhere in the repository. Soundness of one workflow (:func:`workflow_findings`):
+
+- it parses, and ``check-jsonschema --builtin-schema vendor.github-workflows`` accepts it
+  (one run over every workflow file of the repository);
+- ``zizmor --offline`` reports no finding of high severity for it (one run over every
+  workflow file; lower severities are kept as evidence by :func:`workflow_notes`);
+- every job sets ``timeout-minutes`` (a job that calls a reusable workflow can't, and is
+  bounded by the called workflow's own jobs);
+- every action is pinned to a commit SHA or a version tag (never a branch).
+
+The content criteria read what the workflows do: parallel jobs or a matrix in build.yml,
+caches keyed on the lockfile, scheduled dependency updates, unit and E2E tests on every
+change, a coverage report and its gate, per-environment deploys, approval before
+production, and a rollback that can be triggered on demand.
+
+Approval for production: GitHub keeps an environment's protection rules (required
+reviewers) in the repository settings, not in a file. The probes require the production
+deploy job to run in ``environment: production`` and read the rules from a recorded
+export of the environment API, ``.github/environments/production.json`` (the output of
+``gh api repos/OWNER/REPO/environments/production``); :func:`environment_export` finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from golive._errors import NotVerified
+from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files
+from golive.facts.repo.structured import Located, line_of, load_structured, relative
+from golive.facts.scans.runner import run_scanner
+from golive.judging.findings import Finding
+
+__all__ = [
+    "PLAN_WORKFLOWS",
+    "WORKFLOW_DIR",
+    "CoverageGate",
+    "Workflow",
+    "approval_findings",
+    "cache_findings",
+    "coverage_gate_findings",
+    "coverage_gates",
+    "coverage_report_findings",
+    "dependency_update_findings",
+    "dependency_update_sources",
+    "deploy_environments",
+    "e2e_test_findings",
+    "env_deploy_findings",
+    "environment_export",
+    "find_workflow",
+    "load_workflow",
+    "load_workflow_file",
+    "parallel_build_findings",
+    "pinning_findings",
+    "rollback_trigger_findings",
+    "schema_findings",
+    "timeout_findings",
+    "unit_test_findings",
+    "workflow_files",
+    "workflow_findings",
+    "workflow_notes",
+    "zizmor_findings",
+]
+
+WORKFLOW_DIR = ".github/workflows"
+PLAN_WORKFLOWS = (
+    "build.yml",
+    "cache-config.yml",
+    "dependency-update.yml",
+    "test.yml",
+    "e2e-test.yml",
+    "coverage-report.yml",
+    "deploy-staging.yml",
+    "deploy-production.yml",
+    "rollback.yml",
+)
+
+# events that run a workflow for every change (so its checks gate the change)
+CHANGE_EVENTS = frozenset({"push", "pull_request", "merge_group"})
+# events that let someone (or a monitor) start a workflow on demand
+ON_DEMAND_EVENTS = frozenset({"workflow_dispatch", "repository_dispatch", "workflow_run"})
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_VERSION_TAG = re.compile(r"^v?\d+(\.\d+){0,2}([-+.][0-9A-Za-z.-]+)?$")
+_UNIT_RUNNER = re.compile(
+    r"\b(vitest|jest|mocha|ava|pytest|go test|cargo test|"
+    r"(npm|pnpm|yarn|bun)( run)? test(:unit)?)\b"
+)
+_E2E_RUNNER = re.compile(
+    r"\b(playwright test|cypress run|testcafe|wdio|webdriverio|test:e2e|e2e)\b", re.IGNORECASE
+)
+_E2E_WORDS = re.compile(r"playwright|cypress|e2e|testcafe|wdio", re.IGNORECASE)
+_COVERAGE_RUN = re.compile(
+    r"--coverage\b|\bcoverage run\b|--cov\b|--cov=|\bc8\b|\bnyc\b|test:coverage|"
+    r"\bcoverage\b.*\breport\b"
+)
+_COVERAGE_PUBLISHERS = (
+    "actions/upload-artifact",
+    "codecov/codecov-action",
+    "coverallsapp/github-action",
+    "davelosert/vitest-coverage-report-action",
+    "ArtiomTr/jest-coverage-report-action",
+    "irongut/CodeCoverageSummary",
+    "marocchino/sticky-pull-request-comment",
+    "py-cov-action/python-coverage-comment-action",
+)
+_DEPLOY_COMMAND = re.compile(
+    r"deploy\.sh|\bvercel(@[\w.-]+)?\b.*\b(deploy|promote)\b|\bvercel(@[\w.-]+)?\b.*--prod\b|"
+    r"\bnetlify\s+deploy\b|\bflyctl\s+deploy\b|\bkubectl\s+(apply|rollout)\b|\bhelm\s+upgrade\b|"
+    r"\baws\s+ecs\s+update-service\b",
+    re.IGNORECASE,
+)
+_ROLLBACK_COMMAND = re.compile(
+    r"\brollback\b|\bvercel(@[\w.-]+)?\b.*\b(promote|alias)\b|rollout\s+undo|helm\s+rollback|"
+    r"deploy\.sh\b.*--rollback",
+    re.IGNORECASE,
+)
+_PRODUCTION = re.compile(r"^prod(uction)?\b", re.IGNORECASE)
+_STAGING = re.compile(r"^(staging|stage|stg)\b", re.IGNORECASE)
+
+
+# --- finding and loading workflows ----------------------------------------------------
+
+
+def _searched(name: str) -> str:
+    skipped = ", ".join(sorted(SKIPPED_DIRS))
+    return (
+        f"not found: {name} (searched {WORKFLOW_DIR}/ for .yml and .yaml, then every folder "
+        f"of the repository but {skipped})"
+    )
+
+
+def _variants(name: str) -> tuple[str, str]:
+    stem = name.rsplit(".", 1)[0]
+    return f"{stem}.yml", f"{stem}.yaml"
+
+
+def find_workflow(repo: Path, name: str) -> Path | None:
+    """``.github/workflows/<name>`` (``.yml`` or ``.yaml``), else a file so named anywhere."""
+    for variant in _variants(name):
+        candidate = Path(repo) / WORKFLOW_DIR / variant
+        if candidate.is_file():
+            return candidate
+    return find_deliverable(repo, *_variants(name))
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A parsed workflow file; ``data`` is a :class:`Located` mapping (lines known)."""
+
+    name: str
+    path: Path
+    shown: str
+    data: Located
+    text: str
+
+    def finding(self, message: str, value: object = None, key: str | None = None) -> Finding:
+        line = line_of(value, key) if value is not None else None
+        return Finding(self.shown, line, message)
+
+    @cached_property
+    def triggers(self) -> dict[str, Any]:
+        """The ``on:`` events as a mapping (PyYAML reads the bare key ``on`` as True)."""
+        on = self.data.get("on", self.data.get("True"))
+        if isinstance(on, str):
+            return {on: None}
+        if isinstance(on, list):
+            return {str(event): None for event in on}
+        if isinstance(on, dict):
+            return dict(on)
+        return {}
+
+    @property
+    def on_line(self) -> int | None:
+        for key in ("on", "True"):
+            if key in self.data:
+                return self.data.line_of(key)
+        return self.data.line
+
+    @cached_property
+    def jobs(self) -> dict[str, Located]:
+        jobs = self.data.get("jobs")
+        if not isinstance(jobs, dict):
+            return {}
+        return {str(k): v for k, v in jobs.items() if isinstance(v, Located)}
+
+    def job_line(self, job_id: str) -> int | None:
+        jobs = self.data.get("jobs")
+        return line_of(jobs, job_id) if isinstance(jobs, Located) else None
+
+    def steps(self, job_id: str) -> list[Located]:
+        steps = self.jobs[job_id].get("steps")
+        if not isinstance(steps, list):
+            return []
+        return [step for step in steps if isinstance(step, Located)]
+
+    def all_steps(self) -> Iterator[tuple[str, Located]]:
+        for job_id in self.jobs:
+            for step in self.steps(job_id):
+                yield job_id, step
+
+    def ancestors(self, job_id: str) -> set[str]:
+        """Every job ``job_id`` waits for, directly or through others (``needs``)."""
+        seen: set[str] = set()
+        todo = [job_id]
+        while todo:
+            job = self.jobs.get(todo.pop())
+            if job is None:
+                continue
+            needs = job.get("needs") or []
+            for dependency in [needs] if isinstance(needs, str) else needs:
+                if str(dependency) not in seen:
+                    seen.add(str(dependency))
+                    todo.append(str(dependency))
+        return seen
+
+
+def load_workflow(repo: Path, name: str) -> Workflow | Finding:
+    """The plan workflow ``name``; missing, unparsable or not a mapping → a finding."""
+    path = find_workflow(repo, name)
+    if path is None:
+        return Finding(name, None, _searched(name))
+    return load_workflow_file(repo, path, name)
+
+
+def load_workflow_file(repo: Path, path: Path, name: str | None = None) -> Workflow | Finding:
+    """The workflow at ``path``; unparsable or not a mapping → a finding."""
+    name = name or path.name
+    loaded = load_structured(repo, path)
+    if isinstance(loaded, Finding):
+        return loaded
+    if not isinstance(loaded.data, Located):
+        return Finding(loaded.shown, 1, "not a workflow: expected a mapping with 'on' and 'jobs'")
+    return Workflow(name, path, loaded.shown, loaded.data, path.read_text(encoding="utf-8"))
+
+
+def _step_run(step: Located) -> str:
+    run = step.get("run")
+    return run if isinstance(run, str) else ""
+
+
+def _step_uses(step: Located) -> str:
+    uses = step.get("uses")
+    return uses if isinstance(uses, str) else ""
+
+
+def _events(workflow: Workflow, events: Iterable[str]) -> list[str]:
+    return sorted(set(workflow.triggers) & set(events))
+
+
+# --- scanners: one run each over every workflow file ----------------------------------
+
+
+def workflow_files(repo: Path) -> list[Path]:
+    """Every file in ``.github/workflows/`` plus the plan workflows found elsewhere."""
+    root = Path(repo)
+    files = set(find_files(root, f"{WORKFLOW_DIR}/*.yml", f"{WORKFLOW_DIR}/*.yaml"))
+    for name in PLAN_WORKFLOWS:
+        path = find_workflow(root, name)
+        if path is not None:
+            files.add(path.resolve())
+    return sorted({p.resolve() for p in files})
+
+
+def _json_output(tool: str, stdout: str, stderr: str) -> Any:
+    try:
+        return json.loads(stdout)
+    except json.JSONDecodeError:
+        tail = (stderr or stdout).strip()[-400:]
+        raise NotVerified(f"{tool} gave no JSON report: {tail or 'no output'}") from None
+
+
+_PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[[\"']([^\"']+)[\"']\]")
+
+
+def _locate(data: object, json_path: str) -> int | None:
+    """The line of ``$.jobs.build.steps[0]`` in a located document (deepest known)."""
+    node = data
+    line = line_of(data)
+    for match in _PATH_TOKEN.finditer(json_path.removeprefix("$")):
+        key = match.group(1) or match.group(3)
+        if key is not None and isinstance(node, dict):
+            if key not in node and key == "on" and "True" in node:
+                key = "True"
+            if key not in node:
+                break
+            line = line_of(node, key) or line
+            node = node[key]
+        elif match.group(2) is not None and isinstance(node, list):
+            index = int(match.group(2))
+            if index >= len(node):
+                break
+            node = node[index]
+            line = line_of(node) or line
+        else:
+            break
+    return line
+
+
+def _parsed(repo: Path, shown: str) -> object:
+    loaded = load_structured(repo, Path(repo) / shown)
+    return None if isinstance(loaded, Finding) else loaded.data
+
+
+def _schema_run(repo: Path, files: list[Path], schema: str) -> dict[str, list[Finding]]:
+    root = Path(repo).resolve()
+    if not files:
+        return {}
+    shown = [relative(root, f) for f in files]
+    run = run_scanner(
+        "check-jsonschema", ["--builtin-schema", schema, "-o", "json", *shown], files, cwd=root
+    )
+    report = _json_output("check-jsonschema", run.stdout, run.stderr)
+    if not isinstance(report, dict) or "errors" not in report:
+        raise NotVerified(f"check-jsonschema: unexpected report {str(report)[:200]}")
+    found: dict[str, list[Finding]] = {}
+    for error in report.get("errors", []):
+        name = str(error.get("filename", ""))
+        best = error.get("best_deep_match") or error.get("best_match") or error
+        path = str(best.get("path") or error.get("path") or "$")
+        message = str(best.get("message") or error.get("message"))
+        if len(message) > 240:
+            message = message[:240] + "…"
+        line = _locate(_parsed(root, name), path)
+        found.setdefault(name, []).append(
+            Finding(name, line, f"schema ({schema}): {path}: {message}")
+        )
+    for error in report.get("parse_errors", []):
+        name = str(error.get("filename", ""))
+        found.setdefault(name, []).append(
+            Finding(name, None, f"check-jsonschema could not parse it: {error.get('message')}")
+        )
+    return found
+
+
+def schema_findings(repo: Path) -> dict[str, list[Finding]]:
+    """check-jsonschema (vendor.github-workflows) over every workflow, by file."""
+    return _schema_run(repo, workflow_files(repo), "vendor.github-workflows")
+
+
+@dataclass(frozen=True)
+class _ZizmorReport:
+    blocking: dict[str, list[Finding]]
+    notes: dict[str, list[Finding]]
+    unaudited: dict[str, str]  # file → why zizmor skipped it (it does not fit its schema)
+
+
+_ZIZMOR_SKIPPED = re.compile(r"failed to validate file://(\S+) as workflow: ([^\n]*)")
+
+
+def _zizmor(repo: Path) -> _ZizmorReport:
+    root = Path(repo).resolve()
+    files = workflow_files(root)
+    if not files:
+        return _ZizmorReport({}, {}, {})
+    shown = [relative(root, f) for f in files]
+    run = run_scanner(
+        "zizmor",
+        ["--offline", "--format", "json", "--no-progress", "--color", "never", *shown],
+        files,
+        cwd=root,
+    )
+    unaudited = {
+        relative(root, root / m.group(1)): m.group(2).strip()
+        for m in _ZIZMOR_SKIPPED.finditer(run.stderr)
+    }
+    if not run.stdout.strip() and "no inputs collected" in run.stderr:
+        # every file was skipped as invalid: the schema check says why
+        return _ZizmorReport({}, {}, {name: "no valid workflow to audit" for name in shown}
+                             | unaudited)
+    report = _json_output("zizmor", run.stdout, run.stderr)
+    if not isinstance(report, list):
+        raise NotVerified(f"zizmor: unexpected report {str(report)[:200]}")
+    blocking: dict[str, list[Finding]] = {}
+    notes: dict[str, list[Finding]] = {}
+    for hit in report:
+        if hit.get("ignored"):
+            continue
+        severity = str(hit.get("determinations", {}).get("severity", "Unknown"))
+        locations = hit.get("locations") or [{}]
+        primary = next(
+            (loc for loc in locations if loc.get("symbolic", {}).get("kind") == "Primary"),
+            locations[0],
+        )
+        symbolic = primary.get("symbolic", {})
+        name = str(symbolic.get("key", {}).get("Local", {}).get("verbatim_path", "?"))
+        name = relative(root, root / name)
+        row = primary.get("concrete", {}).get("location", {}).get("start_point", {}).get("row")
+        annotation = symbolic.get("annotation")
+        message = f"zizmor {hit.get('ident')} ({severity.lower()}): {hit.get('desc')}"
+        if annotation:
+            message += f": {annotation}"
+        finding = Finding(name, row + 1 if isinstance(row, int) else None, message)
+        target = blocking if severity.lower() == "high" else notes
+        target.setdefault(name, []).append(finding)
+    return _ZizmorReport(blocking, notes, unaudited)
+
+
+def zizmor_findings(repo: Path) -> dict[str, list[Finding]]:
+    """zizmor --offline findings of high severity over every workflow, by file."""
+    return _zizmor(repo).blocking
+
+
+# --- soundness of one workflow --------------------------------------------------------
+
+
+def timeout_findings(workflow: Workflow) -> list[Finding]:
+    """Every job sets ``timeout-minutes`` (GitHub's default lets a hung job run 6 hours)."""
+    found = []
+    for job_id, job in workflow.jobs.items():
+        if "uses" in job:  # a reusable-workflow call: its own jobs carry the timeouts
+            continue
+        if "timeout-minutes" not in job:
+            found.append(Finding(
+                workflow.shown, workflow.job_line(job_id),
+                f"job {job_id} sets no timeout-minutes: a hung run holds the runner for 6 hours",
+            ))
+    return found
+
+
+def _pin_problem(uses: str) -> str | None:
+    if uses.startswith("./"):
+        return None
+    if uses.startswith("docker://"):
+        image = uses.removeprefix("docker://")
+        if "@sha256:" in image:
+            return None
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+        return None if tag and tag != "latest" else "docker image without a tag or digest"
+    if "@" not in uses:
+        return "no ref: it runs whatever the default branch holds"
+    ref = uses.rsplit("@", 1)[1]
+    if _SHA.match(ref) or _VERSION_TAG.match(ref):
+        return None
+    return f"@{ref} is a branch or moving ref, not a commit SHA or version tag"
+
+
+def pinning_findings(workflow: Workflow) -> list[Finding]:
+    """Every ``uses:`` (step or reusable workflow) names a commit SHA or a version tag."""
+    found = []
+    for job_id, job in workflow.jobs.items():
+        uses = job.get("uses")
+        if isinstance(uses, str) and (problem := _pin_problem(uses)):
+            found.append(workflow.finding(f"job {job_id} uses {uses}: {problem}", job, "uses"))
+        for step in workflow.steps(job_id):
+            uses = _step_uses(step)
+            if uses and (problem := _pin_problem(uses)):
+                found.append(workflow.finding(f"{uses} is not pinned: {problem}", step, "uses"))
+    return found
+
+
+def workflow_findings(repo: Path, name: str) -> list[Finding]:
+    """The plan workflow ``name`` is present, schema-valid, has no high zizmor finding,
+    sets a timeout on every job and pins every action."""
+    workflow = load_workflow(repo, name)
+    if isinstance(workflow, Finding):
+        return [workflow]
+    found = list(schema_findings(repo).get(workflow.shown, []))
+    if not found:  # zizmor skips files that don't fit the workflow schema
+        audit = _zizmor(repo)
+        found += audit.blocking.get(workflow.shown, [])
+        if workflow.shown in audit.unaudited:
+            found.append(Finding(
+                workflow.shown, None,
+                f"zizmor could not audit it: {audit.unaudited[workflow.shown]}",
+            ))
+    found += timeout_findings(workflow)
+    found += pinning_findings(workflow)
+    return found
+
+
+def workflow_notes(repo: Path, name: str) -> list[Finding]:
+    """zizmor findings below high severity for ``name``: evidence, not failures."""
+    path = find_workflow(repo, name)
+    if path is None:
+        return []
+    return _zizmor(repo).notes.get(relative(repo, path), [])
+
+
+def _load_many(repo: Path, *names: str) -> tuple[list[Workflow], list[Finding]]:
+    workflows, found = [], []
+    for name in names:
+        loaded = load_workflow(repo, name)
+        if isinstance(loaded, Finding):
+            found.append(loaded)
+        else:
+            workflows.append(loaded)
+    return workflows, found
+
+
+# --- build pipeline: parallel jobs, caching, dependency updates -----------------------
+
+
+def _matrix_size(job: Located) -> int:
+    strategy = job.get("strategy")
+    if not isinstance(strategy, dict):
+        return 1
+    if strategy.get("max-parallel") == 1:
+        return 1
+    matrix = strategy.get("matrix")
+    if isinstance(matrix, str):  # fromJSON(...) computed at run time
+        return 2
+    if not isinstance(matrix, dict):
+        return 1
+    size = 1
+    for key, values in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        if isinstance(values, list):
+            size *= max(len(values), 1)
+    include = matrix.get("include")
+    if isinstance(include, list):
+        size = max(size, len(include)) if size == 1 else size
+    return size
+
+
+def parallel_build_findings(repo: Path) -> list[Finding]:
+    """build.yml runs independent jobs side by side or builds a matrix."""
+    build = load_workflow(repo, "build.yml")
+    if isinstance(build, Finding):
+        return [build]
+    if any(_matrix_size(job) > 1 for job in build.jobs.values()):
+        return []
+    ids = list(build.jobs)
+    for i, first in enumerate(ids):
+        for second in ids[i + 1 :]:
+            if first not in build.ancestors(second) and second not in build.ancestors(first):
+                return []
+    return [build.finding(
+        f"no parallel build: {len(ids)} job(s) ({', '.join(ids) or 'none'}) run one after "
+        "another (each needs the previous) and no job has a matrix",
+        build.data, "jobs",
+    )]
+
+
+_SETUP_WITH_CACHE = re.compile(r"^actions/setup-(node|python|java|go|dotnet)@|^pnpm/action-setup@")
+
+
+def _caches(workflow: Workflow, job_id: str) -> bool:
+    job = workflow.jobs[job_id]
+    uses = job.get("uses")
+    if isinstance(uses, str) and "cache-config" in uses:
+        return True
+    for step in workflow.steps(job_id):
+        uses = _step_uses(step)
+        with_ = step.get("with")
+        if uses.startswith(("actions/cache@", "actions/cache/restore@")):
+            return True
+        # setup-go caches by default; the others only with cache: <manager>
+        if _SETUP_WITH_CACHE.match(uses) and (
+            uses.startswith("actions/setup-go@") or (isinstance(with_, dict) and with_.get("cache"))
+        ):
+            return True
+    return False
+
+
+def cache_findings(repo: Path) -> list[Finding]:
+    """build.yml and cache-config.yml cache dependencies; every actions/cache key of the
+    plan workflows includes ``hashFiles(...)`` so a dependency change never reuses a stale cache."""
+    workflows, found = _load_many(repo, "build.yml", "cache-config.yml")
+    for workflow in workflows:
+        if not any(_caches(workflow, job_id) for job_id in workflow.jobs):
+            found.append(workflow.finding(
+                "no cache configured: no actions/cache step and no setup-* action with 'cache:'",
+                workflow.data, "jobs",
+            ))
+    others, _ = _load_many(repo, *PLAN_WORKFLOWS)
+    for workflow in others:
+        for _job_id, step in workflow.all_steps():
+            if not _step_uses(step).startswith(("actions/cache@", "actions/cache/save@")):
+                continue
+            with_ = step.get("with")
+            key = str(with_.get("key", "")) if isinstance(with_, dict) else ""
+            if "hashFiles(" not in key:
+                found.append(workflow.finding(
+                    f"cache key {key!r} does not include hashFiles(<lockfile>): a dependency "
+                    "change keeps restoring the stale cache",
+                    with_ if isinstance(with_, Located) else step, "key",
+                ))
+    return found
+
+
+_DEPENDABOT = (".github/dependabot.yml", ".github/dependabot.yaml")
+_RENOVATE = (
+    "renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json",
+    ".github/renovate.json", ".github/renovate.json5",
+)
+_CRON = re.compile(r"^\s*(\S+\s+){4}\S+\s*$")
+
+
+def _dependabot(repo: Path) -> tuple[Path | None, list[Finding]]:
+    root = Path(repo)
+    path = next((root / p for p in _DEPENDABOT if (root / p).is_file()), None)
+    if path is None:
+        return None, []
+    loaded = load_structured(root, path)
+    if isinstance(loaded, Finding):
+        return path, [loaded]
+    found = _schema_run(root, [path.resolve()], "vendor.dependabot").get(loaded.shown, [])
+    updates = loaded.data.get("updates") if isinstance(loaded.data, dict) else None
+    if not found and not updates:
+        found.append(loaded.finding("no 'updates' entries: nothing is updated", loaded.data))
+    return path, found
+
+
+def dependency_update_sources(repo: Path) -> list[str]:
+    """What keeps dependencies updated: dependabot.yml, Renovate, a scheduled workflow."""
+    root = Path(repo)
+    sources = []
+    path, problems = _dependabot(root)
+    if path is not None and not problems:
+        sources.append(relative(root, path))
+    sources += [p for p in _RENOVATE if (root / p).is_file()]
+    workflow = load_workflow(root, "dependency-update.yml")
+    if isinstance(workflow, Workflow):
+        schedule = workflow.triggers.get("schedule")
+        if isinstance(schedule, list) and any(
+            isinstance(s, dict) and _CRON.match(str(s.get("cron", ""))) for s in schedule
+        ):
+            sources.append(f"{workflow.shown} (on: schedule)")
+    return sources
+
+
+def dependency_update_findings(repo: Path) -> list[Finding]:
+    """Dependencies are updated automatically: a valid .github/dependabot.yml, a Renovate
+    config, or dependency-update.yml on a schedule; a broken dependabot.yml is a finding."""
+    root = Path(repo)
+    _, found = _dependabot(root)
+    if dependency_update_sources(root):
+        return found
+    workflow = load_workflow(root, "dependency-update.yml")
+    if isinstance(workflow, Workflow):
+        events = ", ".join(workflow.triggers) or "nothing"
+        found.append(Finding(
+            workflow.shown, workflow.on_line,
+            f"dependency-update.yml has no schedule (runs on: {events}): updates happen only "
+            "when someone remembers",
+        ))
+    found.append(Finding(
+        ".github/dependabot.yml", None,
+        "no automated dependency updates: no valid .github/dependabot.yml, no Renovate config "
+        f"({', '.join(_RENOVATE)}) and no scheduled dependency-update.yml",
+    ))
+    return found
+
+
+# --- tests: unit, E2E, coverage -------------------------------------------------------
+
+
+def _runs_on_changes(workflow: Workflow, what: str) -> list[Finding]:
+    if _events(workflow, CHANGE_EVENTS):
+        return []
+    events = ", ".join(workflow.triggers) or "nothing"
+    return [Finding(
+        workflow.shown, workflow.on_line,
+        f"{what} run only on {events}, not on push or pull_request: they don't gate changes",
+    )]
+
+
+def _test_steps(workflow: Workflow, pattern: re.Pattern[str], exclude: re.Pattern[str] | None
+                ) -> list[tuple[str, Located]]:
+    hits = []
+    for job_id, step in workflow.all_steps():
+        run = _step_run(step)
+        if pattern.search(run) and not (exclude and exclude.search(run)):
+            hits.append((job_id, step))
+    return hits
+
+
+def _ignored_failures(workflow: Workflow, steps: list[tuple[str, Located]], what: str
+                      ) -> list[Finding]:
+    found = []
+    for job_id, step in steps:
+        for holder in (step, workflow.jobs[job_id]):
+            if holder.get("continue-on-error") is True:
+                found.append(workflow.finding(
+                    f"{what} failures are ignored (continue-on-error: true in job {job_id})",
+                    holder, "continue-on-error",
+                ))
+                break
+    return found
+
+
+def unit_test_findings(repo: Path) -> list[Finding]:
+    """test.yml runs a unit test runner on every push or pull request, failures count."""
+    workflow = load_workflow(repo, "test.yml")
+    if isinstance(workflow, Finding):
+        return [workflow]
+    steps = _test_steps(workflow, _UNIT_RUNNER, _E2E_WORDS)
+    found = _runs_on_changes(workflow, "unit tests")
+    if not steps:
+        found.append(workflow.finding(
+            "no step runs unit tests (vitest, jest, npm test, pytest, ...)", workflow.data, "jobs"
+        ))
+    return found + _ignored_failures(workflow, steps, "unit test")
+
+
+def e2e_test_findings(repo: Path) -> list[Finding]:
+    """e2e-test.yml runs an E2E runner (Playwright, Cypress, ...) on changes, failures count."""
+    workflow = load_workflow(repo, "e2e-test.yml")
+    if isinstance(workflow, Finding):
+        return [workflow]
+    steps = _test_steps(workflow, _E2E_RUNNER, None)
+    found = []
+    if not _events(workflow, CHANGE_EVENTS | {"deployment_status", "workflow_run"}):
+        found += _runs_on_changes(workflow, "E2E tests")
+    if not steps:
+        found.append(workflow.finding(
+            "no step runs E2E tests (playwright test, cypress run, npm run test:e2e, ...)",
+            workflow.data, "jobs",
+        ))
+    return found + _ignored_failures(workflow, steps, "E2E test")
+
+
+def coverage_report_findings(repo: Path) -> list[Finding]:
+    """coverage-report.yml measures coverage on changes and publishes the report."""
+    workflow = load_workflow(repo, "coverage-report.yml")
+    if isinstance(workflow, Finding):
+        return [workflow]
+    found = _runs_on_changes(workflow, "coverage reports")
+    measured = [s for _, s in workflow.all_steps() if _COVERAGE_RUN.search(_step_run(s))]
+    if not measured:
+        found.append(workflow.finding(
+            "no step measures coverage (--coverage, coverage run, --cov, c8, nyc)",
+            workflow.data, "jobs",
+        ))
+    published = [
+        s for _, s in workflow.all_steps()
+        if _step_uses(s).startswith(_COVERAGE_PUBLISHERS) or "GITHUB_STEP_SUMMARY" in _step_run(s)
+    ]
+    if not published:
+        found.append(workflow.finding(
+            "the coverage report is not published: no artifact upload, job summary, PR comment "
+            "or coverage service step",
+            workflow.data, "jobs",
+        ))
+    return found
+
+
+@dataclass(frozen=True)
+class CoverageGate:
+    """A coverage threshold that fails the build: where it is and its value in percent."""
+
+    file: str
+    line: int
+    value: float
+    text: str
+
+
+_GATE_FILES = (
+    "vitest.config.*", "vite.config.*", "jest.config.*", "package.json", ".nycrc", ".nycrc.*",
+    ".c8rc", ".c8rc.*", ".coveragerc", "setup.cfg", "pyproject.toml", "tox.ini",
+    "codecov.yml", ".codecov.yml",
+)
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_GATE_LINE = (
+    # --coverage-threshold 80, --coverage.thresholds.lines=80, --coverageThreshold=80
+    re.compile(r"--coverage[-_.]?thresholds?(?:\.[A-Za-z.]+)?[= ]\s*[\"']?" + _NUMBER),
+    # fail_under = 80, --fail-under=80, --cov-fail-under=80
+    re.compile(r"fail[_-]under\b\s*[:=]?\s*" + _NUMBER),
+    re.compile(r"\b(?:COVERAGE_THRESHOLD|MIN_COVERAGE|COVERAGE_MIN)\b\s*[:=]\s*[\"']?" + _NUMBER),
+)
+_CHECK_COVERAGE = re.compile(r"--(?:lines|branches|functions|statements)[= ]" + _NUMBER)
+_THRESHOLD_BLOCK = re.compile(r"[\"']?(coverageThreshold|thresholds)[\"']?\s*[:=]\s*\{")
+_BLOCK_METRIC = re.compile(r"[\"']?(lines|branches|functions|statements)[\"']?\s*:\s*" + _NUMBER)
+_CODECOV_TARGET = re.compile(r"\btarget\s*:\s*[\"']?" + _NUMBER + r"\s*%")
+
+
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _gates_in(shown: str, text: str) -> list[CoverageGate]:
+    gates: list[CoverageGate] = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        patterns: list[re.Pattern[str]] = list(_GATE_LINE)
+        if "check-coverage" in line:
+            patterns.append(_CHECK_COVERAGE)
+        if shown.rsplit("/", 1)[-1] in ("codecov.yml", ".codecov.yml"):
+            patterns.append(_CODECOV_TARGET)
+        for pattern in patterns:
+            for match in pattern.finditer(line):
+                gates.append(CoverageGate(shown, number, float(match.group(1)), match.group(0)))
+    for block in _THRESHOLD_BLOCK.finditer(text):
+        depth, end = 0, len(text)
+        for index in range(block.end() - 1, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            if depth == 0:
+                end = index
+                break
+        for match in _BLOCK_METRIC.finditer(text, block.end(), end):
+            gates.append(CoverageGate(
+                shown, _line_at(text, match.start()), float(match.group(2)), match.group(0)
+            ))
+    return gates
+
+
+def coverage_gates(repo: Path) -> list[CoverageGate]:
+    """Coverage thresholds in coverage-report.yml and test.yml and in the coverage tool
+    configurations (vitest/jest config, package.json, .nycrc, .coveragerc, pyproject.toml,
+    setup.cfg, codecov.yml)."""
+    root = Path(repo)
+    paths = [p for p in (find_workflow(root, "coverage-report.yml"),
+                         find_workflow(root, "test.yml")) if p is not None]
+    paths += [p for p in find_files(root, *_GATE_FILES) if p not in paths]
+    gates = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        gates += _gates_in(relative(root, path), text)
+    return gates
+
+
+def coverage_gate_findings(repo: Path, threshold: float) -> list[Finding]:
+    """A coverage gate exists and every configured coverage threshold is ≥ ``threshold`` %."""
+    gates = coverage_gates(repo)
+    if not gates:
+        return [Finding(
+            "coverage-report.yml", None,
+            "no coverage gate: no threshold in coverage-report.yml, test.yml or a coverage "
+            f"configuration ({', '.join(_GATE_FILES)}), so any coverage passes",
+        )]
+    return [
+        Finding(g.file, g.line, f"coverage gate {g.value:g} % ({g.text.strip()}) is below the "
+                                f"required {threshold:g} %")
+        for g in gates if g.value < threshold
+    ]
+
+
+# --- deployment: environments, approval, rollback -------------------------------------
+
+
+def _environment_name(job: Located) -> str | None:
+    environment = job.get("environment")
+    if isinstance(environment, dict):
+        environment = environment.get("name")
+    return str(environment) if environment is not None else None
+
+
+def deploy_environments(workflow: Workflow) -> dict[str, str]:
+    """``{job id: environment name}`` for the jobs of ``workflow`` that name one."""
+    return {
+        job_id: name for job_id, job in workflow.jobs.items()
+        if (name := _environment_name(job)) is not None
+    }
+
+
+def _deploys(workflow: Workflow, job_id: str) -> bool:
+    job = workflow.jobs[job_id]
+    if isinstance(job.get("uses"), str):
+        return True
+    return any(
+        _DEPLOY_COMMAND.search(_step_run(step)) or "deploy" in _step_uses(step).lower()
+        for step in workflow.steps(job_id)
+    )
+
+
+def _trigger_signature(workflow: Workflow) -> str:
+    return json.dumps(workflow.triggers, sort_keys=True, default=str)
+
+
+def env_deploy_findings(repo: Path) -> list[Finding]:
+    """deploy-staging.yml deploys to a staging environment and never to production;
+    deploy-production.yml deploys to production; each has its own trigger."""
+    workflows, found = _load_many(repo, "deploy-staging.yml", "deploy-production.yml")
+    by_name = {w.name: w for w in workflows}
+    staging = by_name.get("deploy-staging.yml")
+    production = by_name.get("deploy-production.yml")
+    if staging is not None:
+        envs = deploy_environments(staging)
+        if not any(_STAGING.match(name) for name in envs.values()):
+            found.append(staging.finding(
+                "no job deploys in a staging environment (environment: staging)",
+                staging.data, "jobs",
+            ))
+        for job_id, name in envs.items():
+            if _PRODUCTION.match(name):
+                found.append(staging.finding(
+                    f"job {job_id} of the staging workflow deploys to environment {name}",
+                    staging.jobs[job_id], "environment",
+                ))
+        for number, line in enumerate(staging.text.splitlines(), start=1):
+            if re.search(r"--prod\b", line) and not line.lstrip().startswith("#"):
+                found.append(Finding(
+                    staging.shown, number, "the staging workflow deploys with --prod (production)"
+                ))
+    if production is not None and not any(
+        _PRODUCTION.match(name) for name in deploy_environments(production).values()
+    ):
+        found.append(production.finding(
+            "no job deploys in a production environment (environment: production)",
+            production.data, "jobs",
+        ))
+    if staging is not None and production is not None and (
+        _trigger_signature(staging) == _trigger_signature(production)
+    ):
+        found.append(Finding(
+            production.shown, production.on_line,
+            "staging and production deploy on the same trigger: every staging deploy also "
+            "goes to production",
+        ))
+    return found
+
+
+def environment_export(repo: Path, name: str = "production") -> Path | None:
+    """The recorded export of the GitHub environment ``name`` (its protection rules)."""
+    root = Path(repo)
+    for suffix in (".json", ".yml", ".yaml"):
+        candidate = root / ".github" / "environments" / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    hits = find_files(root, f"*environments/{name}.json", f"*environments/{name}.y*ml")
+    return hits[0] if hits else None
+
+
+def _reviewer_findings(repo: Path, path: Path) -> list[Finding]:
+    loaded = load_structured(repo, path)
+    if isinstance(loaded, Finding):
+        return [loaded]
+    data = loaded.data
+    rules = data.get("protection_rules") if isinstance(data, dict) else None
+    for rule in rules if isinstance(rules, list) else []:
+        if isinstance(rule, dict) and rule.get("type") == "required_reviewers":
+            if rule.get("reviewers"):
+                return []
+            return [loaded.finding("required_reviewers lists no reviewer", rule, "reviewers")]
+    return [loaded.finding(
+        "the production environment has no required_reviewers protection rule: deploys "
+        "start without anyone's approval", data if isinstance(data, Located) else None,
+        "protection_rules",
+    )]
+
+
+def approval_findings(repo: Path) -> list[Finding]:
+    """Every job of deploy-production.yml that deploys runs in (or after a job in)
+    ``environment: production``; a recorded export of that environment, when present,
+    requires reviewers. Call :func:`environment_export` to know whether one was read."""
+    workflow = load_workflow(repo, "deploy-production.yml")
+    if isinstance(workflow, Finding):
+        return [workflow]
+    found = []
+    deploying = [job_id for job_id in workflow.jobs if _deploys(workflow, job_id)]
+    if not deploying:
+        found.append(workflow.finding("no job deploys", workflow.data, "jobs"))
+    for job_id in deploying:
+        gated = [job_id, *workflow.ancestors(job_id)]
+        if not any(_PRODUCTION.match(_environment_name(workflow.jobs[j]) or "")
+                   for j in gated if j in workflow.jobs):
+            found.append(Finding(
+                workflow.shown, workflow.job_line(job_id),
+                f"job {job_id} deploys to production without environment: production, so no "
+                "reviewer has to approve it",
+            ))
+    export = environment_export(repo, "production")
+    if export is not None:
+        found += _reviewer_findings(repo, export)
+    return found
+
+
+def rollback_trigger_findings(repo: Path) -> list[Finding]:
+    """rollback.yml can be started on demand (workflow_dispatch, repository_dispatch from a
+    monitor, or workflow_run after a failed deploy) and one of its steps rolls back."""
+    workflow = load_workflow(repo, "rollback.yml")
+    if isinstance(workflow, Finding):
+        return [workflow]
+    found = []
+    if not _events(workflow, ON_DEMAND_EVENTS):
+        events = ", ".join(workflow.triggers) or "nothing"
+        found.append(Finding(
+            workflow.shown, workflow.on_line,
+            f"rollback.yml runs only on {events}: no workflow_dispatch, repository_dispatch or "
+            "workflow_run trigger to start a rollback on demand",
+        ))
+    if not any(
+        _ROLLBACK_COMMAND.search(_step_run(step)) or "rollback" in _step_uses(step).lower()
+        for _, step in workflow.all_steps()
+    ) and not any(isinstance(job.get("uses"), str) for job in workflow.jobs.values()):
+        found.append(workflow.finding(
+            "no step rolls back (vercel rollback/promote, deploy.sh --rollback, ...)",
+            workflow.data, "jobs",
+        ))
+    return found
