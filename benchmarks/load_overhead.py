@@ -41,7 +41,7 @@ def bare(plan: LoadPlan, url: str, folder: Path) -> tuple[float, int]:
         plan, host=url, locustfiles=LOCUSTFILES, csv_prefix=folder / "locust",
         html=folder / "locust.html",
     )  # fmt: skip
-    env = {**os.environ, **plan.to_env()}
+    env = {**os.environ, **plan.to_locust_env()}
     started = time.perf_counter()
     with (folder / "locust.log").open("wb") as log:
         subprocess.run(argv, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -60,9 +60,15 @@ def driver(plan: LoadPlan, url: str, folder: Path) -> tuple[float, int]:
 
 def suite(plan: LoadPlan, url: str, folder: Path) -> tuple[float, int]:
     config = folder / "golive.toml"
-    config.write_text(f'[environments.x]\nbase_url = "{url}"\ndisruptive = true\n')
+    sizes = plan.model_dump(exclude={"login", "processes", "timeout_s"})
+    table = "".join(f"{key} = {value}\n" for key, value in sizes.items())
+    config.write_text(
+        f'[environments.x]\nbase_url = "{url}"\ndisruptive = true\n'
+        f'[environments.x.load]\n{table}login_email = "{EMAIL}"\n'
+        'login_password = "env:GOLIVE_BENCH_PASSWORD"\n'
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env |= plan.to_env()
+    env["GOLIVE_BENCH_PASSWORD"] = PASSWORD
     argv = [sys.executable, "-m", "pytest", "tests/performance/test_load.py", "-q",
             "-p", "no:cacheprovider", f"--basetemp={folder / 'tmp'}",
             f"--golive-config={config}", "--golive-profile=weekly",

@@ -7,7 +7,9 @@ Run by golive (``golive run --profile weekly``), or bare against a loopback targ
 
     locust -f loadtests/locustfile.py,loadtests/shapes.py --headless --host http://127.0.0.1:8000
 
-Environment (set by golive's load driver; all optional):
+The client side comes from golive's load plan (``golive.facts.load.LoadPlan``): handed
+over by golive's load driver in ``GOLIVE_LOAD_PLAN``, or, in a bare run, taken from the
+``GOLIVE_LOAD_*`` variables (all optional):
 
 - ``GOLIVE_LOAD_LOGIN_EMAIL`` / ``GOLIVE_LOAD_LOGIN_PASSWORD``: a test account. Without
   them the users stay anonymous and ``/api/login`` and ``/api/me`` are not exercised.
@@ -22,18 +24,18 @@ import os
 
 from locust import HttpUser, between, task
 
-_WAIT_MIN = float(os.environ.get("GOLIVE_LOAD_WAIT_MIN", "0.2"))
-_WAIT_MAX = float(os.environ.get("GOLIVE_LOAD_WAIT_MAX", "1.0"))
-_TIMEOUT = float(os.environ.get("GOLIVE_LOAD_TIMEOUT", "10"))
+from golive.facts.load.plan import received_plan
+
+_PLAN = received_plan(os.environ)
 
 
 class Visitor(HttpUser):
     """An anonymous visitor: loads the app's script, lists projects, checks health."""
 
     weight = 3
-    wait_time = between(_WAIT_MIN, max(_WAIT_MIN, _WAIT_MAX))
-    connection_timeout = _TIMEOUT
-    network_timeout = _TIMEOUT
+    wait_time = between(_PLAN.wait_min_s, max(_PLAN.wait_min_s, _PLAN.wait_max_s))
+    connection_timeout = _PLAN.timeout_s
+    network_timeout = _PLAN.timeout_s
 
     @task(4)
     def projects(self) -> None:
@@ -55,10 +57,9 @@ class Member(Visitor):
 
     def on_start(self) -> None:
         self.token: str | None = None
-        email = os.environ.get("GOLIVE_LOAD_LOGIN_EMAIL")
-        password = os.environ.get("GOLIVE_LOAD_LOGIN_PASSWORD")
-        if not (email and password):
+        if _PLAN.login is None:
             return
+        email, password = _PLAN.login
         with self.client.post(
             "/api/login", json={"email": email, "password": password},
             name="/api/login", catch_response=True,

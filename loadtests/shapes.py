@@ -1,12 +1,10 @@
 """The stages of the weekly load test: ramp, steady, spike, then stop.
 
-Sizes come from the environment (set by golive's load driver from its load plan) and
-are bounded here as well, so a bare run can neither grow without limit nor run forever:
-
-- ``GOLIVE_LOAD_USERS`` (20): concurrent users of the steady stage
-- ``GOLIVE_LOAD_SPIKE_USERS`` (2 x users): concurrent users of the spike
-- ``GOLIVE_LOAD_RAMP_S`` (10), ``GOLIVE_LOAD_STEADY_S`` (40), ``GOLIVE_LOAD_SPIKE_S`` (10)
-- ``GOLIVE_LOAD_MAX_USERS`` (1000), ``GOLIVE_LOAD_MAX_SECONDS`` (1800): hard bounds
+The sizes are golive's load plan (``golive.facts.load.LoadPlan``, bounded there): handed
+over by golive's load driver in ``GOLIVE_LOAD_PLAN``, or, in a bare run, taken from the
+``GOLIVE_LOAD_*`` variables (``GOLIVE_LOAD_USERS``, ``GOLIVE_LOAD_SPIKE_USERS``,
+``GOLIVE_LOAD_RAMP_S``, ``GOLIVE_LOAD_STEADY_S``, ``GOLIVE_LOAD_SPIKE_S``; unset: 20 users,
+a spike of twice the users, 10 s + 40 s + 10 s).
 
 ``--run-time`` (a common option this shape honours) stops the test earlier still.
 """
@@ -17,9 +15,7 @@ import os
 
 from locust import LoadTestShape
 
-
-def _number(name: str, default: float, low: float, high: float) -> float:
-    return min(max(float(os.environ.get(name, default)), low), high)
+from golive.facts.load.plan import received_plan
 
 
 class RampSteadySpike(LoadTestShape):
@@ -29,20 +25,16 @@ class RampSteadySpike(LoadTestShape):
 
     def __init__(self) -> None:
         super().__init__()
-        top = int(_number("GOLIVE_LOAD_MAX_USERS", 1000, 1, 10_000))
-        self.users = int(_number("GOLIVE_LOAD_USERS", 20, 1, top))
-        self.spike_users = int(_number("GOLIVE_LOAD_SPIKE_USERS", 2 * self.users, 1, top))
-        ramp = _number("GOLIVE_LOAD_RAMP_S", 10, 0, 3600)
-        steady = _number("GOLIVE_LOAD_STEADY_S", 40, 0, 3600)
-        spike = _number("GOLIVE_LOAD_SPIKE_S", 10, 0, 3600)
-        limit = _number("GOLIVE_LOAD_MAX_SECONDS", 1800, 1, 86_400)
+        plan = received_plan(os.environ)
+        self.users, self.spike_users = plan.users, plan.spike_users
+        ramp, steady, spike = plan.ramp_s, plan.steady_s, plan.spike_s
         # (stage end in seconds since start, users, spawn rate per second)
         self.stages = [
             (ramp, self.users, self.users / ramp if ramp else float(self.users)),
             (ramp + steady, self.users, float(self.users)),
             (ramp + steady + spike, self.spike_users, float(self.spike_users)),
         ]
-        self.limit = min(limit, ramp + steady + spike)
+        self.limit = plan.total_s
 
     def tick(self) -> tuple[int, float] | None:
         elapsed = self.get_run_time()

@@ -57,7 +57,7 @@ def test_generated_config(good: RunningStack) -> None:
 
 def test_security_targets_file(either: RunningStack) -> None:
     """The generated targets name the HTTPS front and trust the stack's own CA."""
-    from golive.rules.appsec.targets import load_targets
+    from golive.facts.live.security_targets import load_targets
 
     config = tomllib.loads(either.info.config_path.read_text(encoding="utf-8"))
     name = config["environments"]["demo"]["security_targets"]

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from golive.config import MAX_SECONDS, MAX_USERS, LoadSettings
 from golive.facts.load import (
-    MAX_SECONDS,
-    MAX_USERS,
+    PLAN_VARIABLE,
     LoadError,
     LoadPlan,
     check_target,
+    configured_plan,
     free_port,
     is_loopback,
     locust_argv,
+    received_plan,
     run_load,
 )
 from golive.facts.load.locust_csv import latest_progress, locust_totals
@@ -23,17 +25,31 @@ from golive.facts.load.samples import summarise
 
 
 def test_plan_from_env_defaults_and_overrides():
-    plan = LoadPlan.from_env({})
+    plan = configured_plan(None, {})
     assert (plan.users, plan.spike_users, plan.total_s) == (20, 40, 60)
     assert plan.login is None
-    plan = LoadPlan.from_env({
+    plan = configured_plan(None, {
         "GOLIVE_LOAD_USERS": "5", "GOLIVE_LOAD_STEADY_S": "3", "GOLIVE_LOAD_PROCESSES": "2",
         "GOLIVE_LOAD_LOGIN_EMAIL": "a@example.com", "GOLIVE_LOAD_LOGIN_PASSWORD": "pw",
     })  # fmt: skip
     assert (plan.users, plan.spike_users, plan.steady_s, plan.processes) == (5, 10, 3, 2)
-    env = plan.to_env()
-    assert env["GOLIVE_LOAD_USERS"] == "5" and env["GOLIVE_LOAD_LOGIN_PASSWORD"] == "pw"
+    env = plan.to_locust_env()
+    assert list(env) == [PLAN_VARIABLE]  # the Locust process gets the plan in one variable
+    handed = received_plan({**env, "GOLIVE_LOAD_USERS": "7"})  # the handed plan wins
+    assert handed == plan and handed.login == ("a@example.com", "pw")
     assert plan.describe()["login"] is True and "pw" not in repr(plan)
+
+
+def test_plan_from_load_table_then_variables(monkeypatch):
+    monkeypatch.setenv("GOLIVE_TEST_LOAD_PW", "s3cret")
+    table = LoadSettings(users=5, steady_s=12.5, login_email="qa@example.com",
+                         login_password="env:GOLIVE_TEST_LOAD_PW")  # fmt: skip
+    plan = configured_plan(table, {})
+    assert (plan.users, plan.spike_users, plan.steady_s) == (5, 10, 12.5)
+    assert plan.login == ("qa@example.com", "s3cret")
+    plan = configured_plan(table, {"GOLIVE_LOAD_USERS": "3", "GOLIVE_LOAD_WAIT_MAX": "0.5"})
+    assert (plan.users, plan.spike_users, plan.steady_s, plan.wait_max_s) == (3, 6, 12.5, 0.5)
+    assert received_plan({}) == configured_plan(None, {})  # a bare Locust run: the defaults
 
 
 @pytest.mark.parametrize(
@@ -42,15 +58,15 @@ def test_plan_from_env_defaults_and_overrides():
         ({"GOLIVE_LOAD_USERS": str(MAX_USERS + 1)}, "users="),
         ({"GOLIVE_LOAD_USERS": "0"}, "users="),
         ({"GOLIVE_LOAD_STEADY_S": str(MAX_SECONDS)}, "more than"),
-        ({"GOLIVE_LOAD_RAMP_S": "-1"}, "ramp_s is negative"),
+        ({"GOLIVE_LOAD_RAMP_S": "-1"}, "ramp_s=.*greater than or equal to 0"),
         ({"GOLIVE_LOAD_PROCESSES": "100"}, "processes="),
-        ({"GOLIVE_LOAD_USERS": "many"}, "not a number"),
-        ({"GOLIVE_LOAD_STEADY_S": "inf"}, "not a finite number"),
+        ({"GOLIVE_LOAD_USERS": "many"}, "users=.*valid integer"),
+        ({"GOLIVE_LOAD_STEADY_S": "inf"}, "steady_s=.*finite number"),
     ],
 )
 def test_plan_is_bounded(env, message):
     with pytest.raises(LoadError, match=message):
-        LoadPlan.from_env(env)
+        configured_plan(None, env)
 
 
 @pytest.mark.parametrize(

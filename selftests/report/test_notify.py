@@ -10,7 +10,9 @@ from typing import ClassVar
 
 import pytest
 
+from golive.catalog import load_catalog
 from golive.finish.notify import build_message, send_notification
+from golive.finish.run import wants_notification
 
 from .test_reports import sample_run
 
@@ -52,3 +54,18 @@ def test_message_names_verdict_and_failing_criteria(sink):
 def test_unreachable_webhook_is_recorded_not_raised():
     outcome = send_notification("http://127.0.0.1:9/hooks/x", {"text": "x"}, timeout=2)
     assert outcome["sent"] is False and "127.0.0.1" not in json.dumps(outcome)
+
+
+@pytest.mark.parametrize(
+    ("profile", "notify", "wanted"),
+    [
+        ("daily", "auto", True),  # profiles.yaml: the daily routine notifies
+        ("weekly", "auto", False),
+        (None, "auto", False),
+        ("weekly", "yes", True),
+        ("daily", "no", False),
+    ],
+)
+def test_notifying_follows_the_profile_unless_told(profile, notify, wanted):
+    run = sample_run().model_copy(update={"profile": profile})
+    assert wants_notification(run, load_catalog(), notify) is wanted

@@ -9,7 +9,8 @@ import pytest
 
 from golive.catalog import Threshold, load_catalog
 from golive.config import Config
-from golive.finish.incidents import incident_path, missing_from_record, write_incident_record
+from golive.finish.incidents import write_incident_record
+from golive.history.incidents import incident_path, missing_from_record
 from golive.history.series import Sample, Series, headroom, project, trend_of
 from golive.history.store import history_folder, read_history
 from golive.history.trends import record_run

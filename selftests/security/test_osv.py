@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.repo.locks import Package
+from golive.facts.scans.cvss import cvss3_base_score
 from golive.facts.scans.osv import (
     Advisory,
     SemVer,
@@ -18,8 +20,6 @@ from golive.facts.scans.osv import (
 )
 from golive.facts.scans.pipaudit import PipAuditReport, PipAuditVuln
 from golive.rules.appsec import dependencies
-from golive.rules.appsec.cvss import cvss3_base_score
-from golive.rules.appsec.targets import SecurityTargets
 from selftests.security.repos import ADVISORIES, package_lock
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import golive
 from golive.facts.scans import zap
-from golive.rules.appsec.model import SecFinding, SourceResult
+from golive.judging.findings import SecFinding, SourceResult
 from golive.rules.appsec.owasp import judge_categories, load_mapping
 
 SOURCE_DIR = Path(golive.__file__).parent

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from golive.facts.scans import codescan
-from golive.facts.scans.secret_scan import secret_scan
+from golive.rules.appsec import codescan
+from golive.rules.appsec.secret_scan import secret_scan
 from selftests.security.repos import LEAKED_SETTINGS, UNSAFE_COMPOSE, git
 
 

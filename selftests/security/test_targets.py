@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from golive._errors import ConfigError
+from golive.facts.live.security_targets import TARGETS_ENV, SecurityTargets, load_targets
 from golive.resources import security_file
-from golive.rules.appsec.targets import TARGETS_ENV, SecurityTargets, load_targets
 
 
 def test_documented_file_equals_the_defaults() -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from golive.facts.live import jwt as _jwt
 from golive.facts.live.http_session import TargetSession
+from golive.facts.live.security_targets import Identity, SecurityTargets
 from golive.rules.appsec import active, data_access, passive
-from golive.rules.appsec.targets import Identity, SecurityTargets
 from selftests.security.conftest import IDENTITY_ENV
 
 KEY = "k" * 40

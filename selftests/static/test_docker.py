@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
+from golive.facts.repo import compose, dockerfile
 from golive.facts.scans import runner as scanners
 from golive.rules import docker
 
@@ -151,7 +152,7 @@ def test_dockerfile_user_root_at_the_end(tmp_path: Path) -> None:
 
 
 def test_parse_dockerfile_continuations_and_comments() -> None:
-    instructions = docker.parse_dockerfile(
+    instructions = dockerfile.parse_dockerfile(
         "# syntax=docker/dockerfile:1\nFROM a:1\nRUN one \\\n  # inner comment\n  two\nUSER x\n"
     )
     assert [(i.keyword, i.arguments, i.line) for i in instructions] == [
@@ -165,7 +166,7 @@ def test_parse_dockerfile_continuations_and_comments() -> None:
      ("1.5G", int(1.5 * 1024**3)), ("lots", None)],
 )
 def test_parse_size(value: object, size: int | None) -> None:
-    assert docker.parse_size(value) == size
+    assert compose.parse_size(value) == size
 
 
 @pytest.mark.parametrize(
@@ -211,8 +212,8 @@ def test_resource_limits_conf_unmounted_and_unparsable(good_repo: Path, tmp_path
 
 
 def test_port_forms() -> None:
-    assert docker._port_host_ip("127.0.0.1:5432:5432") == "127.0.0.1"
-    assert docker._port_host_ip("[::1]:5432:5432") == "[::1]"
-    assert docker._port_host_ip("5432:5432") is None
-    assert docker._port_host_ip(5432) is None
-    assert docker._port_host_ip({"target": 5432, "host_ip": "127.0.0.1"}) == "127.0.0.1"
+    assert compose.port_host_ip("127.0.0.1:5432:5432") == "127.0.0.1"
+    assert compose.port_host_ip("[::1]:5432:5432") == "[::1]"
+    assert compose.port_host_ip("5432:5432") is None
+    assert compose.port_host_ip(5432) is None
+    assert compose.port_host_ip({"target": 5432, "host_ip": "127.0.0.1"}) == "127.0.0.1"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
+from golive.facts.repo import shellscript
 from golive.facts.scans import runner as scanners
 from golive.rules import shell
 
@@ -92,8 +93,8 @@ def test_missing_script_says_what_was_searched(tmp_path: Path) -> None:
 ])
 def test_strict_mode_forms(tmp_path: Path, lines: str, missing: str) -> None:
     write(tmp_path, "scripts/health-check.sh", "#!/usr/bin/env bash\n" + lines + "echo hi\n")
-    script = shell.load_script(tmp_path, "health-check.sh")
-    assert isinstance(script, shell.Script)
+    script = shellscript.load_script(tmp_path, "health-check.sh")
+    assert isinstance(script, shellscript.Script)
     found = shell.strict_mode_findings(script)
     if missing:
         assert f"no strict mode: {missing} not set" in found[0].message

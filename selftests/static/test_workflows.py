@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
+from golive.facts.repo import workflow as workflow_model
 from golive.facts.scans import runner as scanners
 from golive.facts.scans.runner import ToolRun
 from golive.rules import workflows
@@ -35,7 +36,7 @@ BROKEN_WORKFLOWS = {
 }
 
 
-@pytest.mark.parametrize("name", workflows.PLAN_WORKFLOWS)
+@pytest.mark.parametrize("name", workflow_model.PLAN_WORKFLOWS)
 def test_plan_workflow_sound_on_good(good_repo: Path, name: str) -> None:
     assert workflows.workflow_findings(good_repo, name) == []
     assert workflows.workflow_notes(good_repo, name) == []
@@ -127,14 +128,15 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 def test_workflow_found_anywhere_and_as_yaml(tmp_path: Path) -> None:
     write(tmp_path, "ci/pipelines/build.yaml", SOUND)
-    assert workflows.find_workflow(tmp_path, "build.yml") == tmp_path / "ci/pipelines/build.yaml"
+    found = workflow_model.find_workflow(tmp_path, "build.yml")
+    assert found == tmp_path / "ci/pipelines/build.yaml"
     assert workflows.workflow_findings(tmp_path, "build.yml") == []
 
 
 def test_conventional_folder_wins(tmp_path: Path) -> None:
     write(tmp_path, "build.yml", "not: a workflow\n")
     write(tmp_path, ".github/workflows/build.yaml", SOUND)
-    assert workflows.find_workflow(tmp_path, "build.yml") == (
+    assert workflow_model.find_workflow(tmp_path, "build.yml") == (
         tmp_path / ".github/workflows/build.yaml"
     )
 
@@ -144,8 +146,8 @@ def test_timeouts_skip_reusable_workflow_calls(tmp_path: Path) -> None:
         "  caches:\n    uses: ./.github/workflows/cache-config.yml\n"
         "  slow:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
     ))
-    workflow = workflows.load_workflow(tmp_path, "build.yml")
-    assert isinstance(workflow, workflows.Workflow)
+    workflow = workflow_model.load_workflow(tmp_path, "build.yml")
+    assert isinstance(workflow, workflow_model.Workflow)
     (found,) = workflows.timeout_findings(workflow)
     assert (found.line, found.message.split(":")[0]) == (11, "job slow sets no timeout-minutes")
 
@@ -165,8 +167,8 @@ def test_timeouts_skip_reusable_workflow_calls(tmp_path: Path) -> None:
 ])
 def test_pinning(tmp_path: Path, uses: str, pinned: bool) -> None:
     write(tmp_path, ".github/workflows/build.yml", SOUND + f"      - uses: {uses}\n")
-    workflow = workflows.load_workflow(tmp_path, "build.yml")
-    assert isinstance(workflow, workflows.Workflow)
+    workflow = workflow_model.load_workflow(tmp_path, "build.yml")
+    assert isinstance(workflow, workflow_model.Workflow)
     found = workflows.pinning_findings(workflow)
     assert (found == []) is pinned
     assert all(f.line == 9 for f in found)

@@ -9,6 +9,7 @@ import pytest
 
 from golive import ConfigError
 from golive.config import load_config, resolve_secret
+from golive.facts.load import configured_plan
 
 
 def config_errors(tmp_path: Path, text: str) -> list[str]:
@@ -95,7 +96,7 @@ def test_api_tokens_must_be_env_references(tmp_path):
                         "write env:NAME and set NAME instead"]
 
 
-def test_load_table_becomes_driver_variables(monkeypatch, tmp_path):
+def test_load_table_becomes_the_load_plan(monkeypatch, tmp_path):
     monkeypatch.setenv("GOLIVE_TEST_LOAD_PW", "s3cret")
     path = tmp_path / "golive.toml"
     path.write_text(dedent("""
@@ -106,10 +107,9 @@ def test_load_table_becomes_driver_variables(monkeypatch, tmp_path):
         login_password = "env:GOLIVE_TEST_LOAD_PW"
     """), encoding="utf-8")
     load = load_config(path).environments["demo"].load
-    assert load.as_variables() == {
-        "GOLIVE_LOAD_USERS": "5", "GOLIVE_LOAD_STEADY_S": "12.5",
-        "GOLIVE_LOAD_LOGIN_EMAIL": "qa@example.com", "GOLIVE_LOAD_LOGIN_PASSWORD": "s3cret",
-    }
+    plan = configured_plan(load, {})
+    assert (plan.users, plan.steady_s) == (5, 12.5)
+    assert plan.login == ("qa@example.com", "s3cret")
 
 
 def test_load_sizes_are_bounded_and_password_is_a_reference(tmp_path):

@@ -12,7 +12,7 @@ import re
 import shlex
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -22,11 +22,21 @@ from golive._errors import ConfigError
 from golive.catalog import load_catalog
 
 __all__ = [
+    "MAX_PROCESSES",
+    "MAX_SECONDS",
+    "MAX_TIMEOUT_S",
+    "MAX_USERS",
     "Attestation",
     "Config",
     "Environment",
+    "LoadProcesses",
+    "LoadSeconds",
     "LoadSettings",
+    "LoadUsers",
+    "RequestTimeout",
+    "SteadySeconds",
     "Waiver",
+    "is_secret_ref",
     "load_attestations",
     "load_config",
     "load_waivers",
@@ -41,15 +51,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LoadSettings(_Strict):
-    """Sizes of the load phase; GOLIVE_LOAD_* variables still override them for one run."""
+# Bounds of the load phase, declared once: the [load] table and golive.facts.load.LoadPlan
+# (which also caps the stages' total at MAX_SECONDS) use these types.
+MAX_USERS = 1000  # concurrent users, any stage
+MAX_SECONDS = 1800  # length of the staged run
+MAX_PROCESSES = 64  # Locust worker processes
+MAX_TIMEOUT_S = 120  # one request
+LoadUsers = Annotated[int, Field(ge=1, le=MAX_USERS)]
+LoadSeconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+SteadySeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+LoadProcesses = Annotated[int, Field(ge=0, le=MAX_PROCESSES)]
+RequestTimeout = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)]
 
-    users: int | None = Field(default=None, ge=1, le=1000)
-    spike_users: int | None = Field(default=None, ge=1, le=1000)
-    ramp_s: float | None = Field(default=None, ge=0)
-    steady_s: float | None = Field(default=None, gt=0)
-    spike_s: float | None = Field(default=None, ge=0)
-    processes: int | None = Field(default=None, ge=0, le=64)
+
+class LoadSettings(_Strict):
+    """The [load] table: sizes of the load phase (unset: golive's defaults), the test account.
+
+    GOLIVE_LOAD_* variables override it for one run (golive.facts.load.plan.configured_plan).
+    """
+
+    users: LoadUsers | None = None
+    spike_users: LoadUsers | None = None
+    ramp_s: LoadSeconds | None = None
+    steady_s: SteadySeconds | None = None
+    spike_s: LoadSeconds | None = None
+    processes: LoadProcesses | None = None
+    wait_min_s: LoadSeconds | None = None
+    wait_max_s: LoadSeconds | None = None
+    timeout_s: RequestTimeout | None = None
     login_email: str | None = None
     login_password: str | None = None
 
@@ -60,16 +89,10 @@ class LoadSettings(_Strict):
             raise ValueError("is a secret: write env:NAME and set NAME instead")
         return value
 
-    def as_variables(self) -> dict[str, str]:
-        """The GOLIVE_LOAD_* variables the load driver reads, secrets resolved."""
-        names = {"users": "USERS", "spike_users": "SPIKE_USERS", "ramp_s": "RAMP_S",
-                 "steady_s": "STEADY_S", "spike_s": "SPIKE_S", "processes": "PROCESSES"}
-        variables = {f"GOLIVE_LOAD_{names[k]}": f"{v:g}" if isinstance(v, float) else str(v)
-                     for k, v in self.model_dump().items() if k in names and v is not None}
+    def login(self) -> tuple[str, str] | None:
+        """The test account, its password resolved; None unless both are set."""
         email, password = resolve_secret(self.login_email), resolve_secret(self.login_password)
-        if email and password:
-            variables |= {"GOLIVE_LOAD_LOGIN_EMAIL": email, "GOLIVE_LOAD_LOGIN_PASSWORD": password}
-        return variables
+        return (email, password) if email and password else None
 
 
 class Environment(_Strict):
@@ -202,6 +225,11 @@ def _problems(exc: ValidationError, prefix: str = "") -> list[str]:
         message = message.removeprefix("Value error, ")
         lines.append(f"{prefix}{path}: {message}")
     return lines
+
+
+def is_secret_ref(value: str) -> bool:
+    """``env:NAME``: a value golive reads from the environment, never writes out."""
+    return bool(_SECRET_REF.match(value))
 
 
 def resolve_secret(value: str | None) -> str | None:

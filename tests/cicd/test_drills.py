@@ -1,7 +1,7 @@
 """CI/CD: deploy, rollback, backup and restore as the pipeline runs them (Week 1 /
 Day 3-4 / デプロイスクリプト, バックアップスクリプト; 目標: ロールバック時間).
 
-The drills run once per session (:mod:`golive.facts.live.drills`); the deploy/rollback drill
+The drills run once per session (golive.harness.sessions); the deploy/rollback drill
 is shared with ``tests/platform/test_drills.py``, the backup/restore drill with
 ``tests/operations`` and ``tests/routine``.
 """
@@ -12,39 +12,8 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.config import Environment
 from golive.facts.live import drills
 from golive.facts.live.commands import in_unit
-from golive.harness.plugin import GoliveSession
-
-
-@pytest.fixture(scope="session")
-def deploy_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    base_url: str,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> drills.DeployDrill:
-    return drills.deploy_drill(
-        request.config, disruptive, base_url, golive_session.threshold,
-        drills.shared_dir(request.config, tmp_path_factory),
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def backup_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> drills.BackupDrill:
-    return drills.backup_drill(
-        request.config,
-        disruptive,
-        golive_session.threshold,
-        drills.shared_dir(request.config, tmp_path_factory),
-    )
 
 
 @pytest.mark.criterion("cicd.rollback-time")

@@ -17,20 +17,13 @@ from golive.config import Environment
 from golive.facts.saas import sources
 from golive.facts.saas.github import WorkflowRun
 from golive.facts.saas.sources import Sourced
-from golive.harness.plugin import GoliveSession
 from golive.harness.saas import available, record_figure
 from golive.rules import delivery as history
 
 
 @pytest.fixture(scope="module")
-def exports(golive_env: Environment, golive_session: GoliveSession) -> Path | None:
-    """The exports folder, or None (an API may still be configured)."""
-    return available(lambda: sources.exports_folder(golive_env, golive_session.config.path))
-
-
-@pytest.fixture(scope="module")
-def runs(golive_env: Environment, exports: Path | None) -> Sourced[WorkflowRun]:
-    return available(lambda: sources.workflow_runs(golive_env, exports))
+def runs(golive_env: Environment, saas_exports: Path | None) -> Sourced[WorkflowRun]:
+    return available(lambda: sources.workflow_runs(golive_env, saas_exports))
 
 
 @pytest.mark.criterion("cicd.build-success-rate")
@@ -65,10 +58,10 @@ def test_deploy_time(
     criterion: CriterionContext,
     evidence: Evidence,
     golive_env: Environment,
-    exports: Path | None,
+    saas_exports: Path | None,
 ) -> None:
     """Merge (start of the production deploy pipeline) to production READY, p95."""
-    deploys = available(lambda: sources.deploy_history(golive_env, exports))
+    deploys = available(lambda: sources.deploy_history(golive_env, saas_exports))
     for reason in deploys.not_configured:
         evidence.note(f"not read: {reason}")
     figure = available(lambda: history.deploy_time(deploys.deployments, deploys.runs))
@@ -78,10 +71,10 @@ def test_deploy_time(
 
 @pytest.mark.criterion("cicd.test-automation-rate")
 def test_test_automation_rate(
-    criterion: CriterionContext, evidence: Evidence, exports: Path | None
+    criterion: CriterionContext, evidence: Evidence, saas_exports: Path | None
 ) -> None:
     """Automated cases / all cases of the team's test-case inventory."""
-    cases = available(lambda: sources.case_inventory(exports))
+    cases = available(lambda: sources.case_inventory(saas_exports))
     figure = available(lambda: history.automation_rate(cases.items))
     record_figure(evidence, figure, cases.origin)
     criterion.expect(figure.value, name="test automation rate", unit="%")

@@ -12,18 +12,17 @@ from pathlib import Path
 import pytest
 
 import golive
-from golive import CriterionContext, Evidence, Finding
-from golive.config import Environment
+from golive import CriterionContext, Evidence
+from golive.config import Config, Environment
 from golive.facts.live import postgres
 from golive.facts.live.commands import in_unit, run_command
 from golive.facts.live.drills import command_timeout, scrubber_for
 from golive.facts.repo import migrations
-from golive.harness.plugin import GoliveSession
+from golive.harness import ThresholdOf
+from golive.rules import database as rules
 
 CONNECTS = 20  # sequential connections measured for db.connect-time
-REQUIRED_TIMEOUTS = ("statement_timeout", "idle_in_transaction_session_timeout")
-OTHER_TIMEOUTS = ("lock_timeout", "idle_session_timeout")
-INSECURE_SSLMODES = ("disable", "allow", "prefer")
+OTHER_TIMEOUTS = ("lock_timeout", "idle_session_timeout")  # recorded, not required
 API_SCHEMAS = ("public",)  # the schema Supabase's API exposes by default
 
 
@@ -40,11 +39,11 @@ def database(database_dsn: str) -> postgres.Database:
 
 
 @pytest.fixture(scope="module")
-def repo(golive_env: Environment, golive_session: GoliveSession) -> Path | None:
+def repo(golive_env: Environment, golive_config: Config) -> Path | None:
     """The configured repository, or None (the database's own records are used then)."""
     if not golive_env.repo:
         return None
-    path = golive_session.config.path(golive_env.repo)
+    path = golive_config.path(golive_env.repo)
     return path if path.is_dir() else None
 
 
@@ -77,19 +76,9 @@ def test_connections_use_tls(
         ssl_min_protocol_version=facts.min_protocol, dsn_sslmode=facts.dsn_sslmode,
         plaintext_attempt=facts.plaintext.detail, target=target,
     )  # fmt: skip
-    findings: list[Finding] = []
-    if not facts.in_use:
-        findings.append(Finding(target, None, "the connection is not encrypted (pg_stat_ssl)"))
-    if facts.server_ssl != "on":
-        findings.append(Finding(target, None, f"the server has ssl = {facts.server_ssl}"))
-    if facts.dsn_sslmode in INSECURE_SSLMODES:
-        findings.append(Finding(target, None, f"the DSN has sslmode={facts.dsn_sslmode}, "
-                                "which falls back to an unencrypted connection"))  # fmt: skip
-    if facts.plaintext.accepted:
-        findings.append(Finding(target, None, facts.plaintext.detail))
-    elif facts.plaintext.accepted is None:
+    if facts.plaintext.accepted is None:
         evidence.note(f"connection without TLS: {facts.plaintext.detail}")
-    criterion.expect_no_findings(findings, what="database TLS")
+    criterion.expect_no_findings(rules.tls_findings(facts, target), what="database TLS")
 
 
 @pytest.mark.criterion("db.timeouts")
@@ -99,14 +88,11 @@ def test_session_timeouts(
     """statement_timeout and idle_in_transaction_session_timeout are non-zero for the
     application's sessions (set on its role or database)."""
     target = postgres.describe(database.dsn)
-    settings = postgres.session_settings(database.dsn, [*REQUIRED_TIMEOUTS, *OTHER_TIMEOUTS])
+    names = [*rules.REQUIRED_TIMEOUTS, *OTHER_TIMEOUTS]
+    settings = postgres.session_settings(database.dsn, names)
     for setting in settings.values():
         evidence.record(setting.name, setting.setting, setting.unit, source=setting.source)
-    findings = [
-        Finding(target, None, f"{name} is not set (0: a stuck query or transaction is never ended)")
-        for name in REQUIRED_TIMEOUTS
-        if name not in settings or settings[name].is_zero
-    ]
+    findings = rules.timeout_findings(settings, target)
     criterion.expect_no_findings(findings, what="session timeouts")
 
 
@@ -115,11 +101,11 @@ def test_connection_budget_fits_pool(
     criterion: CriterionContext,
     evidence: Evidence,
     database: postgres.Database,
-    golive_session: GoliveSession,
+    threshold_of: ThresholdOf,
 ) -> None:
     """The server lets the application's role open as many connections as the plan's
     concurrency target (db.concurrent-connections) needs; the load itself is another check."""
-    needed = golive_session.threshold("db.concurrent-connections")
+    needed = threshold_of("db.concurrent-connections")
     if needed is None:
         golive.not_verified("db.concurrent-connections has no threshold to size the pool by")
     budget = postgres.connection_budget(database.dsn)
@@ -131,15 +117,7 @@ def test_connection_budget_fits_pool(
     )  # fmt: skip
     evidence.measured = {"value": budget.available, "unit": "connections",
                          "name": "connections available"}  # fmt: skip
-    findings = []
-    if budget.available < needed.value:
-        findings.append(Finding(
-            postgres.describe(database.dsn), None,
-            f"the application can open at most {budget.available} connections "
-            f"(max_connections {budget.max_connections}, {budget.reserved} reserved, role limit "
-            f"{budget.role_limit}, database limit {budget.database_limit}); the pool must serve "
-            f"{needed.value:g} concurrent connections",
-        ))  # fmt: skip
+    findings = rules.budget_findings(budget, needed.value, postgres.describe(database.dsn))
     criterion.expect_no_findings(findings, what="connection budget")
 
 
@@ -163,27 +141,9 @@ def test_migrations_applied(
         golive.not_verified(f"{target}: {ledger.problem}")
     evidence.record("applied migrations", len(ledger.versions), "migrations",
                     ledger=ledger.table, versions=ledger.versions[-50:])  # fmt: skip
-    findings = [Finding(ledger.table, None, f"migration {v} is marked dirty (failed half-way)")
-                for v in ledger.dirty]  # fmt: skip
-    if not ledger.versions:
-        findings.append(Finding(ledger.table, None, "no migration has been applied"))
-    if files is not None:
-        applied = set(ledger.versions)
-        findings += [
-            Finding(str(files.folder / name), None, f"migration {version} is not applied")
-            for version, name in sorted(files.versions.items()) if version not in applied
-        ]  # fmt: skip
-        findings += [
-            Finding(ledger.table, None, f"migration {version} is applied but not in {files.folder}")
-            for version in sorted(applied - set(files.versions))
-        ]
-        findings += [
-            Finding(str(files.folder / name), None, "file name has no version number")
-            for name in files.unnamed
-        ]
-    else:
+    if files is None:
         evidence.note("no migrations folder in the repository: judged on the ledger alone")
-    criterion.expect_no_findings(findings, what="migrations")
+    criterion.expect_no_findings(rules.migration_findings(ledger, files), what="migrations")
 
 
 @pytest.mark.criterion("db.seed-data")
@@ -206,14 +166,7 @@ def test_seed_data_loaded(
         golive.not_verified(f"{where}: no table to look for seed data in")
     evidence.record("tables with rows", sum(1 for t in wanted if rows.get(t)), "tables",
                     rows={t: rows.get(t) for t in wanted})  # fmt: skip
-    findings = [
-        Finding(
-            where, None, f"{table} does not exist" if table not in rows else f"{table} is empty"
-        )
-        for table in wanted
-        if not rows.get(table)
-    ]
-    criterion.expect_no_findings(findings, what="seed data")
+    criterion.expect_no_findings(rules.seed_findings(rows, wanted, where), what="seed data")
 
 
 @pytest.mark.criterion("db.migration-time")

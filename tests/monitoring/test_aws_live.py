@@ -23,12 +23,6 @@ DAY = dt.timedelta(hours=24)
 
 
 @pytest.fixture(scope="module")
-def log_groups(aws_client: Callable[[str], Any]) -> list[aws.LogGroup]:
-    with closing(aws_client("logs")) as logs:
-        return aws.list_log_groups(logs)
-
-
-@pytest.fixture(scope="module")
 def logs_client(aws_client: Callable[[str], Any]) -> Iterator[Any]:
     with closing(aws_client("logs")) as logs:
         yield logs

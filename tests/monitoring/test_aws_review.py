@@ -22,7 +22,7 @@ import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.facts.live import aws
 from golive.facts.live import aws_review as review
-from golive.harness.plugin import GoliveSession
+from golive.harness import ThresholdOf
 
 DAY = dt.timedelta(hours=24)
 WEEK = dt.timedelta(days=7)
@@ -33,11 +33,6 @@ KEY_KINDS = ("cpu", "memory", "disk", "latency", "errors")
 def cw(aws_client: Callable[[str], Any]) -> Iterator[Any]:
     with closing(aws_client("cloudwatch")) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def alarms(cw: Any) -> list[aws.Alarm]:
-    return aws.list_alarms(cw)
 
 
 @pytest.fixture(scope="module")
@@ -172,14 +167,14 @@ def test_alerts_fire_before_slo(
     evidence: Evidence,
     cw: Any,
     alarms: list[aws.Alarm],
-    golive_session: GoliveSession,
+    threshold_of: ThresholdOf,
 ) -> None:
     """An average-latency alarm fires at or below the average response-time SLO
     (perf.avg-response) and an error-rate alarm at or below the error-rate SLO
     (perf.error-rate): alerts come before the SLO is breached."""
     stats = review.alarm_statistics(cw)
-    slo_latency = golive_session.threshold("perf.avg-response")
-    slo_errors = golive_session.threshold("perf.error-rate")
+    slo_latency = threshold_of("perf.avg-response")
+    slo_errors = threshold_of("perf.error-rate")
     if slo_latency is None or slo_errors is None:
         golive.not_verified("the catalog gives no latency or error-rate SLO")
     latency = {a.name: _latency_ms(a) for a in alarms

@@ -14,22 +14,16 @@ import pytest
 from golive import CriterionContext, Evidence
 from golive.config import Environment
 from golive.facts.saas import sources
-from golive.harness.plugin import GoliveSession
 from golive.harness.saas import available, record_figure
 from golive.rules import delivery as history
 
 
-@pytest.fixture(scope="module")
-def exports(golive_env: Environment, golive_session: GoliveSession) -> Path | None:
-    return available(lambda: sources.exports_folder(golive_env, golive_session.config.path))
-
-
 @pytest.mark.criterion("mon.false-positive-rate")
 def test_false_positive_rate(
-    criterion: CriterionContext, evidence: Evidence, exports: Path | None
+    criterion: CriterionContext, evidence: Evidence, saas_exports: Path | None
 ) -> None:
     """Alerts tagged false_positive by on-call / all alerts of the exported period."""
-    alerts = available(lambda: sources.alert_history(exports))
+    alerts = available(lambda: sources.alert_history(saas_exports))
     figure = available(lambda: history.false_positive_rate(alerts.items))
     record_figure(evidence, figure, alerts.origin)
     criterion.expect(figure.value, name=figure.name, unit="%")
@@ -40,10 +34,10 @@ def test_key_metrics_on_dashboards(
     criterion: CriterionContext,
     evidence: Evidence,
     golive_env: Environment,
-    exports: Path | None,
+    saas_exports: Path | None,
 ) -> None:
     """Availability, latency, errors and resource use each appear in a dashboard widget."""
-    boards = available(lambda: sources.dashboards(golive_env, exports))
+    boards = available(lambda: sources.dashboards(golive_env, saas_exports))
     covered, findings = history.dashboard_coverage(boards.items, boards.origin)
     evidence.record("dashboards", len(boards.items), "dashboards", source=boards.origin,
                     titles=[b.title for b in boards.items], key_metrics=covered)

@@ -11,24 +11,7 @@ from __future__ import annotations
 import pytest
 
 from golive import CriterionContext, Evidence, Finding
-from golive.config import Environment
 from golive.facts.live import drills
-from golive.harness.plugin import GoliveSession
-
-
-@pytest.fixture(scope="session")
-def backup_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> drills.BackupDrill:
-    return drills.backup_drill(
-        request.config,
-        disruptive,
-        golive_session.threshold,
-        drills.shared_dir(request.config, tmp_path_factory),
-    )
 
 
 def _findings(drill: drills.BackupDrill) -> list[Finding]:

@@ -22,86 +22,19 @@ front's health checking takes to route around a dead instance.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from typing import Any
-
-import httpx
 import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.config import Environment
 from golive.facts.live import drills
-from golive.facts.live.availability import HealthPoller, HealthSample, Window, check_health
-from golive.facts.live.commands import CommandResult, run_command
-from golive.harness.plugin import GoliveSession
+from golive.facts.live.commands import CommandResult
 
 pytestmark = pytest.mark.xdist_group("golive-deploy-drill")  # never beside a deploy drill
 
-FAILOVER_TIMEOUT_S = 120.0
 MIN_REQUESTS = 5
 
 
-@dataclass
-class FailoverDrill:
-    health_url: str
-    command: CommandResult
-    window: Window
-    before: HealthSample
-    after: HealthSample
-
-    def interruptions(self) -> list[float]:
-        """Each run of failed requests: seconds from its first failure to the next answer."""
-        spans, start = [], None
-        for sample in self.window.samples:
-            if not sample.ok and start is None:
-                start = sample.at
-            elif sample.ok and start is not None:
-                spans.append(round(sample.at - start, 3))
-                start = None
-        if start is not None:
-            spans.append(round(self.window.seconds - start, 3))
-        return spans
-
-    def longest(self) -> float:
-        return max(self.interruptions(), default=0.0)
-
-    def report(self) -> dict[str, Any]:
-        return self.command.report()
-
-
-def _run(env: Environment, base_url: str) -> FailoverDrill:
-    argv = drills.command_argv(env, "failover")
-    url = base_url.rstrip("/") + drills.HEALTH_PATH
-    with httpx.Client(timeout=5.0, follow_redirects=False) as client:
-        before = check_health(client, url)
-        if not before.ok:
-            golive.not_verified(f"{url} is not healthy before the drill ({before.status})")
-        with HealthPoller(url) as poll:
-            result = run_command("failover", argv, timeout=FAILOVER_TIMEOUT_S,
-                                 scrub=drills.scrubber_for(env))  # fmt: skip
-            if not result.started:
-                golive.not_verified(result.summary())
-            time.sleep(drills.SETTLE_SECONDS)
-        return FailoverDrill(url, result, poll.window, before, check_health(client, url))
-
-
-@pytest.fixture(scope="session")
-def failover_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    base_url: str,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> FailoverDrill:
-    return drills.once(
-        request.config, "failover", lambda: _run(disruptive, base_url),
-        drills.shared_dir(request.config, tmp_path_factory),
-    )  # fmt: skip
-
-
-def _record(evidence: Evidence, drill: FailoverDrill) -> None:
+def _record(evidence: Evidence, drill: drills.FailoverDrill) -> None:
     evidence.record("health requests during the failover", drill.window.requests, "requests",
                     url=drill.health_url, **drill.window.summary())  # fmt: skip
     evidence.record("interruptions", len(drill.interruptions()), "interruptions",
@@ -118,7 +51,7 @@ def _limit_s(criterion: CriterionContext) -> float:
 
 @pytest.mark.criterion("ops.failover-drill")
 def test_failover_keeps_service_answering(
-    criterion: CriterionContext, evidence: Evidence, failover_drill: FailoverDrill
+    criterion: CriterionContext, evidence: Evidence, failover_drill: drills.FailoverDrill
 ) -> None:
     """Through the front, requests fail no longer than the catalog's bound; healthy after."""
     drill = failover_drill
@@ -144,7 +77,7 @@ def test_failover_keeps_service_answering(
 
 @pytest.mark.criterion("ops.scenario-system-failure")
 def test_system_failure_recovered(
-    criterion: CriterionContext, evidence: Evidence, failover_drill: FailoverDrill
+    criterion: CriterionContext, evidence: Evidence, failover_drill: drills.FailoverDrill
 ) -> None:
     """The killed instance is detected as down and replaced by another, and the service
     is restored within the catalog's recovery bound of the failure (as the command reports it)."""
@@ -182,28 +115,6 @@ def test_system_failure_recovered(
 
 
 # --- data loss ----------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def data_loss_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> CommandResult:
-    """The session's backup drill (so a fresh backup exists), then ``data_loss`` once."""
-    shared = drills.shared_dir(request.config, tmp_path_factory)
-    backups = drills.backup_drill(request.config, disruptive, golive_session.threshold, shared)
-    if not any(b.ok for b in backups.backups):
-        raise AssertionError(f"no backup to recover from: {backups.backups[-1].summary()}")
-
-    def run() -> CommandResult:
-        argv = drills.command_argv(disruptive, "data_loss")
-        result = run_command("data_loss", argv, timeout=FAILOVER_TIMEOUT_S,
-                             scrub=drills.scrubber_for(disruptive))  # fmt: skip
-        if not result.started:
-            golive.not_verified(result.summary())
-        return result
-
-    return drills.once(request.config, "data-loss", run, shared)
 
 
 @pytest.mark.criterion("ops.scenario-data-loss")

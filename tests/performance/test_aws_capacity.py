@@ -12,6 +12,7 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence
 from golive.facts.live import aws_review as review
+from golive.rules import aws_account
 
 
 @pytest.mark.criterion("perf.autoscaling")
@@ -28,7 +29,8 @@ def test_autoscaling_groups_can_scale(
         evidence.record(group.name, group.max_size, "max instances", min=group.min_size,
                         desired=group.desired, zones=list(group.zones),
                         policies=list(group.policies))  # fmt: skip
-    criterion.expect_no_findings(review.autoscaling_findings(groups), what="Auto Scaling groups")
+    findings = aws_account.autoscaling_findings(groups)
+    criterion.expect_no_findings(findings, what="Auto Scaling groups")
 
 
 @pytest.mark.criterion("perf.load-balancer")
@@ -38,10 +40,11 @@ def test_load_balancers_spread_and_health_checked(
     """Every load balancer spans two or more availability zones and health-checks every
     target group it forwards to, so an unhealthy target leaves rotation."""
     with closing(aws_client("elbv2")) as elbv2:
-        findings, facts = review.load_balancer_findings(elbv2)
-    if not facts:
+        balancers = review.list_load_balancers(elbv2)
+    if not balancers:
         golive.not_verified("no load balancer (ELBv2) in the account: nothing to review")
-    for fact in facts:
+    for fact in (lb.as_dict() for lb in balancers):
         evidence.record(fact["name"], len(fact["zones"]), "zones", type=fact["type"],
                         zones=fact["zones"], targets=fact["targets"])  # fmt: skip
+    findings = aws_account.load_balancer_findings(balancers)
     criterion.expect_no_findings(findings, what="load balancers")

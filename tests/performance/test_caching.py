@@ -16,8 +16,7 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.facts.live import caching
-from golive.harness.plugin import GoliveSession
-from golive.harness.security import targets_of
+from golive.facts.live.security_targets import SecurityTargets
 
 # A static asset is "long-lived" when browsers and the CDN may keep it at least this long
 # (hashed or versioned assets are usually given a year).
@@ -97,12 +96,12 @@ def test_app_cache_serves_repeat_reads(
     criterion: CriterionContext,
     evidence: Evidence,
     http_client: httpx.Client,
-    golive_session: GoliveSession,
+    security_targets: SecurityTargets,
 ) -> None:
     """Identical anonymous reads of each data endpoint, one after the other: the responses
     say whether they came from the cache (X-Cache or a CDN's spelling, or Age), and most
     repeats (reads 2..N) are hits."""
-    paths = [d.path for d in targets_of(golive_session).data_access]
+    paths = [d.path for d in security_targets.data_access]
     if not paths:
         golive.not_verified("the security targets name no data endpoint to read")
     findings = []

@@ -17,7 +17,7 @@ from golive.facts.load import (
     LoadResult,
     record_load_evidence,
 )
-from golive.harness.plugin import GoliveSession
+from golive.harness import ThresholdOf
 
 pytestmark = pytest.mark.xdist_group("load")
 
@@ -69,7 +69,7 @@ def test_endpoint_under_load(
     evidence,
     judged_load: LoadResult,
     load_plan: LoadPlan,
-    golive_session: GoliveSession,
+    threshold_of: ThresholdOf,
 ):
     """Each key endpoint was exercised and kept within the plan's error budget."""
     stats = judged_load.endpoints.get(endpoint)
@@ -79,7 +79,7 @@ def test_endpoint_under_load(
                 "no test account: set GOLIVE_LOAD_LOGIN_EMAIL and GOLIVE_LOAD_LOGIN_PASSWORD"
             )
         raise AssertionError(f"{endpoint}: no request completed during the load run")
-    budget = golive_session.threshold("perf.error-rate")  # the plan's budget, per endpoint
+    budget = threshold_of("perf.error-rate")  # the plan's budget, per endpoint
     assert budget is not None
     ok = budget.met_by(stats.error_rate_pct)
     evidence.record(

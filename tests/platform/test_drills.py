@@ -2,7 +2,7 @@
 
 The environment's ``deploy`` and ``rollback`` commands run twice each, in turn, while
 ``base_url/health`` is polled at ≈20 Hz. The drill runs once per session
-(:func:`golive.facts.live.drills.deploy_drill`); these checks and those of
+(``deploy_drill``, golive.harness.sessions); these checks and those of
 ``tests/cicd/test_drills.py`` judge it.
 """
 
@@ -14,28 +14,12 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
-from golive.config import Environment
 from golive.facts.live import drills
 from golive.facts.live.commands import in_unit
-from golive.harness.plugin import GoliveSession
 
 pytestmark = pytest.mark.xdist_group("golive-deploy-drill")
 
 MIN_REQUESTS = 5  # fewer health requests during a deploy than this show nothing
-
-
-@pytest.fixture(scope="session")
-def deploy_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    base_url: str,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> drills.DeployDrill:
-    return drills.deploy_drill(
-        request.config, disruptive, base_url, golive_session.threshold,
-        drills.shared_dir(request.config, tmp_path_factory),
-    )  # fmt: skip
 
 
 def _record(evidence: Evidence, drill: drills.DeployDrill) -> None:

@@ -6,6 +6,8 @@ Source (golive.toml): ``vercel_project`` + ``vercel_token`` (API), else
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from golive import CriterionContext, Evidence
@@ -13,15 +15,13 @@ from golive.config import Environment
 from golive.facts.saas import sources
 from golive.facts.saas.sources import Sourced
 from golive.facts.saas.vercel import Deployment
-from golive.harness.plugin import GoliveSession
 from golive.harness.saas import available, record_figure
 from golive.rules import delivery as history
 
 
 @pytest.fixture(scope="module")
-def deployments(golive_env: Environment, golive_session: GoliveSession) -> Sourced[Deployment]:
-    exports = available(lambda: sources.exports_folder(golive_env, golive_session.config.path))
-    return available(lambda: sources.deployments(golive_env, exports))
+def deployments(golive_env: Environment, saas_exports: Path | None) -> Sourced[Deployment]:
+    return available(lambda: sources.deployments(golive_env, saas_exports))
 
 
 @pytest.mark.criterion("platform.build-time")

@@ -1,7 +1,7 @@
 """Routine (daily): バックアップ確認 — a backup is taken and restored now, as the daily
 check would, through the environment's ``backup`` and ``restore`` commands.
 
-The drill runs once per session (:func:`golive.facts.live.drills.backup_drill`), shared with
+The drill runs once per session (``backup_drill``, golive.harness.sessions), shared with
 ``tests/cicd/test_drills.py`` and ``tests/operations/test_drills.py``.
 """
 
@@ -10,24 +10,7 @@ from __future__ import annotations
 import pytest
 
 from golive import CriterionContext, Evidence, Finding
-from golive.config import Environment
 from golive.facts.live import drills
-from golive.harness.plugin import GoliveSession
-
-
-@pytest.fixture(scope="session")
-def backup_drill(
-    request: pytest.FixtureRequest,
-    disruptive: Environment,
-    golive_session: GoliveSession,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> drills.BackupDrill:
-    return drills.backup_drill(
-        request.config,
-        disruptive,
-        golive_session.threshold,
-        drills.shared_dir(request.config, tmp_path_factory),
-    )
 
 
 @pytest.mark.criterion("routine.backup-success")

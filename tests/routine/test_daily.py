@@ -24,7 +24,7 @@ from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
 from golive.facts.live import aws, host
 from golive.facts.live import webhook as notify
-from golive.harness.plugin import GoliveSession
+from golive.harness import ThresholdOf
 
 DAY = dt.timedelta(hours=24)
 
@@ -33,12 +33,6 @@ def _borrowed(criterion: CriterionContext, threshold: Threshold | None) -> Crite
     """This criterion judged against another criterion's threshold (catalog data)."""
     return CriterionContext(entry=criterion.entry, threshold=threshold,
                             evidence=criterion.evidence)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def alarms(aws_client: Callable[[str], Any]) -> list[aws.Alarm]:
-    with closing(aws_client("cloudwatch")) as cw:
-        return aws.list_alarms(cw)
 
 
 # --- サービス稼働状態 ------------------------------------------------------------------
@@ -150,7 +144,7 @@ def test_resource_usage_below_alert_levels(
     criterion: CriterionContext,
     evidence: Evidence,
     golive_env: Environment,
-    golive_session: GoliveSession,
+    threshold_of: ThresholdOf,
     request: pytest.FixtureRequest,
 ) -> None:
     """CPU and memory of the target below the daily alert levels (routine.alert-cpu,
@@ -160,8 +154,8 @@ def test_resource_usage_below_alert_levels(
     of the CPU and memory alarms' metrics); for a target on this machine, its processes
     (listeners of its ports and their children) sampled here, with the whole machine
     recorded for context; else the whole machine."""
-    limits = {"cpu": golive_session.threshold("routine.alert-cpu"),
-              "memory": golive_session.threshold("routine.alert-memory")}  # fmt: skip
+    limits = {"cpu": threshold_of("routine.alert-cpu"),
+              "memory": threshold_of("routine.alert-memory")}  # fmt: skip
     try:
         measured = _usage_from_monitoring(request.getfixturevalue("aws_client"), evidence)
     except golive.NotVerified:
@@ -209,7 +203,7 @@ def test_resource_usage_below_alert_levels(
 def test_error_log_rate(
     criterion: CriterionContext,
     evidence: Evidence,
-    golive_session: GoliveSession,
+    threshold_of: ThresholdOf,
     aws_client: Callable[[str], Any],
 ) -> None:
     """ERROR-level lines of the application log in the last 24 h, grouped by signature;
@@ -237,7 +231,7 @@ def test_error_log_rate(
     if any(w.truncated for w in windows):
         evidence.note("more lines than read: the rate is over the first lines of the window")
     rate = 100.0 * len(errors) / len(events)
-    _borrowed(criterion, golive_session.threshold("routine.alert-error-rate")).expect(
+    _borrowed(criterion, threshold_of("routine.alert-error-rate")).expect(
         rate, name="error lines in the application log (24 h)"
     )
 

@@ -16,27 +16,11 @@ import pytest
 
 import golive
 from golive import Evidence
-from golive.catalog import Threshold
-from golive.harness.plugin import GoliveSession
-from golive.history.store import Review, RunHistory, history_folder, read_history
+from golive.catalog import Catalog, Threshold
+from golive.harness import ThresholdOf
+from golive.history.store import Review, RunHistory
 from golive.judging.verdict import Status
 from golive.rules import routine as reviews
-
-
-@pytest.fixture(scope="module")
-def run_history(golive_session: GoliveSession) -> RunHistory:
-    """Every recorded run of the environment; not verified when there is none."""
-    folder = history_folder(golive_session.config, golive_session.output)
-    if folder is None:
-        golive.not_verified("no run history: set history_dir in golive.toml or give an output")
-    if not folder.is_dir():
-        golive.not_verified(f"no run history at {folder}: no run has been recorded there")
-    history = read_history(folder, golive_session.env_name)
-    if not history.entries:
-        golive.not_verified(
-            f"no run of environment {golive_session.env_name or '-'} recorded in {folder}"
-        )
-    return history
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +29,9 @@ def now() -> datetime:
 
 
 @pytest.fixture(scope="module")
-def alert(golive_session: GoliveSession) -> Threshold | None:
+def alert(threshold_of: ThresholdOf) -> Threshold | None:
     """The usage alert level: the stricter of the CPU and memory alert thresholds."""
-    return reviews.alert_level(golive_session.threshold(cid) for cid in reviews.ALERT_IDS)
+    return reviews.alert_level(threshold_of(cid) for cid in reviews.ALERT_IDS)
 
 
 def conclude(review: Review, evidence: Evidence) -> None:
@@ -85,30 +69,32 @@ def test_incident_records(evidence: Evidence, run_history: RunHistory, now: date
 
 @pytest.mark.criterion("routine.weekly-performance-report")
 def test_weekly_performance_report(
-    evidence: Evidence, run_history: RunHistory, now: datetime, golive_session: GoliveSession
+    evidence: Evidence, run_history: RunHistory, now: datetime, golive_catalog: Catalog
 ) -> None:
     """A weekly run within 8 days judged the performance criteria."""
-    conclude(reviews.weekly_performance_report(run_history, now, golive_session.catalog), evidence)
+    conclude(reviews.weekly_performance_report(run_history, now, golive_catalog), evidence)
 
 
 @pytest.mark.criterion("routine.response-time-analysis")
 def test_response_time_analysis(
-    evidence: Evidence, run_history: RunHistory, now: datetime, golive_session: GoliveSession
+    evidence: Evidence, run_history: RunHistory, now: datetime, golive_catalog: Catalog,
+    threshold_of: ThresholdOf,
 ) -> None:
     """The weekly runs' latency figures: no regression, none set to breach in 4 weeks."""
     review = reviews.response_times(
-        run_history, now, golive_session.catalog, golive_session.threshold
+        run_history, now, golive_catalog, threshold_of
     )
     conclude(review, evidence)
 
 
 @pytest.mark.criterion("perf.metrics-analysis")
 def test_performance_metrics_analysis(
-    evidence: Evidence, run_history: RunHistory, now: datetime, golive_session: GoliveSession
+    evidence: Evidence, run_history: RunHistory, now: datetime, golive_catalog: Catalog,
+    threshold_of: ThresholdOf,
 ) -> None:
     """Every performance figure of the weekly runs: no regression, none set to breach."""
     review = reviews.performance_metrics(
-        run_history, now, golive_session.catalog, golive_session.threshold
+        run_history, now, golive_catalog, threshold_of
     )
     conclude(review, evidence)
 
@@ -118,22 +104,23 @@ def test_resource_usage_trend(
     evidence: Evidence,
     run_history: RunHistory,
     now: datetime,
-    golive_session: GoliveSession,
+    golive_catalog: Catalog,
     alert: Threshold | None,
 ) -> None:
     """Weekly peaks of the daily resource usage: no regression, not set to reach the alert
     level in 4 weeks."""
-    conclude(reviews.resource_usage_trend(run_history, now, golive_session.catalog, alert),
+    conclude(reviews.resource_usage_trend(run_history, now, golive_catalog, alert),
              evidence)  # fmt: skip
 
 
 @pytest.mark.criterion("routine.bottleneck-identification")
 def test_bottleneck(
-    evidence: Evidence, run_history: RunHistory, now: datetime, golive_session: GoliveSession
+    evidence: Evidence, run_history: RunHistory, now: datetime, golive_catalog: Catalog,
+    threshold_of: ThresholdOf,
 ) -> None:
     """The figure with the least headroom in the last weekly run is named; it fails below
     10 % headroom."""
-    review = reviews.bottleneck(run_history, now, golive_session.catalog, golive_session.threshold)
+    review = reviews.bottleneck(run_history, now, golive_catalog, threshold_of)
     conclude(review, evidence)
 
 
@@ -142,10 +129,10 @@ def test_bottleneck(
 
 @pytest.mark.criterion("routine.security-report")
 def test_security_report(
-    evidence: Evidence, run_history: RunHistory, now: datetime, golive_session: GoliveSession
+    evidence: Evidence, run_history: RunHistory, now: datetime, golive_catalog: Catalog
 ) -> None:
     """A monthly run within 32 days judged the security criteria."""
-    conclude(reviews.security_report(run_history, now, golive_session.catalog), evidence)
+    conclude(reviews.security_report(run_history, now, golive_catalog), evidence)
 
 
 @pytest.mark.criterion("routine.capacity-report")
@@ -159,9 +146,9 @@ def test_usage_forecast(
     evidence: Evidence,
     run_history: RunHistory,
     now: datetime,
-    golive_session: GoliveSession,
+    golive_catalog: Catalog,
     alert: Threshold | None,
 ) -> None:
     """Daily resource usage of the last 3 months projected 90 days ahead stays below the
     CPU/memory alert level."""
-    conclude(reviews.usage_forecast(run_history, now, golive_session.catalog, alert), evidence)
+    conclude(reviews.usage_forecast(run_history, now, golive_catalog, alert), evidence)

@@ -50,18 +50,6 @@ class SecurityLog:
 
 
 @pytest.fixture(scope="module")
-def log_groups(aws_client: Callable[[str], Any]) -> list[aws.LogGroup]:
-    with closing(aws_client("logs")) as logs:
-        return aws.list_log_groups(logs)
-
-
-@pytest.fixture(scope="module")
-def alarms(aws_client: Callable[[str], Any]) -> list[aws.Alarm]:
-    with closing(aws_client("cloudwatch")) as cw:
-        return aws.list_alarms(cw)
-
-
-@pytest.fixture(scope="module")
 def security_log(aws_client: Callable[[str], Any], log_groups: list[aws.LogGroup]) -> SecurityLog:
     groups = [g for g in log_groups if g.category == "security"]
     if not groups:

@@ -23,12 +23,14 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence, Finding
-from golive.harness.plugin import GoliveSession
-from golive.harness.security import conclude, optional_fixture, record_sources, targets_of
+from golive.facts.live.http_session import TargetSession
+from golive.facts.live.security_targets import SecurityTargets
+from golive.harness import RunOnce
+from golive.harness.security import optional_fixture
+from golive.judging.findings import at_least
 from golive.rules.appsec import passive
-from golive.rules.appsec.collect import infra_probe, probe, session_for
+from golive.rules.appsec.collect import infra_probe, probe
 from golive.rules.appsec.dependencies import dependency_audit
-from golive.rules.appsec.model import at_least
 
 NO_FIX = "no fixed version"
 
@@ -36,11 +38,11 @@ NO_FIX = "no fixed version"
 @pytest.mark.criterion("routine.security-updates-high")
 def test_high_updates_applied(
     criterion: CriterionContext, evidence: Evidence, repo_path: Path,
-    golive_session: GoliveSession,
+    security_targets: SecurityTargets,
 ) -> None:  # fmt: skip
     """High/Critical advisories with a fixed version available are updates not yet applied."""
-    result = dependency_audit(repo_path, targets_of(golive_session))
-    record_sources(evidence, [result])
+    result = dependency_audit(repo_path, security_targets)
+    evidence.record_sources([result])
     high = [f for f in result.findings if f.counts and at_least(f.severity, "high")]
     waiting = [f for f in high if NO_FIX not in f.message]
     evidence.record("High+ advisories", len(high), "advisories", with_fix=len(waiting),
@@ -56,35 +58,35 @@ def test_monthly_full_scan(
     criterion: CriterionContext,
     evidence: Evidence,
     repo_path: Path,
-    golive_session: GoliveSession,
+    security_targets: SecurityTargets,
+    run_once: RunOnce,
     request: pytest.FixtureRequest,
 ) -> None:
     """Dependencies, infrastructure code and the live target, each checked: nothing High+."""
-    targets = targets_of(golive_session)
-    results = [dependency_audit(repo_path, targets)]
-    infra, notes = infra_probe(repo_path)
+    results = [dependency_audit(repo_path, security_targets)]
+    infra, notes = infra_probe(run_once, repo_path)
     results += infra
     for note in notes:
         evidence.note(f"infrastructure: {note}")
-    client, reason = optional_fixture(request, "http_client")
-    if client is None:
+    session, reason = optional_fixture(request, "target_session")
+    if session is None:
         golive.not_verified(f"the live target cannot be scanned: {reason}")
-    results.append(probe(session_for(client, targets), passive.passive_scan))
+    results.append(probe(run_once, session, passive.passive_scan))
     if not infra:
         golive.not_verified("no infrastructure code was scanned: " + "; ".join(notes))
-    conclude(criterion, evidence, results, what="monthly vulnerability scan", floor="high")
+    criterion.conclude(results, what="monthly vulnerability scan", floor="high")
 
 
 @pytest.mark.criterion("routine.security-settings")
 def test_security_settings_no_drift(
     criterion: CriterionContext,
     evidence: Evidence,
-    http_client: httpx.Client,
-    golive_session: GoliveSession,
+    target_session: TargetSession,
+    run_once: RunOnce,
 ) -> None:
     """golive's passive checks of the live target: every finding is drift."""
-    result = probe(session_for(http_client, targets_of(golive_session)), passive.passive_scan)
-    conclude(criterion, evidence, [result], what="security settings")
+    result = probe(run_once, target_session, passive.passive_scan)
+    criterion.conclude([result], what="security settings")
 
 
 @pytest.mark.criterion("routine.update-verification")
@@ -92,7 +94,7 @@ def test_service_after_updates(
     criterion: CriterionContext,
     evidence: Evidence,
     http_client: httpx.Client,
-    golive_session: GoliveSession,
+    security_targets: SecurityTargets,
 ) -> None:
     """/health answers 200 with status ok; / and each data endpoint answer 200."""
     findings = []
@@ -106,7 +108,7 @@ def test_service_after_updates(
         findings.append(
             Finding("/health", None, f"answered {health.status_code}, status {status!r}")
         )
-    paths = ["/", *(d.path for d in targets_of(golive_session).data_access)]
+    paths = ["/", *(d.path for d in security_targets.data_access)]
     for path in paths:
         code = http_client.get(path).status_code
         evidence.record(f"GET {path}", code)

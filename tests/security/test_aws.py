@@ -16,6 +16,7 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence
 from golive.facts.live import aws
+from golive.rules import aws_account
 
 
 @pytest.mark.criterion("sec.iam-policy")
@@ -25,10 +26,10 @@ def test_iam_least_privilege(
     """No Allow of Action * on Resource * (customer-managed or inline), no
     AdministratorAccess attachment, no root access keys, MFA on every console user."""
     with closing(aws_client("iam")) as iam:
-        report = aws.iam_findings(iam)
-    evidence.record("IAM policies read", report.policies, "policies",
-                    users=report.users, console_users=report.console_users)  # fmt: skip
-    criterion.expect_no_findings(report.findings, what="IAM (live account)")
+        facts = aws.read_iam(iam)
+    evidence.record("IAM policies read", len(facts.policies), "policies",
+                    users=facts.users, console_users=len(facts.console_mfa))  # fmt: skip
+    criterion.expect_no_findings(aws_account.iam_findings(facts), what="IAM (live account)")
 
 
 @pytest.mark.criterion("sec.security-groups")
@@ -36,9 +37,10 @@ def test_security_groups_keep_admin_ports_closed(
     criterion: CriterionContext, evidence: Evidence, aws_client: Callable[[str], Any]
 ) -> None:
     with closing(aws_client("ec2")) as ec2:
-        findings, groups = aws.security_group_findings(ec2)
+        ingress, groups = aws.world_ingress(ec2)
     evidence.record("security groups read", groups, "groups",
                     admin_ports=sorted(aws.ADMIN_PORTS))  # fmt: skip
+    findings = aws_account.ingress_findings(ingress)
     criterion.expect_no_findings(findings, what="security group ingress (live account)")
 
 
@@ -53,10 +55,11 @@ def test_storage_encrypted_at_rest(
         closing(aws_client("ec2")) as ec2,
         closing(aws_client("rds")) as rds,
     ):
-        findings, buckets = aws.bucket_findings(s3)
-        more, stores = aws.volume_and_database_findings(ec2, rds)
-    evidence.record("buckets read", len(buckets), "buckets", buckets=buckets)
-    evidence.record("volumes and databases read", stores, "resources")
+        buckets = aws.read_buckets(s3)
+        stores = aws.read_storage(ec2, rds)
+    evidence.record("buckets read", len(buckets), "buckets", buckets=[b.name for b in buckets])
+    evidence.record("volumes and databases read", len(stores), "resources")
     if not buckets and not stores:
         golive.not_verified("the account holds no bucket, volume or database to check")
-    criterion.expect_no_findings(findings + more, what="storage encryption (live account)")
+    findings = aws_account.bucket_findings(buckets) + aws_account.storage_findings(stores)
+    criterion.expect_no_findings(findings, what="storage encryption (live account)")

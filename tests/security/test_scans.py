@@ -9,13 +9,13 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
+from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.scans.zap import NOT_CONFIGURED
-from golive.harness.plugin import GoliveSession
-from golive.harness.security import conclude, record_sources, run_inputs, targets_of
+from golive.harness import RunOnce
+from golive.judging.findings import SourceResult, findings_of
 from golive.rules.appsec import owasp
-from golive.rules.appsec.collect import collect, infra_probe, secret_probe
+from golive.rules.appsec.collect import RunInputs, collect, infra_probe, secret_probe
 from golive.rules.appsec.dependencies import dependency_audit
-from golive.rules.appsec.model import SourceResult, findings_of
 
 # the sources without which "no critical finding" cannot be claimed
 CRITICAL_REQUIRED = ("passive-http", "dependency-audit")
@@ -26,15 +26,13 @@ def test_dependencies_audited(
     criterion: CriterionContext,
     evidence: Evidence,
     repo_path: Path,
-    golive_session: GoliveSession,
+    security_targets: SecurityTargets,
 ) -> None:
     """Locked versions against pip-audit (--strict) and offline OSV advisories."""
-    targets = targets_of(golive_session)
+    targets = security_targets
     result = dependency_audit(repo_path, targets)
     evidence.record("dependency audit", None, **result.facts)
-    conclude(
-        criterion,
-        evidence,
+    criterion.conclude(
         [result],
         what="dependency advisories",
         floor=targets.dependency_fail_severity,
@@ -43,25 +41,25 @@ def test_dependencies_audited(
 
 @pytest.mark.criterion("sec.infra-scan")
 def test_infrastructure_scanned(
-    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path, run_once: RunOnce
 ) -> None:
     """bandit on Python code, IAM/security groups as code, compose container settings:
     no high or critical finding."""
-    results, notes = infra_probe(repo_path)
+    results, notes = infra_probe(run_once, repo_path)
     for note in notes:
         evidence.note(f"not applicable: {note}")
     if not results:
         golive.not_verified("nothing to scan: " + "; ".join(notes))
-    conclude(criterion, evidence, results, what="infrastructure scan", floor="high")
+    criterion.conclude(results, what="infrastructure scan", floor="high")
 
 
 @pytest.mark.criterion("sec.secret-management")
 def test_no_secret_in_code_or_history(
-    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path, run_once: RunOnce
 ) -> None:
     """detect-secrets over the tracked files and every earlier file version in git."""
-    result = secret_probe(repo_path)
-    conclude(criterion, evidence, [result], what="committed secrets")
+    result = secret_probe(run_once, repo_path)
+    criterion.conclude([result], what="committed secrets")
 
 
 def _zap_note(evidence: Evidence, results: list[SourceResult]) -> None:
@@ -74,14 +72,13 @@ def _zap_note(evidence: Evidence, results: list[SourceResult]) -> None:
 def test_owasp_top10(
     criterion: CriterionContext,
     evidence: Evidence,
-    golive_session: GoliveSession,
-    request: pytest.FixtureRequest,
+    security_inputs: RunInputs,
 ) -> None:
     """Every category golive can check is clean; a required category no source could
     check makes the criterion not verified (owasp-top10.yaml says which are required)."""
-    results = collect(run_inputs(request, golive_session))
+    results = collect(security_inputs)
     _zap_note(evidence, results)
-    record_sources(evidence, results)
+    evidence.record_sources(results)
     verdicts = owasp.judge_categories(owasp.load_mapping(), results)
     evidence.record(
         "OWASP Top 10 (2021) categories", None, categories=[v.as_dict() for v in verdicts]
@@ -108,13 +105,12 @@ def test_owasp_top10(
 def test_no_critical_vulnerability(
     criterion: CriterionContext,
     evidence: Evidence,
-    golive_session: GoliveSession,
-    request: pytest.FixtureRequest,
+    security_inputs: RunInputs,
 ) -> None:
     """Critical findings across every scanner and probe of the run, against the threshold."""
-    results = collect(run_inputs(request, golive_session))
+    results = collect(security_inputs)
     _zap_note(evidence, results)
-    record_sources(evidence, results)
+    evidence.record_sources(results)
     critical = [f for f in findings_of(results) if f.severity == "critical"]
     evidence.record(
         "critical findings",

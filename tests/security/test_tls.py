@@ -7,11 +7,12 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
+from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.scans.tls import tls_scan
-from golive.harness.plugin import GoliveSession
-from golive.harness.security import conclude, optional_fixture, targets_of, tls_endpoints
+from golive.harness import GoliveSession
+from golive.harness.security import optional_fixture, tls_endpoints
+from golive.judging.findings import SecFinding, SourceResult
 from golive.rules.appsec import headers
-from golive.rules.appsec.model import SecFinding, SourceResult
 
 
 def _https_front(base_url: str, result: SourceResult) -> None:
@@ -51,11 +52,12 @@ def test_tls(
     criterion: CriterionContext,
     evidence: Evidence,
     golive_session: GoliveSession,
+    security_targets: SecurityTargets,
     request: pytest.FixtureRequest,
 ) -> None:
     """TLS 1.2+ only, no weak cipher, a valid and trusted certificate (self-signed accepted
     only where the targets allow it), HSTS and an HTTP→HTTPS redirect on the web front."""
-    targets = targets_of(golive_session)
+    targets = security_targets
     env = golive_session.environment
     dsn, reason = optional_fixture(request, "database_dsn")
     if reason:
@@ -75,4 +77,4 @@ def test_tls(
         front = SourceResult("tls", True, label="tls: HSTS and HTTP redirect")
         _https_front(env.base_url.rstrip("/"), front)
         results.append(front)
-    conclude(criterion, evidence, results, what="TLS configuration")
+    criterion.conclude(results, what="TLS configuration")

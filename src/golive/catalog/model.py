@@ -128,6 +128,10 @@ class Profile(_Strict):
     strict: bool = Field(
         description="a blocking criterion that is not verified makes the run NO-GO"
     )
+    notify: bool = Field(
+        default=False,
+        description="post the verdict to the environment's webhook unless told otherwise",
+    )
     schedules: list[Schedule] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -10,18 +10,14 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from golive.config import LoadSettings
+
 __all__ = ["demo"]
 
 DEFAULT_RUN_DIR = Path(".golive/demo")
 # a short load phase: the demo shows the checks, a weekly review runs the full stages
-DEMO_LOAD = {
-    "GOLIVE_LOAD_USERS": "10",
-    "GOLIVE_LOAD_SPIKE_USERS": "20",
-    "GOLIVE_LOAD_RAMP_S": "2",
-    "GOLIVE_LOAD_STEADY_S": "8",
-    "GOLIVE_LOAD_SPIKE_S": "3",
-    "GOLIVE_DB_LOAD_SECONDS": "3",
-}
+DEMO_LOAD = LoadSettings(users=10, spike_users=20, ramp_s=2, steady_s=8, spike_s=3)
+DEMO_DB_LOAD = {"GOLIVE_DB_LOAD_SECONDS": "3"}
 _err = Console(stderr=True, highlight=False)
 
 
@@ -81,6 +77,7 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
     if ctx.invoked_subcommand is not None:
         return
     from golive.cli.run import run_profile
+    from golive.facts.load.plan import override_variables
 
     run_dir = run_dir.resolve()
     started = time.perf_counter()
@@ -90,7 +87,7 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
         _err.print(f"[red]demo stack did not start:[/red] {exc}")
         sys.exit(3)
     _progress(f"stack ready in {time.perf_counter() - started:.1f}s; running the final profile")
-    for name, value in DEMO_LOAD.items():
+    for name, value in (override_variables(DEMO_LOAD) | DEMO_DB_LOAD).items():
         os.environ.setdefault(name, value)  # the caller's own sizes win
     variant = "broken twin" if broken else "reference stack"
     note = (f"Demo on the embedded {variant}: final profile checks, not strict "

@@ -13,6 +13,8 @@ from golive._errors import ConfigError
 from golive.catalog import PROFILES
 from golive.config import load_attestations, load_config, load_waivers
 from golive.judging.verdict import ExitCode
+from golive.preflight import preflight
+from golive.resources import suites_dir
 
 __all__ = ["run", "run_profile", "validate_config"]
 
@@ -25,11 +27,11 @@ _out = Console()
 
 
 def _default_suite() -> Path:
-    """``./tests`` when run from a project, else the suites shipped beside the package."""
+    """``./tests`` when run from a project, else the suites golive ships (see resources)."""
     local = Path("tests")
     if (local / "conftest.py").is_file() or any(local.glob("*/test_*.py")):
         return local
-    return Path(__file__).resolve().parents[2] / "tests"
+    return suites_dir()
 
 
 def _config_path(config: Path | None) -> Path | None:
@@ -39,12 +41,21 @@ def _config_path(config: Path | None) -> Path | None:
 
 
 def validate_config(config: Path | None, env: str | None) -> None:
-    """Every config problem, one line each, before any check runs (exit 2)."""
+    """Every config problem, one line each, before any check runs (exit 2): the file's
+    fields, then the chosen environment's targets (preflight), waivers and attestations."""
     loaded = load_config(config)
+    problems: list[str] = []
     if loaded.environments or env:
-        loaded.environment(env)
-    load_waivers(loaded)
-    load_attestations(loaded)
+        name, environment = loaded.environment(env)
+        label = f"{config.name}: " if config is not None else ""
+        problems += [label + line for line in preflight(loaded, name, environment)]
+    for load_records in (load_waivers, load_attestations):
+        try:
+            load_records(loaded)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
 
 
 def run_profile(

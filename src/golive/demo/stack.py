@@ -161,7 +161,7 @@ DEMO_THRESHOLDS = {
 
 
 def render_targets(state: dict[str, Any]) -> str:
-    """The security targets of the stack (golive.rules.appsec.targets): its login API, the
+    """The security targets of the stack (golive.facts.live.security_targets): its login API, the
     identities (env: references to the env file), the signing key, and its TLS endpoints
     with the CA that signed their certificates."""
     lines = [

@@ -7,12 +7,17 @@ from typing import Any
 import httpx
 
 from golive.judging.results import RunData
+from golive.judging.verdict import RunVerdict
 from golive.report.i18n import label
 from golive.report.view import ReportView, format_measured, format_threshold
 
 __all__ = ["build_message", "send_notification"]
 
-_ICON = {"GO": ":white_check_mark:", "NO-GO": ":x:", "INCOMPLETE": ":warning:"}
+_ICON = {
+    RunVerdict.GO: ":white_check_mark:",
+    RunVerdict.NO_GO: ":x:",
+    RunVerdict.INCOMPLETE: ":warning:",
+}
 
 
 def build_message(data: RunData, *, report_link: str | None = None) -> dict[str, Any]:
@@ -23,15 +28,15 @@ def build_message(data: RunData, *, report_link: str | None = None) -> dict[str,
         return label(key, data.lang)
 
     counts = ", ".join(f"{t(s)} {n}" for s, n in view.counts().items() if n)
-    headline = f"{_ICON[data.verdict.value]} golive {data.profile or 'run'} · {data.env or '-'}: "
+    headline = f"{_ICON[data.verdict]} golive {data.profile or 'run'} · {data.env or '-'}: "
     headline += f"*{data.verdict.value}* ({counts})"
     lines = [
         f"• `{c.id}` {c.title[data.lang]}: {format_measured(c.measured)}"
         f" ({t('threshold')} {format_threshold(c.threshold)}) {c.status.value}"
         for c in view.failing[:10]
     ]
-    regressions = [tr for tr in data.trends if tr.get("regressed")]
-    lines += [f"• :chart_with_downwards_trend: `{tr['id']}` {tr.get('why')}" for tr in regressions]
+    regressions = [tr for tr in data.trends if tr.regressed]
+    lines += [f"• :chart_with_downwards_trend: `{tr.id}` {tr.why}" for tr in regressions]
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": headline}}
     ]

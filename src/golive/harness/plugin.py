@@ -19,7 +19,7 @@ import pytest
 
 from golive import __version__
 from golive._errors import CheckOutcome, ConfigError, GoliveError
-from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
+from golive.catalog import PROFILES, Catalog, Kind, Severity, Threshold, load_catalog
 from golive.config import (
     Attestation,
     Config,
@@ -28,14 +28,15 @@ from golive.config import (
     load_attestations,
     load_config,
     load_waivers,
-    resolve_secret,
 )
-from golive.history import trends as history
 from golive.judging.evidence import CriterionContext, Evidence
 from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
 from golive.judging.verdict import ExitCode, Status, combine, exit_code_for
 
 __all__ = ["GoliveSession", "session_of"]
+
+# the fixtures every suite gets from an installed golive (targets, shared sessions)
+pytest_plugins = ["golive.harness.fixtures", "golive.harness.security", "golive.harness.sessions"]
 
 _PAYLOAD = "golive"
 _CRITERION_KEY = pytest.StashKey[str]()
@@ -102,7 +103,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only criteria of this kind (repeatable), e.g. static for a fast gate")
     group.addoption("--golive-note", default=None, help="a line shown at the top of the reports")
     group.addoption("--golive-notify", choices=("auto", "yes", "no"), default="auto",
-                    help="post the verdict to the environment's webhook_url (auto: daily only)")
+                    help="post the verdict to the environment's webhook_url"
+                         " (auto: as the profile says, e.g. daily)")
 
 
 def _build_session(config: pytest.Config) -> GoliveSession:
@@ -384,46 +386,21 @@ def pytest_sessionfinish(
         session.exitstatus = ExitCode.USAGE
         return result
     interrupted = status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-    golive.run_data = build_session_run_data(
-        golive, interrupted=interrupted, note=config.getoption("golive_note")
+    from golive.finish.run import finish_run  # reporters load only when a run finishes
+
+    golive.run_data = finish_run(
+        build_session_run_data(
+            golive, interrupted=interrupted, note=config.getoption("golive_note")
+        ),
+        catalog=golive.catalog,
+        config=golive.config,
+        environment=golive.environment,
+        output=golive.output,
+        notify=config.getoption("golive_notify"),
     )
-    _finish_run_data(golive, config)
-    if golive.output is not None:
-        from golive.report import write_reports  # reporters load only when asked for
-
-        write_reports(golive.run_data, golive.output, catalog=golive.catalog)
-        kept = _history_dir(golive, golive.output)
-        history.record_run(kept, golive.run_data)
-        from golive.finish.incidents import write_incident_record
-
-        write_incident_record(golive.run_data, kept)
     if golive.active:
         session.exitstatus = exit_code_for(golive.run_data.verdict)
     return result
-
-
-def _history_dir(golive: GoliveSession, output: Path) -> Path:
-    folder = history.history_folder(golive.config, output)
-    assert folder is not None  # an output folder is given
-    return folder
-
-
-def _finish_run_data(golive: GoliveSession, config: pytest.Config) -> None:
-    """Add what needs earlier runs or the outside world: trends, the notification."""
-    data = golive.run_data
-    assert data is not None
-    if golive.output is not None:
-        earlier = history.load_history(_history_dir(golive, golive.output), data.profile, data.env)
-        data.trends = [t.model_dump() for t in history.compute_trends(data, earlier)]
-        data.history_runs = len(earlier)
-    notify = config.getoption("golive_notify")
-    url = resolve_secret(golive.environment.webhook_url)
-    if url and (notify == "yes" or (notify == "auto" and data.profile == "daily")):
-        from golive.finish.notify import build_message, send_notification
-
-        report = golive.output / "readiness.html" if golive.output else None
-        link = report.resolve().as_uri() if report else None
-        data.notification = send_notification(url, build_message(data, report_link=link))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -441,7 +418,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             reason = _first_line(result.reason or "")
             terminalreporter.write_line(f"  {result.status.value:<6} {result.id}: {reason}")
     unverified = [c.id for c in data.criteria
-                  if c.severity == "blocking" and c.status is Status.NOT_VERIFIED]
+                  if c.severity is Severity.BLOCKING and c.status is Status.NOT_VERIFIED]
     if unverified:
         terminalreporter.write_line(
             f"  {len(unverified)} blocking criteria not verified (see summary.md)"

@@ -1,36 +1,36 @@
-"""Glue between the pytest checks in ``tests/security`` and the probes: the targets of
-the run, the inputs each check can reach, and one way to turn results into a verdict."""
+"""Security fixtures for the checks in ``tests/security`` and ``tests/routine``: the
+logged-in target session, the inputs each check can reach, the TLS endpoints of a run.
+
+Loaded by the plugin (``pytest_plugins``) beside the target fixtures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
+import httpx
 import pytest
 
-import golive
 from golive._errors import CheckOutcome
 from golive.config import Environment, resolve_secret
+from golive.facts.live.http_session import TargetSession
+from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.scans.tls import TlsEndpoint, database_endpoint, endpoint_from
-from golive.harness.plugin import GoliveSession
-from golive.judging.evidence import CriterionContext, Evidence
+from golive.harness.once import RunOnce
+from golive.harness.plugin import session_of
 from golive.rules.appsec.collect import RunInputs, session_for
-from golive.rules.appsec.model import SecFinding, Severity, SourceResult, at_least, severity_rank
-from golive.rules.appsec.targets import SecurityTargets, load_targets
 
 __all__ = [
-    "conclude",
     "optional_fixture",
-    "record_sources",
-    "run_inputs",
-    "targets_of",
+    "security_inputs",
+    "target_session",
     "tls_endpoints",
 ]
 
 
-def targets_of(golive_session: GoliveSession) -> SecurityTargets:
-    configured = golive_session.environment.security_targets
-    return load_targets(golive_session.config.base_dir, configured)
+@pytest.fixture(scope="session")
+def target_session(http_client: httpx.Client, security_targets: SecurityTargets) -> TargetSession:
+    """The live target with the security targets' identities (one login each per process)."""
+    return session_for(http_client, security_targets)
 
 
 def optional_fixture(request: pytest.FixtureRequest, name: str) -> tuple[Any, str | None]:
@@ -67,16 +67,19 @@ def tls_endpoints(
     return list(dict.fromkeys(endpoints)), notes
 
 
-def run_inputs(request: pytest.FixtureRequest, golive_session: GoliveSession) -> RunInputs:
+@pytest.fixture
+def security_inputs(
+    request: pytest.FixtureRequest, security_targets: SecurityTargets, run_once: RunOnce
+) -> RunInputs:
     """Everything this run can reach for the all-sources criteria, with reasons for the rest."""
-    env = golive_session.environment
-    targets = targets_of(golive_session)
-    inputs = RunInputs(targets=targets, base_url=env.base_url, zap_api_url=env.zap_api_url)
+    env = session_of(request.config).environment
+    targets = security_targets
+    inputs = RunInputs(
+        targets=targets, once=run_once, base_url=env.base_url, zap_api_url=env.zap_api_url
+    )
     inputs.zap_api_key = resolve_secret(env.zap_api_key)
-    client, reason = optional_fixture(request, "http_client")
-    if client is not None:
-        inputs.session = session_for(client, targets)
-    else:
+    inputs.session, reason = optional_fixture(request, "target_session")
+    if inputs.session is None:
         inputs.missing["http"] = reason or "no base_url"
     inputs.repo, reason = optional_fixture(request, "repo_path")
     if reason:
@@ -92,50 +95,3 @@ def run_inputs(request: pytest.FixtureRequest, golive_session: GoliveSession) ->
     if not inputs.tls_endpoints:
         inputs.missing["tls"] = "; ".join(notes) or "no TLS endpoint configured"
     return inputs
-
-
-def record_sources(evidence: Evidence, results: Iterable[SourceResult]) -> None:
-    for result in results:
-        evidence.record(
-            f"source {result.label or result.source}",
-            "ran" if result.verified else "not verified",
-            **result.summary(),
-        )
-        notes = [f.as_dict() for f in result.findings if not f.counts]
-        if notes:
-            name = f"notes from {result.label or result.source}"
-            evidence.record(name, len(notes), "notes", notes=notes[:50])
-
-
-def _sorted(findings: Iterable[SecFinding]) -> list[SecFinding]:
-    return sorted(findings, key=lambda f: (severity_rank(f.severity), f.rule, f.where))
-
-
-def conclude(
-    criterion: CriterionContext,
-    evidence: Evidence,
-    results: list[SourceResult],
-    *,
-    what: str,
-    floor: Severity = "low",
-) -> None:
-    """Fail on findings at ``floor`` or worse; else not verified when a source did not run
-    or left a required part unchecked; else pass."""
-    record_sources(evidence, results)
-    failing = _sorted(
-        f for r in results for f in r.findings if f.counts and at_least(f.severity, floor)
-    )
-    below = [f for r in results for f in r.findings if f.counts and not at_least(f.severity, floor)]
-    if below:
-        evidence.record(
-            "findings below the fail threshold",
-            len(below),
-            "findings",
-            floor=floor,
-            findings=[f.as_dict() for f in below[:50]],
-        )
-    criterion.expect_no_findings([f.as_finding() for f in failing], what=what)
-    missing = [f"{r.source}: {r.reason}" for r in results if not r.verified]
-    missing += [f"{r.source}: {gap}" for r in results for gap in r.gaps]
-    if missing:
-        golive.not_verified("; ".join(dict.fromkeys(missing)))

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from golive import __version__
 from golive.catalog import Criterion, Threshold
 from golive.history.store import as_utc
-from golive.history.trends import KEEP, HistoryEntry, Point, Trend, badness, compute_trends
-from golive.judging.results import CheckResult, build_run_data, judge_criterion
-from golive.judging.verdict import Status
+from golive.history.trends import KEEP, HistoryEntry, Point, badness, compute_trends
+from golive.judging.results import CheckResult, Trend, build_run_data, judge_criterion
+from golive.judging.verdict import RunVerdict, Status
 
 __all__ = ["Projection", "Sample", "Series", "headroom", "project", "series_of", "trend_of"]
 
@@ -24,7 +24,7 @@ _DAY = timedelta(days=1)
 class Sample:
     at: datetime
     value: float
-    status: str  # the criterion's recorded status in that run
+    status: Status  # the criterion's recorded status in that run
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,14 @@ def trend_of(series: Series) -> Trend | None:
             profile=None,
             env=None,
             finished_at=s.at,
-            verdict="-",
+            verdict=RunVerdict.GO,  # not read by compute_trends: only the points are
             criteria={series.id: Point(status=s.status, value=s.value, unit=unit)},
         )
         for s in series.samples[:-1][-KEEP:]
     ]
     last = series.latest
     check = CheckResult(
-        nodeid="history", status=Status(last.status), measured={"value": last.value, "unit": unit}
+        nodeid="history", status=last.status, measured={"value": last.value, "unit": unit}
     )
     result = judge_criterion(
         series.criterion,
@@ -159,8 +159,8 @@ def headroom(value: float, threshold: Threshold) -> float:
     """How far the value is from failing, as a share of the limit (golive.history.trends's
     badness: for a higher-is-better percentage, the share still missing). Negative when
     the threshold is not met."""
-    limit = badness(threshold.value, threshold.op, threshold.unit)
-    now = badness(value, threshold.op, threshold.unit)
+    limit = badness(threshold.value, threshold, threshold.unit)
+    now = badness(value, threshold, threshold.unit)
     if not limit:
         return 0.0 if now <= limit else -1.0
     return (limit - now) / abs(limit)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from golive.catalog import Threshold
 from golive.config import Config
-from golive.judging.results import RunData, write_json_atomically
-from golive.judging.verdict import Status
+from golive.judging.results import RunData, Trend, write_json_atomically
+from golive.judging.verdict import RunVerdict, Status
 
 __all__ = [
     "HistoryEntry",
-    "Trend",
+    "Point",
     "badness",
     "compute_trends",
     "history_folder",
@@ -31,7 +32,7 @@ KEEP = 12  # runs compared against
 
 
 class Point(BaseModel):
-    status: str
+    status: Status
     value: float | None = None
     unit: str | None = None
 
@@ -40,19 +41,9 @@ class HistoryEntry(BaseModel):
     profile: str | None
     env: str | None
     finished_at: datetime
-    verdict: str
+    verdict: RunVerdict
     criteria: dict[str, Point]
     notified: bool | None = None
-
-
-class Trend(BaseModel):
-    id: str
-    unit: str | None
-    values: list[float]  # oldest first, this run last
-    baseline: float | None
-    change_pct: float | None
-    regressed: bool
-    why: str | None = None
 
 
 def _point(measured: object) -> tuple[float | None, str | None]:
@@ -65,10 +56,10 @@ def entry_of(run: RunData) -> HistoryEntry:
     points = {}
     for result in run.criteria:
         value, unit = _point(result.measured)
-        points[result.id] = Point(status=result.status.value, value=value, unit=unit)
+        points[result.id] = Point(status=result.status, value=value, unit=unit)
     notified = run.notification.get("sent") if run.notification else None
     return HistoryEntry(profile=run.profile, env=run.env, finished_at=run.finished_at,
-                        verdict=run.verdict.value, criteria=points, notified=notified)
+                        verdict=run.verdict, criteria=points, notified=notified)
 
 
 def history_folder(config: Config, output: Path | None) -> Path | None:
@@ -100,9 +91,9 @@ def load_history(folder: Path, profile: str | None, env: str | None) -> list[His
     return sorted(entries, key=lambda e: e.finished_at)[-KEEP:]
 
 
-def badness(value: float, op: str, unit: str | None) -> float:
+def badness(value: float, threshold: Threshold, unit: str | None) -> float:
     """A number that grows as the figure gets worse, so one comparison fits every threshold."""
-    if op in ("<=", "<"):
+    if threshold.op in ("<=", "<"):
         return value
     # higher is better: for percentages compare what is missing (99.95 % → 0.05)
     return 100.0 - value if unit == "%" else -value
@@ -114,7 +105,7 @@ def compute_trends(run: RunData, history: list[HistoryEntry]) -> list[Trend]:
         value, unit = _point(result.measured)
         earlier = [e.criteria[result.id] for e in history if result.id in e.criteria]
         previous_values = [p.value for p in earlier if p.value is not None]
-        was_passing = bool(earlier) and earlier[-1].status == Status.PASS.value
+        was_passing = bool(earlier) and earlier[-1].status is Status.PASS
         now_failing = result.status is Status.FAIL
         if value is None or result.threshold is None:
             if was_passing and now_failing:
@@ -123,9 +114,9 @@ def compute_trends(run: RunData, history: list[HistoryEntry]) -> list[Trend]:
             continue
         if not previous_values:
             continue
-        op = result.threshold["op"]
+        threshold = result.threshold
         baseline = statistics.median(previous_values)
-        before, now = badness(baseline, op, unit), badness(value, op, unit)
+        before, now = badness(baseline, threshold, unit), badness(value, threshold, unit)
         change = (now - before) / abs(before) if before else (1.0 if now > before else 0.0)
         regressed = (was_passing and now_failing) or change > TOLERANCE
         why = None

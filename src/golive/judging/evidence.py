@@ -1,14 +1,23 @@
-"""What a check hands back: measured facts, tool output, the threshold comparison."""
+"""What a check hands back (measured facts, tool output) and the one place a criterion's
+verdict is decided: the threshold comparison, the findings, the sources that ran."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive._errors import NotVerified
 from golive.catalog import Criterion, Threshold
-from golive.judging.findings import Finding
+from golive.judging.findings import (
+    Finding,
+    FindingSeverity,
+    SecFinding,
+    SourceResult,
+    at_least,
+    severity_rank,
+)
 
 __all__ = ["ARTIFACT_LIMIT", "CriterionContext", "Evidence"]
 
@@ -32,6 +41,19 @@ class Evidence:
 
     def note(self, text: str) -> None:
         self.items.append({"name": "note", "value": text})
+
+    def record_sources(self, results: Iterable[SourceResult]) -> None:
+        """One line per source (ran or not, and why), plus its info findings as notes."""
+        for result in results:
+            self.record(
+                f"source {result.label or result.source}",
+                "ran" if result.verified else "not verified",
+                **result.summary(),
+            )
+            notes = [f.as_dict() for f in result.findings if not f.counts]
+            if notes:
+                name = f"notes from {result.label or result.source}"
+                self.record(name, len(notes), "notes", notes=notes[:_FINDINGS_KEPT])
 
 
 @dataclass
@@ -58,9 +80,7 @@ class CriterionContext:
         value = float(measured)
         ok = not math.isnan(value) and self.threshold.met_by(value)
         shown = round(value, 3)
-        self.evidence.record(
-            label, shown, self.threshold.unit, expected=str(self.threshold), ok=ok
-        )
+        self.evidence.record(label, shown, self.threshold.unit, expected=str(self.threshold), ok=ok)
         self.evidence.measured = {"value": shown, "unit": self.threshold.unit, "name": label}
         if not ok:
             raise AssertionError(
@@ -82,3 +102,30 @@ class CriterionContext:
             more = len(findings) - _FINDINGS_KEPT
             tail = f"\n  … and {more} more" if more > 0 else ""
             raise AssertionError(f"{what}: {len(findings)} finding(s)\n{listed}{tail}")
+
+    def conclude(
+        self, results: list[SourceResult], *, what: str, floor: FindingSeverity = "low"
+    ) -> None:
+        """Fail on findings at ``floor`` or worse; else not verified when a source did not run
+        or left a required part unchecked; else pass."""
+        self.evidence.record_sources(results)
+        counting = [f for r in results for f in r.findings if f.counts]
+        failing = _sorted(f for f in counting if at_least(f.severity, floor))
+        below = [f for f in counting if not at_least(f.severity, floor)]
+        if below:
+            self.evidence.record(
+                "findings below the fail threshold",
+                len(below),
+                "findings",
+                floor=floor,
+                findings=[f.as_dict() for f in below[:_FINDINGS_KEPT]],
+            )
+        self.expect_no_findings([f.as_finding() for f in failing], what=what)
+        missing = [f"{r.source}: {r.reason}" for r in results if not r.verified]
+        missing += [f"{r.source}: {gap}" for r in results for gap in r.gaps]
+        if missing:
+            raise NotVerified("; ".join(dict.fromkeys(missing)))
+
+
+def _sorted(findings: Iterable[SecFinding]) -> list[SecFinding]:
+    return sorted(findings, key=lambda f: (severity_rank(f.severity), f.rule, f.where))

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from golive.catalog import Criterion, Threshold
+from golive.catalog import Criterion, Kind, Severity, Threshold
 from golive.config import Attestation, Waiver
 from golive.judging.verdict import RunVerdict, Status, combine, run_verdict
 
@@ -20,6 +20,7 @@ __all__ = [
     "CheckResult",
     "CriterionResult",
     "RunData",
+    "Trend",
     "build_run_data",
     "judge_criterion",
     "write_json_atomically",
@@ -42,18 +43,30 @@ class CriterionResult(BaseModel):
     title: dict[str, str]
     seed: list[str]
     area: str
-    kind: str
-    severity: str
+    kind: Kind
+    severity: Severity
     automated: bool
     status: Status
     measured: Any = None
-    threshold: dict[str, Any] | None = None
+    threshold: Threshold | None = None
     reason: str | None = None
     evidence: list[dict[str, Any]] = Field(default_factory=list)
     checks: list[CheckResult] = Field(default_factory=list)
     waiver: dict[str, Any] | None = None
     attestation: dict[str, Any] | None = None
     rationale: str = ""
+
+
+class Trend(BaseModel):
+    """One measured figure against earlier runs (computed by golive.history.trends)."""
+
+    id: str
+    unit: str | None
+    values: list[float]  # oldest first, this run last
+    baseline: float | None
+    change_pct: float | None
+    regressed: bool
+    why: str | None = None
 
 
 class RunData(BaseModel):
@@ -71,7 +84,7 @@ class RunData(BaseModel):
     counts: dict[str, int]
     criteria: list[CriterionResult]
     # filled by golive.history.trends before the reporters run
-    trends: list[dict[str, Any]] = Field(default_factory=list)
+    trends: list[Trend] = Field(default_factory=list)
     history_runs: int = 0
     notification: dict[str, Any] | None = None
 
@@ -102,11 +115,11 @@ def judge_criterion(
         title=criterion.title.model_dump(),
         seed=criterion.seed,
         area=criterion.area,
-        kind=criterion.kind.value,
-        severity=criterion.severity.value,
+        kind=criterion.kind,
+        severity=criterion.severity,
         automated=criterion.automated,
         status=Status.NOT_VERIFIED,
-        threshold=threshold.model_dump() if threshold else None,
+        threshold=threshold,
         checks=checks,
         rationale=criterion.rationale,
     )
@@ -159,7 +172,7 @@ def build_run_data(
     interrupted: bool,
     note: str | None = None,
 ) -> RunData:
-    blocking = [c.status for c in criteria if c.severity == "blocking"]
+    blocking = [c.status for c in criteria if c.severity is Severity.BLOCKING]
     return RunData(
         golive_version=version,
         profile=profile,

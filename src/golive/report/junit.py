@@ -33,7 +33,7 @@ def render_junit(data: RunData) -> str:
         )
         case_props = ET.SubElement(case, "properties")
         for name, value in (("criterion", result.id), ("area", result.area),
-                            ("severity", result.severity), ("kind", result.kind),
+                            ("severity", result.severity.value), ("kind", result.kind.value),
                             ("status", result.status.value)):
             ET.SubElement(case_props, "property", name=name, value=value)
         message = result.reason or ""

@@ -6,22 +6,24 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from golive.catalog import AREAS
+from golive.catalog import AREAS, Severity, Threshold
 from golive.judging.results import CriterionResult, RunData
 from golive.judging.verdict import Status
 
 __all__ = ["STATUS_ORDER", "ReportView", "format_measured", "format_threshold"]
 
-STATUS_ORDER = ("fail", "error", "not_verified", "waived", "pass", "not_applicable")
+STATUS_ORDER = (
+    Status.FAIL,
+    Status.ERROR,
+    Status.NOT_VERIFIED,
+    Status.WAIVED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
 
 
-def format_threshold(threshold: dict[str, Any] | None) -> str:
-    if not threshold:
-        return "—"
-    value = threshold["value"]
-    shown = int(value) if float(value).is_integer() else value
-    op = {"<=": "≤", ">=": "≥"}.get(threshold["op"], threshold["op"])
-    return f"{op} {shown} {threshold['unit']}"
+def format_threshold(threshold: Threshold | None) -> str:
+    return "—" if threshold is None else str(threshold)
 
 
 def format_measured(measured: Any) -> str:
@@ -44,27 +46,29 @@ class ReportView:
     def attestations(self) -> list[CriterionResult]:
         return [c for c in self.data.criteria if not c.automated]
 
-    def with_status(self, *statuses: str) -> list[CriterionResult]:
-        return [c for c in self.data.criteria if c.status.value in statuses]
+    def with_status(self, *statuses: Status) -> list[CriterionResult]:
+        return [c for c in self.data.criteria if c.status in statuses]
 
     @property
     def failing(self) -> list[CriterionResult]:
-        return self.with_status("fail", "error")
+        return self.with_status(Status.FAIL, Status.ERROR)
 
     @property
     def blocking_unverified(self) -> list[CriterionResult]:
-        return [c for c in self.with_status("not_verified") if c.severity == "blocking"]
+        return [
+            c for c in self.with_status(Status.NOT_VERIFIED) if c.severity is Severity.BLOCKING
+        ]
 
     @property
     def waived(self) -> list[CriterionResult]:
-        return self.with_status("waived")
+        return self.with_status(Status.WAIVED)
 
-    def counts(self, rows: list[CriterionResult] | None = None) -> dict[str, int]:
-        tally = Counter(c.status.value for c in (self.data.criteria if rows is None else rows))
+    def counts(self, rows: list[CriterionResult] | None = None) -> dict[Status, int]:
+        tally = Counter(c.status for c in (self.data.criteria if rows is None else rows))
         return {s: tally.get(s, 0) for s in STATUS_ORDER}
 
     @property
-    def by_area(self) -> list[tuple[str, dict[str, int], int]]:
+    def by_area(self) -> list[tuple[str, dict[Status, int], int]]:
         rows = []
         for area in AREAS:
             members = [c for c in self.data.criteria if c.area == area]

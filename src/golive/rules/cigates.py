@@ -39,21 +39,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.facts.repo.discover import find_deliverable, repo_files
+from golive.facts.repo.packagejson import package_scripts
 from golive.facts.repo.structured import Document, Located, line_of, load_structured, relative
-from golive.judging.findings import Finding
-from golive.rules.workflows import (
+from golive.facts.repo.workflow import (
     Workflow,
-    environment_export,
+    environment_name,
     find_workflow,
-    load_workflow_file,
-    workflow_files,
+    load_workflows,
+    reviewer_rule,
+    shell_commands,
+    step_if,
+    step_run,
+    step_uses,
 )
+from golive.judging.findings import Finding
+from golive.rules.workflows import environment_export
 
 __all__ = [
     "SUITE_KINDS",
     "ScanStep",
     "SuiteRun",
-    "load_workflows",
     "scan_steps",
     "security_scan_findings",
     "staged_rollout_findings",
@@ -69,36 +74,9 @@ SUITE_KINDS = ("unit", "integration")
 # --- loading ------------------------------------------------------------------------------
 
 
-def load_workflows(repo: Path) -> tuple[list[Workflow], list[Finding]]:
-    """Every workflow of the repository, parsed; unparsable ones as findings."""
-    loaded, broken = [], []
-    for path in workflow_files(repo):
-        workflow = load_workflow_file(repo, path)
-        if isinstance(workflow, Finding):
-            broken.append(workflow)
-        else:
-            loaded.append(workflow)
-    return loaded, broken
-
-
 def _no_workflows() -> Finding:
     return Finding(".github/workflows", None,
                    "not found: no workflow in .github/workflows/ (.yml or .yaml)")
-
-
-def _run(step: Located) -> str:
-    value = step.get("run")
-    return value if isinstance(value, str) else ""
-
-
-def _uses(step: Located) -> str:
-    value = step.get("uses")
-    return value if isinstance(value, str) else ""
-
-
-def _if(holder: Located) -> str:
-    value = holder.get("if")
-    return str(value) if value is not None else ""
 
 
 # --- test files ---------------------------------------------------------------------------
@@ -169,18 +147,6 @@ _IGNORED_TAIL = re.compile(r"\|\|\s*(true|:|exit\s+0)\b")
 _NPM_BUILTINS = frozenset({"ci", "install", "i", "audit", "exec", "x", "version", "publish"})
 
 
-def _package_scripts(repo: Path) -> dict[str, str]:
-    path = Path(repo) / "package.json"
-    if not path.is_file():
-        return {}
-    loaded = load_structured(repo, path)
-    data = loaded.data if isinstance(loaded, Document) else None
-    scripts = data.get("scripts") if isinstance(data, dict) else None
-    if not isinstance(scripts, dict):
-        return {}
-    return {str(k): str(v) for k, v in scripts.items()}
-
-
 def _expand(command: str, scripts: dict[str, str], depth: int = 0) -> str:
     """``command`` with each ``npm run X`` followed by the text of script X."""
     if depth > 3:
@@ -209,17 +175,6 @@ def _command_kinds(command: str, scripts: dict[str, str]) -> set[str]:
     return {"unit"}
 
 
-def _commands(run: str) -> list[str]:
-    """One shell line per entry, continuation lines joined, each ``&&`` part apart."""
-    joined = re.sub(r"\\\n\s*", " ", run)
-    parts = []
-    for line in joined.splitlines():
-        if line.strip().startswith("#"):
-            continue
-        parts += [p.strip() for p in re.split(r"&&|;", line) if p.strip()]
-    return parts
-
-
 @dataclass(frozen=True)
 class SuiteRun:
     """A workflow step that runs tests of ``kind``."""
@@ -232,18 +187,13 @@ class SuiteRun:
 
     @property
     def on_pull_requests(self) -> bool:
-        if "pull_request" not in self.workflow.triggers:
-            return False
-        return not any(
-            _skips_pull_requests(_if(holder))
-            for holder in (self.workflow.jobs[self.job_id], self.step)
-        )
+        return _on_pull_requests(self.workflow, self.job_id, self.step)
 
     def ignored(self) -> tuple[Located, str] | None:
         """Where the run's failure is ignored, when it is."""
-        for holder in (self.step, self.workflow.jobs[self.job_id]):
-            if holder.get("continue-on-error") is True:
-                return holder, "continue-on-error: true"
+        holder = self.workflow.continue_on_error(self.job_id, self.step)
+        if holder is not None:
+            return holder, "continue-on-error: true"
         if _IGNORED_TAIL.search(self.command):
             return self.step, f"'{self.command}' ignores its exit status"
         return None
@@ -254,26 +204,28 @@ _SKIPS_PR = re.compile(
 )
 
 
-def _skips_pull_requests(condition: str) -> bool:
-    return bool(_SKIPS_PR.search(condition))
+def _on_pull_requests(workflow: Workflow, job_id: str, step: Located) -> bool:
+    """Whether the step runs for pull requests: the workflow is triggered by them and no
+    condition of the job or the step skips them."""
+    if "pull_request" not in workflow.triggers:
+        return False
+    return not any(
+        _SKIPS_PR.search(step_if(holder)) for holder in (workflow.jobs[job_id], step)
+    )
 
 
 def suite_runs(repo: Path, workflows: list[Workflow] | None = None) -> list[SuiteRun]:
     """Every step of every workflow that runs unit or integration tests."""
     if workflows is None:
         workflows, _ = load_workflows(repo)
-    scripts = _package_scripts(repo)
+    scripts = package_scripts(repo) or {}
     runs = []
     for workflow in workflows:
         for job_id, step in workflow.all_steps():
-            for command in _commands(_run(step)):
+            for command in shell_commands(step_run(step)):
                 for kind in sorted(_command_kinds(command, scripts)):
                     runs.append(SuiteRun(workflow, job_id, step, kind, command))
     return runs
-
-
-def _events(workflow: Workflow) -> str:
-    return ", ".join(workflow.triggers) or "nothing"
 
 
 def _gate_findings(runs: list[SuiteRun], what: str) -> list[Finding]:
@@ -295,7 +247,7 @@ def _gate_findings(runs: list[SuiteRun], what: str) -> list[Finding]:
                 else:
                     found.append(Finding(
                         workflow.shown, workflow.on_line,
-                        f"{workflow.shown} runs the {what} only on {_events(workflow)}, not on "
+                        f"{workflow.shown} runs the {what} only on {workflow.events_text}, not on "
                         "pull_request: a change merges without them",
                     ))
             continue
@@ -369,23 +321,20 @@ class ScanStep:
 
     @property
     def on_pull_requests(self) -> bool:
-        if "pull_request" not in self.workflow.triggers:
-            return False
-        return not any(_skips_pull_requests(_if(h))
-                       for h in (self.workflow.jobs[self.job_id], self.holder))
+        return _on_pull_requests(self.workflow, self.job_id, self.holder)
 
     def ignored(self) -> tuple[Located, str] | None:
-        for holder in (self.holder, self.workflow.jobs[self.job_id]):
-            if holder.get("continue-on-error") is True:
-                return holder, "continue-on-error: true"
+        holder = self.workflow.continue_on_error(self.job_id, self.holder)
+        if holder is not None:
+            return holder, "continue-on-error: true"
         with_ = self.holder.get("with")
         if isinstance(with_, dict):
             if str(with_.get("warn-only", "")).lower() == "true":
                 return self.holder, "warn-only: true"
             if str(with_.get("exit-code", "")).strip() == "0":
                 return self.holder, "exit-code: 0"
-        run = _run(self.holder)
-        for command in _commands(run):
+        run = step_run(self.holder)
+        for command in shell_commands(run):
             if _SCAN_COMMAND.search(command) and (
                 _IGNORED_TAIL.search(command) or re.search(r"--exit-code[= ]0\b", command)
             ):
@@ -404,11 +353,11 @@ def scan_steps(repo: Path, workflows: list[Workflow] | None = None) -> list[Scan
             if isinstance(uses, str) and uses.lower().startswith(_SCAN_ACTIONS):
                 found.append(ScanStep(workflow, job_id, job, uses.split("@")[0]))
             for step in workflow.steps(job_id):
-                uses = _uses(step)
+                uses = step_uses(step)
                 if uses.lower().startswith(_SCAN_ACTIONS):
                     found.append(ScanStep(workflow, job_id, step, uses.split("@")[0]))
                     continue
-                match = next((m for c in _commands(_run(step))
+                match = next((m for c in shell_commands(step_run(step))
                               if (m := _SCAN_COMMAND.search(c))), None)
                 if match is not None:
                     found.append(ScanStep(workflow, job_id, step, match.group(0)))
@@ -440,7 +389,7 @@ def security_scan_findings(repo: Path) -> list[Finding]:
                 reported.add(workflow.shown)
                 found.append(Finding(
                     workflow.shown, workflow.on_line,
-                    f"{workflow.shown} runs {scan.scanner} only on {_events(workflow)}, not on "
+                    f"{workflow.shown} runs {scan.scanner} only on {workflow.events_text}, not on "
                     "pull_request: security changes merge unscanned",
                 ))
             continue
@@ -488,19 +437,19 @@ def _updaters(workflows: list[Workflow]) -> list[_Updater]:
     for workflow in workflows:
         for job_id in workflow.jobs:
             steps = workflow.steps(job_id)
-            if not any(_UPDATER.search(_run(s)) for s in steps):
+            if not any(_UPDATER.search(step_run(s)) for s in steps):
                 continue
             job_env = workflow.jobs[job_id].get("env")
             for step in steps:
                 env = step.get("env")
-                if _OPENS_PR.search(_run(step)):
+                if _OPENS_PR.search(step_run(step)):
                     merged = {**(job_env if isinstance(job_env, dict) else {}),
                               **(env if isinstance(env, dict) else {})}
                     tokens = " ".join(str(v) for k, v in merged.items()
                                       if k in ("GH_TOKEN", "GITHUB_TOKEN"))
                     found.append(_Updater(workflow, job_id, step,
                                           not tokens or bool(_DEFAULT_TOKEN.search(tokens))))
-                elif _uses(step).startswith(_PR_ACTION):
+                elif step_uses(step).startswith(_PR_ACTION):
                     with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
                     token = str((with_ or {}).get("token", ""))
                     found.append(_Updater(workflow, job_id, step,
@@ -543,7 +492,7 @@ def _excludes_updates(run: SuiteRun) -> tuple[Located, str, str] | None:
                 "that only change the manifest or lockfile"
             )
     for holder in (run.workflow.jobs[run.job_id], run.step):
-        condition = _if(holder)
+        condition = step_if(holder)
         if _SKIPS_UPDATES.search(condition) and re.search(r"!=|!\s*(startsWith|contains)",
                                                           condition):
             return holder, "if", (
@@ -587,9 +536,9 @@ def update_pretest_findings(repo: Path) -> list[Finding]:
             continue
         steps = updater.workflow.steps(updater.job_id)
         before = steps[: steps.index(updater.opener)]
-        scripts = _package_scripts(repo)
+        scripts = package_scripts(repo) or {}
         if not any(
-            _command_kinds(c, scripts) for s in before for c in _commands(_run(s))
+            _command_kinds(c, scripts) for s in before for c in shell_commands(step_run(s))
             if not _IGNORED_TAIL.search(c)
         ):
             found.append(updater.workflow.finding(
@@ -618,27 +567,20 @@ _FEEDS_STAGING = frozenset({"pull_request", "pull_request_target", "merge_group"
 _SUCCESS = re.compile(r"conclusion\s*==\s*['\"]success['\"]")
 
 
-def _environment(job: Located) -> str | None:
-    environment = job.get("environment")
-    if isinstance(environment, dict):
-        environment = environment.get("name")
-    return str(environment) if environment is not None else None
-
-
 def _deploy_commands(workflow: Workflow, job_id: str) -> list[str]:
     job = workflow.jobs[job_id]
     if isinstance(job.get("uses"), str):
         return [str(job["uses"])]
-    commands = [c for s in workflow.steps(job_id) for c in _commands(_run(s))
+    commands = [c for s in workflow.steps(job_id) for c in shell_commands(step_run(s))
                 if _DEPLOY_COMMAND.search(c)]
-    commands += [_uses(s) for s in workflow.steps(job_id) if "deploy" in _uses(s).lower()]
+    commands += [step_uses(s) for s in workflow.steps(job_id) if "deploy" in step_uses(s).lower()]
     return commands
 
 
 def _rolls_back(workflow: Workflow, job_id: str) -> bool:
     job = workflow.jobs[job_id]
-    texts = [job_id, str(job.get("name", "")), _environment(job) or ""]
-    texts += [_run(s) + " " + _uses(s) for s in workflow.steps(job_id)]
+    texts = [job_id, str(job.get("name", "")), environment_name(job) or ""]
+    texts += [step_run(s) + " " + step_uses(s) for s in workflow.steps(job_id)]
     return any(_ROLLBACK.search(t) for t in texts)
 
 
@@ -647,7 +589,7 @@ def _stage(workflow: Workflow, job_id: str) -> str | None:
     commands = _deploy_commands(workflow, job_id)
     if not commands or _rolls_back(workflow, job_id):
         return None
-    environment = _environment(workflow.jobs[job_id])
+    environment = environment_name(workflow.jobs[job_id])
     if environment is not None:
         if _PRODUCTION.match(environment):
             return "production"
@@ -692,22 +634,73 @@ def _reviewers(repo: Path, name: str) -> Finding | None:
     loaded = load_structured(repo, export)
     if isinstance(loaded, Finding):
         return loaded
-    data = loaded.data
-    rules = data.get("protection_rules") if isinstance(data, dict) else None
-    for rule in rules if isinstance(rules, list) else []:
-        if isinstance(rule, dict) and rule.get("type") == "required_reviewers":
-            if rule.get("reviewers"):
-                return None
-            return loaded.finding("required_reviewers lists no reviewer", rule, "reviewers")
-    return Finding(loaded.shown, line_of(data, "protection_rules") if isinstance(
-        data, Located) else None,
-        f"the {name} environment requires no reviewer: a production deploy starts without "
-        "anyone's approval")
+    rule = reviewer_rule(loaded.data)
+    if rule is not None:
+        if rule.get("reviewers"):
+            return None
+        return loaded.finding("required_reviewers lists no reviewer", rule, "reviewers")
+    return Finding(loaded.shown, line_of(loaded.data, "protection_rules"),
+                   f"the {name} environment requires no reviewer: a production deploy starts "
+                   "without anyone's approval")
 
 
 def _all_conditions(workflow: Workflow, job_id: str) -> str:
-    return " ".join(_if(workflow.jobs[j]) for j in {job_id, *workflow.ancestors(job_id)}
+    return " ".join(step_if(workflow.jobs[j]) for j in {job_id, *workflow.ancestors(job_id)}
                     if j in workflow.jobs)
+
+
+def _staging_findings(workflows: list[Workflow], staging: list[tuple[Workflow, str]]
+                      ) -> list[Finding]:
+    """Changes reach a staging deploy automatically."""
+    if not staging:
+        plan = next((w for w in workflows if w.path.stem == "deploy-staging"), None)
+        message = ("no job deploys to a staging environment (environment: staging, or a "
+                   "deploy command for staging): changes go nowhere before production")
+        return [plan.finding(message, plan.data, "jobs") if plan is not None
+                else Finding(".github/workflows", None, message)]
+    if any(_AUTOMATIC & set(w.triggers) for w, _ in staging):
+        return []
+    return [
+        Finding(workflow.shown, workflow.on_line,
+                f"staging is deployed only on {workflow.events_text}: changes "
+                "do not reach staging unless someone remembers")
+        for workflow in {w.shown: w for w, _ in staging}.values()
+    ]
+
+
+def _after_staging_findings(workflow: Workflow, job_id: str, staging: list[tuple[Workflow, str]],
+                            reported: set[str]) -> list[Finding]:
+    """The production job ``job_id`` runs only after staging (same workflow or later)."""
+    line = workflow.job_line(job_id)
+    same = [j for w, j in staging if w is workflow]
+    if same:
+        if set(same) & workflow.ancestors(job_id):
+            return []
+        return [Finding(
+            workflow.shown, line,
+            f"job {job_id} deploys to production without waiting for the staging job "
+            f"({', '.join(same)}): add needs: {same[0]}",
+        )]
+    found = []
+    bypass = _bypassing_events(workflow)
+    if bypass and workflow.shown not in reported:
+        reported.add(workflow.shown)
+        found.append(Finding(
+            workflow.shown, workflow.on_line,
+            f"{workflow.shown} deploys to production (job {job_id}) on "
+            f"{', '.join(bypass)}: the changes that feed staging reach production "
+            "without passing it",
+        ))
+    if "workflow_run" in workflow.triggers and not _SUCCESS.search(
+        _all_conditions(workflow, job_id)
+    ):
+        found.append(Finding(
+            workflow.shown, line,
+            f"job {job_id} deploys to production after workflow_run without checking "
+            "github.event.workflow_run.conclusion == 'success': a failed staging "
+            "deploy still promotes",
+        ))
+    return found
 
 
 def staged_rollout_findings(repo: Path) -> list[Finding]:
@@ -723,57 +716,18 @@ def staged_rollout_findings(repo: Path) -> list[Finding]:
     by_name = {w.shown: w for w in workflows}
     staging = [(by_name[s], j) for (s, j), stage in stages.items() if stage == "staging"]
     production = [(by_name[s], j) for (s, j), stage in stages.items() if stage == "production"]
-    found: list[Finding] = []
-    if not staging:
-        plan = next((w for w in workflows if w.path.stem == "deploy-staging"), None)
-        message = ("no job deploys to a staging environment (environment: staging, or a "
-                   "deploy command for staging): changes go nowhere before production")
-        found.append(plan.finding(message, plan.data, "jobs") if plan is not None
-                     else Finding(".github/workflows", None, message))
-    elif not any(_AUTOMATIC & set(w.triggers) for w, _ in staging):
-        for workflow in {w.shown: w for w, _ in staging}.values():
-            found.append(Finding(workflow.shown, workflow.on_line,
-                                 f"staging is deployed only on {_events(workflow)}: changes "
-                                 "do not reach staging unless someone remembers"))
+    found = _staging_findings(workflows, staging)
     if not production:
         names = ", ".join(w.shown for w in workflows)
         found.append(Finding(".github/workflows", None,
                              f"no job deploys to production (workflows read: {names})"))
     reported: set[str] = set()
     for workflow, job_id in production:
-        line = workflow.job_line(job_id)
-        same = [j for w, j in staging if w is workflow]
-        if same:
-            if not set(same) & workflow.ancestors(job_id):
-                found.append(Finding(
-                    workflow.shown, line,
-                    f"job {job_id} deploys to production without waiting for the staging job "
-                    f"({', '.join(same)}): add needs: {same[0]}",
-                ))
-        else:
-            bypass = _bypassing_events(workflow)
-            if bypass and workflow.shown not in reported:
-                reported.add(workflow.shown)
-                found.append(Finding(
-                    workflow.shown, workflow.on_line,
-                    f"{workflow.shown} deploys to production (job {job_id}) on "
-                    f"{', '.join(bypass)}: the changes that feed staging reach production "
-                    "without passing it",
-                ))
-            if "workflow_run" in workflow.triggers and not _SUCCESS.search(
-                _all_conditions(workflow, job_id)
-            ):
-                found.append(Finding(
-                    workflow.shown, line,
-                    f"job {job_id} deploys to production after workflow_run without checking "
-                    "github.event.workflow_run.conclusion == 'success': a failed staging "
-                    "deploy still promotes",
-                ))
-        gated = [job_id, *workflow.ancestors(job_id)]
-        if not any(_PRODUCTION.match(_environment(workflow.jobs[j]) or "")
-                   for j in gated if j in workflow.jobs):
+        found += _after_staging_findings(workflow, job_id, staging, reported)
+        if not any(_PRODUCTION.match(environment_name(workflow.jobs[j]) or "")
+                   for j in workflow.gated_by(job_id)):
             found.append(Finding(
-                workflow.shown, line,
+                workflow.shown, workflow.job_line(job_id),
                 f"job {job_id} deploys to production outside environment: production: no "
                 "approval gates the step from staging to production",
             ))

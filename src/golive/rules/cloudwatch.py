@@ -94,10 +94,6 @@ ALARM_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _load(repo: Path, names: tuple[str, ...]) -> Document | Finding:
-    return load_deliverable(repo, *names)
-
-
 def _clean_group(name: str) -> str:
     return re.sub(r"\{[^}]*\}", "x", name)  # agent placeholders such as {instance_id}
 
@@ -136,7 +132,7 @@ def _collect_entries(data: Any) -> Iterator[tuple[Any, str]]:
 
 def collected_logs(repo: Path) -> tuple[Document | None, list[CollectedLog], list[Finding]]:
     """The log sources cloudwatch-agent.json ships, each with its category."""
-    doc = _load(repo, AGENT)
+    doc = load_deliverable(repo, *AGENT)
     if isinstance(doc, Finding):
         return None, [], [doc]
     logs: list[CollectedLog] = []
@@ -193,10 +189,29 @@ def _agent_metrics(data: Any) -> tuple[str, set[str]]:
     return namespace, names
 
 
+def _collect_entry_findings(doc: Document, entry: dict[str, Any], kind: str) -> list[Finding]:
+    """One collect_list entry: a source, a valid log group, a retention CloudWatch accepts."""
+    found = []
+    source_key = "file_path" if kind == "files" else "event_name"
+    for key in (source_key, "log_group_name"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            found.append(doc.finding(f"collect_list entry has no {key}", entry))
+    group = entry.get("log_group_name")
+    if isinstance(group, str) and group and not LOG_GROUP_NAME.match(_clean_group(group)):
+        found.append(doc.finding(f"log group name {group!r} is not valid", entry,
+                                 "log_group_name"))
+    days = entry.get("retention_in_days")
+    if days is not None and days != -1 and days not in RETENTION_DAYS:
+        found.append(doc.finding(
+            f"retention_in_days {days!r} is not a value CloudWatch accepts", entry,
+            "retention_in_days"))
+    return found
+
+
 def agent_config_findings(repo: Path) -> list[Finding]:
     """cloudwatch-agent.json parses; every log entry is complete with a valid group name;
     every agent metric an alarm watches is collected."""
-    doc = _load(repo, AGENT)
+    doc = load_deliverable(repo, *AGENT)
     if isinstance(doc, Finding):
         return [doc]
     data = doc.data
@@ -218,19 +233,7 @@ def agent_config_findings(repo: Path) -> list[Finding]:
         if not isinstance(entry, dict):
             found.append(doc.finding(f"collect_list entry is not an object: {entry!r}"))
             continue
-        source_key = "file_path" if kind == "files" else "event_name"
-        for key in (source_key, "log_group_name"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                found.append(doc.finding(f"collect_list entry has no {key}", entry))
-        group = entry.get("log_group_name")
-        if isinstance(group, str) and group and not LOG_GROUP_NAME.match(_clean_group(group)):
-            found.append(doc.finding(f"log group name {group!r} is not valid", entry,
-                                     "log_group_name"))
-        days = entry.get("retention_in_days")
-        if days is not None and days != -1 and days not in RETENTION_DAYS:
-            found.append(doc.finding(
-                f"retention_in_days {days!r} is not a value CloudWatch accepts", entry,
-                "retention_in_days"))
+        found += _collect_entry_findings(doc, entry, kind)
     namespace, collected = _agent_metrics(data)
     for alarm, metric_namespace, metric in _alarm_metrics(repo):
         if metric_namespace == namespace and metric not in collected:
@@ -244,7 +247,7 @@ def agent_config_findings(repo: Path) -> list[Finding]:
 
 
 def _declared_groups(repo: Path) -> tuple[Document | None, dict[str, Any], list[Finding]]:
-    doc = _load(repo, LOG_CONFIG)
+    doc = load_deliverable(repo, *LOG_CONFIG)
     if isinstance(doc, Finding):
         return None, {}, [doc]
     data = doc.data
@@ -310,7 +313,7 @@ def log_config_findings(repo: Path) -> list[Finding]:
 
 def retention_findings(repo: Path) -> list[Finding]:
     """Every log group named in the configs has a retention CloudWatch accepts."""
-    doc = _load(repo, RETENTION)
+    doc = load_deliverable(repo, *RETENTION)
     if isinstance(doc, Finding):
         return [doc]
     data = doc.data
@@ -378,10 +381,10 @@ class MetricFilter:
 
 def metric_filters(repo: Path) -> tuple[list[MetricFilter], list[Finding]]:
     """Metric filters from metric-filters.json, else log-config.json's ``metric_filters``."""
-    doc = _load(repo, METRIC_FILTERS)
+    doc = load_deliverable(repo, *METRIC_FILTERS)
     if isinstance(doc, Finding):
         if doc.message.startswith("not found"):
-            config = _load(repo, LOG_CONFIG)
+            config = load_deliverable(repo, *LOG_CONFIG)
             if isinstance(config, Document) and isinstance(config.data, dict) and (
                 "metric_filters" in config.data
             ):
@@ -479,15 +482,19 @@ def _filter_problems(flt: MetricFilter, declared: set[str]) -> Iterator[str]:
     if len(flt.transformations) != 1:
         yield "needs exactly one metricTransformations entry"
     for transformation in flt.transformations:
-        if not isinstance(transformation, dict):
-            yield "metric transformation is not an object"
-            continue
-        for key in ("metricName", "metricNamespace", "metricValue"):
-            if not str(transformation.get(key) or "").strip():
-                yield f"metric transformation has no {key}"
-        value = str(transformation.get("metricValue") or "")
-        if value.startswith("$.") and not (flt.pattern or "").strip().startswith("{"):
-            yield f"metricValue {value} reads a JSON field but the pattern is not a JSON pattern"
+        yield from _transformation_problems(transformation, flt.pattern)
+
+
+def _transformation_problems(transformation: object, pattern: str | None) -> Iterator[str]:
+    if not isinstance(transformation, dict):
+        yield "metric transformation is not an object"
+        return
+    for key in ("metricName", "metricNamespace", "metricValue"):
+        if not str(transformation.get(key) or "").strip():
+            yield f"metric transformation has no {key}"
+    value = str(transformation.get("metricValue") or "")
+    if value.startswith("$.") and not (pattern or "").strip().startswith("{"):
+        yield f"metricValue {value} reads a JSON field but the pattern is not a JSON pattern"
 
 
 def _filter_category(flt: MetricFilter) -> set[str]:
@@ -516,7 +523,7 @@ def metric_filter_findings(repo: Path, category: str) -> list[Finding]:
 
 
 def _alarms(repo: Path) -> tuple[Document | None, list[Any], list[Finding]]:
-    doc = _load(repo, ALARMS)
+    doc = load_deliverable(repo, *ALARMS)
     if isinstance(doc, Finding):
         return None, [], [doc]
     data = doc.data
@@ -550,7 +557,7 @@ def _severity(alarm: dict[str, Any]) -> str | None:
 
 
 def _topics(repo: Path) -> tuple[Document | None, dict[str, Any], list[Finding]]:
-    doc = _load(repo, NOTIFICATION_RULES)
+    doc = load_deliverable(repo, *NOTIFICATION_RULES)
     if isinstance(doc, Finding):
         return None, {}, [doc]
     data = doc.data
@@ -565,29 +572,34 @@ def _topic_of(action: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _math_problems(queries: list[Any]) -> Iterator[str]:
+    """Problems of a metric-math alarm's ``Metrics`` list."""
+    returned = [q for q in queries if isinstance(q, dict) and q.get("ReturnData") is True]
+    if len(returned) != 1:
+        yield "exactly one of Metrics must have ReturnData: true (the alarmed value)"
+    ids = {str(q.get("Id")) for q in queries if isinstance(q, dict)}
+    for query in queries:
+        if not isinstance(query, dict) or not (query.get("MetricStat") or query.get(
+            "Expression"
+        )):
+            yield f"metric query {query!r} has neither MetricStat nor Expression"
+            continue
+        expression = query.get("Expression")
+        if isinstance(expression, str):
+            # metric math ids start lowercase; functions and keywords are upper case
+            bare = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)
+            for ref in re.findall(r"\b([a-z][A-Za-z0-9_]*)\b", bare):
+                if ref not in ids:
+                    yield f"expression {expression!r} refers to unknown id {ref}"
+
+
 def _metric_spec_problems(alarm: dict[str, Any]) -> Iterator[str]:
     queries = alarm.get("Metrics")
     if queries is not None:
         if not isinstance(queries, list) or not queries:
             yield "Metrics must be a non-empty list"
             return
-        returned = [q for q in queries if isinstance(q, dict) and q.get("ReturnData") is True]
-        if len(returned) != 1:
-            yield "exactly one of Metrics must have ReturnData: true (the alarmed value)"
-        ids = {str(q.get("Id")) for q in queries if isinstance(q, dict)}
-        for query in queries:
-            if not isinstance(query, dict) or not (query.get("MetricStat") or query.get(
-                "Expression"
-            )):
-                yield f"metric query {query!r} has neither MetricStat nor Expression"
-                continue
-            expression = query.get("Expression")
-            if isinstance(expression, str):
-                # metric math ids start lowercase; functions and keywords are upper case
-                bare = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)
-                for ref in re.findall(r"\b([a-z][A-Za-z0-9_]*)\b", bare):
-                    if ref not in ids:
-                        yield f"expression {expression!r} refers to unknown id {ref}"
+        yield from _math_problems(queries)
         return
     for key in ("Namespace", "MetricName"):
         if not alarm.get(key):
@@ -623,34 +635,9 @@ def alarm_definitions_findings(repo: Path) -> list[Finding]:
         elif name in names:
             problems.append("AlarmName is used twice")
         names.add(str(name))
-        if alarm.get("ComparisonOperator") not in COMPARISONS:
-            problems.append(f"ComparisonOperator {alarm.get('ComparisonOperator')!r} is not valid")
-        threshold = alarm.get("Threshold")
-        if "ThresholdMetricId" not in alarm and (
-            not isinstance(threshold, int | float) or isinstance(threshold, bool)
-        ):
-            problems.append(f"Threshold {threshold!r} is not a number")
-        periods = alarm.get("EvaluationPeriods")
-        if not isinstance(periods, int) or isinstance(periods, bool) or periods < 1:
-            problems.append(f"EvaluationPeriods {periods!r} is not a positive integer")
-        datapoints = alarm.get("DatapointsToAlarm")
-        if datapoints is not None and isinstance(periods, int) and (
-            not isinstance(datapoints, int) or not 1 <= datapoints <= periods
-        ):
-            problems.append(
-                f"DatapointsToAlarm {datapoints!r} must be between 1 and EvaluationPeriods "
-                f"({periods})")
-        if "TreatMissingData" in alarm and alarm["TreatMissingData"] not in MISSING_DATA:
-            problems.append(f"TreatMissingData {alarm['TreatMissingData']!r} is not valid")
+        problems.extend(_request_problems(alarm))
         problems.extend(_metric_spec_problems(alarm))
-        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-            for action in alarm.get(key) or []:
-                topic = _topic_of(str(action))
-                if str(action).startswith("arn:aws:sns:") and topic is None:
-                    problems.append(f"{key} {action!r} is not a valid SNS topic ARN")
-                elif topic is not None and topics and topic not in topics:
-                    problems.append(
-                        f"{key} topic {topic} is not defined in notification-rules.yml")
+        problems.extend(_action_problems(alarm, topics))
         for alarm_name, namespace, metric in _alarm_metrics_of(alarm):
             if namespace in filter_namespaces and (namespace, metric) not in filter_metrics:
                 problems.append(
@@ -658,6 +645,39 @@ def alarm_definitions_findings(repo: Path) -> list[Finding]:
                     f"({alarm_name} would stay in INSUFFICIENT_DATA)")
         found.extend(doc.finding(f"alarm {name}: {p}", alarm) for p in problems)
     return found
+
+
+def _request_problems(alarm: dict[str, Any]) -> Iterator[str]:
+    """The comparison, threshold and evaluation fields of a PutMetricAlarm request."""
+    if alarm.get("ComparisonOperator") not in COMPARISONS:
+        yield f"ComparisonOperator {alarm.get('ComparisonOperator')!r} is not valid"
+    threshold = alarm.get("Threshold")
+    if "ThresholdMetricId" not in alarm and (
+        not isinstance(threshold, int | float) or isinstance(threshold, bool)
+    ):
+        yield f"Threshold {threshold!r} is not a number"
+    periods = alarm.get("EvaluationPeriods")
+    if not isinstance(periods, int) or isinstance(periods, bool) or periods < 1:
+        yield f"EvaluationPeriods {periods!r} is not a positive integer"
+    datapoints = alarm.get("DatapointsToAlarm")
+    if datapoints is not None and isinstance(periods, int) and (
+        not isinstance(datapoints, int) or not 1 <= datapoints <= periods
+    ):
+        yield (f"DatapointsToAlarm {datapoints!r} must be between 1 and EvaluationPeriods "
+               f"({periods})")
+    if "TreatMissingData" in alarm and alarm["TreatMissingData"] not in MISSING_DATA:
+        yield f"TreatMissingData {alarm['TreatMissingData']!r} is not valid"
+
+
+def _action_problems(alarm: dict[str, Any], topics: dict[str, Any]) -> Iterator[str]:
+    """Actions are SNS topic ARNs of topics notification-rules.yml defines."""
+    for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        for action in alarm.get(key) or []:
+            topic = _topic_of(str(action))
+            if str(action).startswith("arn:aws:sns:") and topic is None:
+                yield f"{key} {action!r} is not a valid SNS topic ARN"
+            elif topic is not None and topics and topic not in topics:
+                yield f"{key} topic {topic} is not defined in notification-rules.yml"
 
 
 def _alarm_metrics_of(alarm: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
@@ -722,24 +742,7 @@ def notification_rules_findings(repo: Path) -> list[Finding]:
     if doc is None or found:
         return found
     for name, topic in topics.items():
-        arn = str(topic.get("arn", ""))
-        arn_match = SNS_ARN.match(arn)
-        if not arn_match:
-            found.append(doc.finding(f"topic {name}: arn {arn!r} is not an SNS topic ARN", topic))
-        elif arn_match.group(1) != name:
-            found.append(doc.finding(f"topic {name}: arn names topic {arn_match.group(1)}", topic))
-        subscriptions = topic.get("subscriptions")
-        if not isinstance(subscriptions, list) or not subscriptions:
-            found.append(doc.finding(
-                f"topic {name} has no subscriptions: alarms sent to it reach no one", topic))
-            continue
-        for sub in subscriptions:
-            problem = _subscription_problem(
-                sub.get("protocol") if isinstance(sub, dict) else None,
-                sub.get("endpoint") if isinstance(sub, dict) else None,
-            )
-            if problem:
-                found.append(doc.finding(f"topic {name}: {problem}", sub))
+        found += _topic_findings(doc, name, topic)
     routing = doc.data.get("routing")
     if not isinstance(routing, dict) or not routing:
         found.append(doc.finding("'routing' must map each alarm severity to a topic", doc.data))
@@ -748,6 +751,36 @@ def notification_rules_findings(repo: Path) -> list[Finding]:
         if str(topic_name) not in topics:
             found.append(doc.finding(
                 f"routing {severity} names undefined topic {topic_name}", routing, severity))
+    return found + _alarm_routing_findings(repo, doc, routing)
+
+
+def _topic_findings(doc: Document, name: str, topic: dict[str, Any]) -> list[Finding]:
+    """One SNS topic: its ARN names it, and its subscriptions reach someone."""
+    found = []
+    arn = str(topic.get("arn", ""))
+    arn_match = SNS_ARN.match(arn)
+    if not arn_match:
+        found.append(doc.finding(f"topic {name}: arn {arn!r} is not an SNS topic ARN", topic))
+    elif arn_match.group(1) != name:
+        found.append(doc.finding(f"topic {name}: arn names topic {arn_match.group(1)}", topic))
+    subscriptions = topic.get("subscriptions")
+    if not isinstance(subscriptions, list) or not subscriptions:
+        found.append(doc.finding(
+            f"topic {name} has no subscriptions: alarms sent to it reach no one", topic))
+        return found
+    for sub in subscriptions:
+        problem = _subscription_problem(
+            sub.get("protocol") if isinstance(sub, dict) else None,
+            sub.get("endpoint") if isinstance(sub, dict) else None,
+        )
+        if problem:
+            found.append(doc.finding(f"topic {name}: {problem}", sub))
+    return found
+
+
+def _alarm_routing_findings(repo: Path, doc: Document, routing: dict[str, Any]) -> list[Finding]:
+    """Every alarm's severity is routed, and the alarm notifies the routed topic."""
+    found = []
     _, alarms, _ = _alarms(repo)
     for alarm in alarms:
         severity = _severity(alarm)

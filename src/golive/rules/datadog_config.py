@@ -94,11 +94,6 @@ _TEMPLATE = re.compile(r"^\{\{.*\}\}$|^\$\{.*\}$|^ENC\[.*\]$|^<.*>$")
 _LITERAL_SECRET = re.compile(r"^[0-9a-fA-F]{32}$|hooks\.slack\.com/services/|^[A-Za-z0-9]{32,}$")
 
 
-def _load(repo: Path, names: tuple[str, ...]) -> Document | list[Finding]:
-    loaded = load_deliverable(repo, *names)
-    return [loaded] if isinstance(loaded, Finding) else loaded
-
-
 def _mapping(doc: Document, what: str) -> Located | list[Finding]:
     if isinstance(doc.data, Located):
         return doc.data
@@ -129,12 +124,17 @@ def _tags(value: object) -> list[str]:
 
 def agent_config_findings(repo: Path) -> list[Finding]:
     """datadog-agent.yml: no literal API key, a real site, env set, logs and DogStatsD on."""
-    doc = _load(repo, AGENT)
-    if isinstance(doc, list):
-        return doc
+    doc = load_deliverable(repo, *AGENT)
+    if isinstance(doc, Finding):
+        return [doc]
     data = _mapping(doc, "datadog-agent.yml")
     if isinstance(data, list):
         return data
+    return _agent_identity_findings(doc, data) + _agent_feature_findings(doc, data)
+
+
+def _agent_identity_findings(doc: Document, data: Located) -> list[Finding]:
+    """The key, site, env and tags the agent reports with."""
     found: list[Finding] = []
     api_key = data.get("api_key")
     if isinstance(api_key, str) and api_key.strip() and not _is_template(api_key):
@@ -155,6 +155,12 @@ def agent_config_findings(repo: Path) -> list[Finding]:
         if ":" not in tag or not TAG.match(tag):
             found.append(doc.finding(
                 f"tag {tag!r} is not a lowercase key:value tag", data, "tags"))
+    return found
+
+
+def _agent_feature_findings(doc: Document, data: Located) -> list[Finding]:
+    """Logs, DogStatsD and APM are on."""
+    found: list[Finding] = []
     if data.get("logs_enabled") is not True:
         found.append(doc.finding(
             "logs_enabled is not true: the agent collects no logs", data, "logs_enabled"))
@@ -174,9 +180,9 @@ def agent_config_findings(repo: Path) -> list[Finding]:
 
 
 def _metric_entries(repo: Path) -> tuple[Document | None, list[Any], list[Finding]]:
-    doc = _load(repo, CUSTOM_METRICS)
-    if isinstance(doc, list):
-        return None, [], doc
+    doc = load_deliverable(repo, *CUSTOM_METRICS)
+    if isinstance(doc, Finding):
+        return None, [], [doc]
     data = _mapping(doc, "custom-metrics.yml")
     if isinstance(data, list):
         return doc, [], data
@@ -301,9 +307,9 @@ def collection_intervals(repo: Path) -> IntervalReport:
 
 
 def _tagging(repo: Path) -> tuple[Document | None, Located | None, list[Finding]]:
-    doc = _load(repo, TAGGING_RULES)
-    if isinstance(doc, list):
-        return None, None, doc
+    doc = load_deliverable(repo, *TAGGING_RULES)
+    if isinstance(doc, Finding):
+        return None, None, [doc]
     data = _mapping(doc, "tagging-rules.json")
     if isinstance(data, list):
         return doc, None, data
@@ -331,33 +337,41 @@ def tagging_rules_json_findings(repo: Path) -> list[Finding]:
         if not isinstance(rule, dict):
             found.append(doc.finding(f"rule is not an object: {rule!r}", rules))
             continue
-        name = rule.get("name")
-        if not isinstance(name, str) or not name:
-            found.append(doc.finding("rule without a name", rule))
-        elif name in names:
-            found.append(doc.finding(f"rule {name} is defined twice", rule))
-        else:
-            names.add(name)
-        if not isinstance(rule.get("match"), dict) or not rule.get("match"):
-            found.append(doc.finding(f"rule {name}: no 'match' saying what it applies to", rule))
-        tags = rule.get("tags")
-        if not isinstance(tags, dict):
-            found.append(doc.finding(f"rule {name}: 'tags' must map tag names to values", rule))
+        found += _tag_rule_findings(doc, rule, names, allowed)
+    return found
+
+
+def _tag_rule_findings(doc: Document, rule: dict[str, Any], names: set[str],
+                       allowed: dict[str, Any]) -> list[Finding]:
+    """One tagging rule: named once, matches something, sets valid allowed tag values."""
+    found = []
+    name = rule.get("name")
+    if not isinstance(name, str) or not name:
+        found.append(doc.finding("rule without a name", rule))
+    elif name in names:
+        found.append(doc.finding(f"rule {name} is defined twice", rule))
+    else:
+        names.add(name)
+    if not isinstance(rule.get("match"), dict) or not rule.get("match"):
+        found.append(doc.finding(f"rule {name}: no 'match' saying what it applies to", rule))
+    tags = rule.get("tags")
+    if not isinstance(tags, dict):
+        found.append(doc.finding(f"rule {name}: 'tags' must map tag names to values", rule))
+        return found
+    for key, value in tags.items():
+        if not TAG.match(str(key)):
+            found.append(doc.finding(f"rule {name}: tag name {key!r} is not valid", tags))
+        if _is_template(value):
             continue
-        for key, value in tags.items():
-            if not TAG.match(str(key)):
-                found.append(doc.finding(f"rule {name}: tag name {key!r} is not valid", tags))
-            if _is_template(value):
-                continue
-            text = str(value)
-            if not TAG.match(f"{key}:{text}"):
-                found.append(doc.finding(
-                    f"rule {name}: {key}:{text} is not a valid lowercase Datadog tag", tags, key))
-            values = allowed.get(key)
-            if isinstance(values, list) and text not in [str(v) for v in values]:
-                found.append(doc.finding(
-                    f"rule {name}: {key} value {text!r} is not allowed "
-                    f"({', '.join(map(str, values))})", tags, key))
+        text = str(value)
+        if not TAG.match(f"{key}:{text}"):
+            found.append(doc.finding(
+                f"rule {name}: {key}:{text} is not a valid lowercase Datadog tag", tags, key))
+        values = allowed.get(key)
+        if isinstance(values, list) and text not in [str(v) for v in values]:
+            found.append(doc.finding(
+                f"rule {name}: {key} value {text!r} is not allowed "
+                f"({', '.join(map(str, values))})", tags, key))
     return found
 
 
@@ -385,10 +399,18 @@ def tagging_rules_findings(repo: Path) -> list[Finding]:
             found.append(doc.finding(
                 f"rule {rule.get('name')} does not apply required tag(s) {', '.join(missing)}",
                 rule))
+    return found + _metric_tag_findings(repo, required) + _agent_env_findings(repo, required)
+
+
+def _metric_tag_findings(repo: Path, required: list[str]) -> list[Finding]:
+    """Every custom metric carries the required tags."""
     _, metrics, _ = _metric_entries(repo)
     metrics_doc = load_deliverable(repo, *CUSTOM_METRICS)
+    if not isinstance(metrics_doc, Document):
+        return []
+    found = []
     for entry in metrics:
-        if not isinstance(entry, dict) or not isinstance(metrics_doc, Document):
+        if not isinstance(entry, dict):
             continue
         carried = {str(t).split(":", 1)[0] for t in entry.get("tags") or []}
         missing = [t for t in required if t not in carried]
@@ -396,14 +418,20 @@ def tagging_rules_findings(repo: Path) -> list[Finding]:
             found.append(metrics_doc.finding(
                 f"metric {entry.get('name')} does not carry required tag(s) "
                 f"{', '.join(missing)}", entry))
-    agent = load_deliverable(repo, *AGENT)
-    if isinstance(agent, Document) and isinstance(agent.data, dict):
-        agent_tags = _tags(agent.data.get("tags"))
-        if "env" in required and not agent.data.get("env") and not any(
-            t.startswith("env:") for t in agent_tags
-        ):
-            found.append(agent.finding("the agent does not set the required env tag", agent.data))
     return found
+
+
+def _agent_env_findings(repo: Path, required: list[str]) -> list[Finding]:
+    """The agent sets env when env is a required tag."""
+    agent = load_deliverable(repo, *AGENT)
+    if not isinstance(agent, Document) or not isinstance(agent.data, dict):
+        return []
+    agent_tags = _tags(agent.data.get("tags"))
+    if "env" in required and not agent.data.get("env") and not any(
+        t.startswith("env:") for t in agent_tags
+    ):
+        return [agent.finding("the agent does not set the required env tag", agent.data)]
+    return []
 
 
 # --- alert-rules.yml -----------------------------------------------------------------
@@ -412,9 +440,9 @@ _QUERY_THRESHOLD = re.compile(r"(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def _alert_rules(repo: Path) -> tuple[Document | None, list[Any], list[Finding]]:
-    doc = _load(repo, ALERT_RULES)
-    if isinstance(doc, list):
-        return None, [], doc
+    doc = load_deliverable(repo, *ALERT_RULES)
+    if isinstance(doc, Finding):
+        return None, [], [doc]
     data = _mapping(doc, "alert-rules.yml")
     if isinstance(data, list):
         return doc, [], data
@@ -435,45 +463,61 @@ def alert_rules_findings(repo: Path) -> list[Finding]:
         if not isinstance(rule, dict):
             found.append(doc.finding(f"rule is not a mapping: {rule!r}", rules))
             continue
-        name = rule.get("name")
-        if not isinstance(name, str) or not name.strip():
-            found.append(doc.finding("rule without a name", rule))
-        elif name in names:
-            found.append(doc.finding(f"rule {name!r} is defined twice", rule, "name"))
-        else:
-            names.add(name)
-        kind = rule.get("type")
-        if kind not in MONITOR_TYPES:
-            found.append(doc.finding(f"rule {name!r}: type {kind!r} is not a monitor type",
-                                     rule, "type"))
-        query = rule.get("query")
-        if not isinstance(query, str) or not query.strip():
-            found.append(doc.finding(f"rule {name!r}: no query", rule))
-            continue
-        if not isinstance(rule.get("message"), str) or not rule["message"].strip():
+        found += _alert_rule_findings(doc, rule, names)
+    return found
+
+
+def _alert_rule_findings(doc: Document, rule: dict[str, Any], names: set[str]) -> list[Finding]:
+    """One monitor: named once, a monitor type, a query, a message, consistent thresholds."""
+    found = []
+    name = rule.get("name")
+    if not isinstance(name, str) or not name.strip():
+        found.append(doc.finding("rule without a name", rule))
+    elif name in names:
+        found.append(doc.finding(f"rule {name!r} is defined twice", rule, "name"))
+    else:
+        names.add(name)
+    kind = rule.get("type")
+    if kind not in MONITOR_TYPES:
+        found.append(doc.finding(f"rule {name!r}: type {kind!r} is not a monitor type",
+                                 rule, "type"))
+    query = rule.get("query")
+    if not isinstance(query, str) or not query.strip():
+        found.append(doc.finding(f"rule {name!r}: no query", rule))
+        return found
+    if not isinstance(rule.get("message"), str) or not rule["message"].strip():
+        found.append(doc.finding(
+            f"rule {name!r}: no message telling the responder what to do", rule))
+    return found + _threshold_findings(doc, rule, name, kind, query)
+
+
+def _threshold_findings(doc: Document, rule: dict[str, Any], name: object, kind: object,
+                        query: str) -> list[Finding]:
+    """The thresholds agree with the query's comparison (Datadog rejects them otherwise)."""
+    found = []
+    thresholds = rule.get("thresholds")
+    match = _QUERY_THRESHOLD.search(query)
+    threshold_kind = kind in ("metric alert", "query alert")
+    if threshold_kind and match is None:
+        found.append(doc.finding(
+            f"rule {name!r}: query has no comparison with a threshold", rule, "query"))
+    if not isinstance(thresholds, dict) or "critical" not in thresholds:
+        if threshold_kind:
+            found.append(doc.finding(f"rule {name!r}: no thresholds.critical", rule))
+        return found
+    critical, warning = thresholds.get("critical"), thresholds.get("warning")
+    if match is None or not isinstance(critical, int | float):
+        return found
+    if float(match.group(2)) != float(critical):
+        found.append(doc.finding(
+            f"rule {name!r}: thresholds.critical {critical} differs from the query's "
+            f"{match.group(2)}", thresholds, "critical"))
+    if isinstance(warning, int | float):
+        above = match.group(1).startswith(">")
+        if (above and warning >= critical) or (not above and warning <= critical):
             found.append(doc.finding(
-                f"rule {name!r}: no message telling the responder what to do", rule))
-        thresholds = rule.get("thresholds")
-        match = _QUERY_THRESHOLD.search(query)
-        if kind in ("metric alert", "query alert") and match is None:
-            found.append(doc.finding(
-                f"rule {name!r}: query has no comparison with a threshold", rule, "query"))
-        if not isinstance(thresholds, dict) or "critical" not in thresholds:
-            if kind in ("metric alert", "query alert"):
-                found.append(doc.finding(f"rule {name!r}: no thresholds.critical", rule))
-            continue
-        critical, warning = thresholds.get("critical"), thresholds.get("warning")
-        if match is not None and isinstance(critical, int | float):
-            if float(match.group(2)) != float(critical):
-                found.append(doc.finding(
-                    f"rule {name!r}: thresholds.critical {critical} differs from the query's "
-                    f"{match.group(2)}", thresholds, "critical"))
-            if isinstance(warning, int | float):
-                above = match.group(1).startswith(">")
-                if (above and warning >= critical) or (not above and warning <= critical):
-                    found.append(doc.finding(
-                        f"rule {name!r}: warning threshold {warning} is not before critical "
-                        f"{critical} for a '{match.group(1)}' alert", thresholds, "warning"))
+                f"rule {name!r}: warning threshold {warning} is not before critical "
+                f"{critical} for a '{match.group(1)}' alert", thresholds, "warning"))
     return found
 
 
@@ -506,9 +550,9 @@ def alert_severity_findings(repo: Path) -> list[Finding]:
 
 
 def _notification(repo: Path) -> tuple[Document | None, Located | None, list[Finding]]:
-    doc = _load(repo, NOTIFICATION_CONFIG)
-    if isinstance(doc, list):
-        return None, None, doc
+    doc = load_deliverable(repo, *NOTIFICATION_CONFIG)
+    if isinstance(doc, Finding):
+        return None, None, [doc]
     data = _mapping(doc, "notification-config.yml")
     if isinstance(data, list):
         return doc, None, data
@@ -560,39 +604,52 @@ def notification_config_findings(repo: Path) -> list[Finding]:
         if not isinstance(channel, dict):
             found.append(doc.finding(f"channel is not a mapping: {channel!r}", channels))
             continue
-        name = channel.get("name")
-        if not name:
-            found.append(doc.finding("channel without a name", channel))
-        elif name in seen:
-            found.append(doc.finding(f"channel {name} is defined twice", channel))
-        seen.add(str(name))
-        kind = channel.get("type")
-        if kind not in CHANNEL_TYPES:
+        found += _channel_findings(doc, channel, seen)
+    return found + _routing_findings(doc, data, seen)
+
+
+def _channel_findings(doc: Document, channel: dict[str, Any], seen: set[str]) -> list[Finding]:
+    """One channel: named once, a known type, a well-formed target, no literal secret."""
+    found = []
+    name = channel.get("name")
+    if not name:
+        found.append(doc.finding("channel without a name", channel))
+    elif name in seen:
+        found.append(doc.finding(f"channel {name} is defined twice", channel))
+    seen.add(str(name))
+    kind = channel.get("type")
+    if kind not in CHANNEL_TYPES:
+        found.append(doc.finding(
+            f"channel {name}: type {kind!r} is not one of {', '.join(sorted(CHANNEL_TYPES))}",
+            channel, "type"))
+        return found
+    problem = _channel_target_problem(channel)
+    if problem:
+        found.append(doc.finding(f"channel {name}: {problem}", channel))
+    for key, value in channel.items():
+        if isinstance(value, str) and _LITERAL_SECRET.search(value) and not _is_template(value):
             found.append(doc.finding(
-                f"channel {name}: type {kind!r} is not one of {', '.join(sorted(CHANNEL_TYPES))}",
-                channel, "type"))
-            continue
-        problem = _channel_target_problem(channel)
-        if problem:
-            found.append(doc.finding(f"channel {name}: {problem}", channel))
-        for key, value in channel.items():
-            if isinstance(value, str) and _LITERAL_SECRET.search(value) and not _is_template(value):
-                found.append(doc.finding(
-                    f"channel {name}: {key} looks like a literal secret; reference the secret "
-                    "store instead", channel, key))
+                f"channel {name}: {key} looks like a literal secret; reference the secret "
+                "store instead", channel, key))
+    return found
+
+
+def _routing_findings(doc: Document, data: Located, channels: set[str]) -> list[Finding]:
+    """Routing maps severities to lists of defined channel names."""
     routing = data.get("routing")
     if not isinstance(routing, dict):
-        found.append(doc.finding("'routing' must map each severity to channel names", data))
-        return found
+        return [doc.finding("'routing' must map each severity to channel names", data)]
+    found = []
     for severity, targets in routing.items():
         if not isinstance(targets, list):
             found.append(doc.finding(f"routing {severity}: expected a list of channel names",
                                      routing, severity))
             continue
-        for target in targets:
-            if str(target) not in seen:
-                found.append(doc.finding(
-                    f"routing {severity} names undefined channel {target!r}", routing, severity))
+        found += [
+            doc.finding(f"routing {severity} names undefined channel {target!r}",
+                        routing, severity)
+            for target in targets if str(target) not in channels
+        ]
     return found
 
 
@@ -626,9 +683,9 @@ def notification_channels_findings(repo: Path) -> list[Finding]:
 
 
 def _escalation(repo: Path) -> tuple[Document | None, Located | None, list[Finding]]:
-    doc = _load(repo, ESCALATION_MATRIX)
-    if isinstance(doc, list):
-        return None, None, doc
+    doc = load_deliverable(repo, *ESCALATION_MATRIX)
+    if isinstance(doc, Finding):
+        return None, None, [doc]
     data = _mapping(doc, "escalation-matrix.yml")
     if isinstance(data, list):
         return doc, None, data
@@ -663,21 +720,28 @@ def escalation_matrix_findings(repo: Path) -> list[Finding]:
             if not isinstance(level, dict):
                 found.append(doc.finding(f"policy {severity}: level is not a mapping", levels))
                 continue
-            notify = level.get("notify")
-            if not isinstance(notify, list) or not notify:
-                found.append(doc.finding(
-                    f"policy {severity} level {level.get('level')}: notifies no one", level))
-                continue
-            for who in notify:
-                if contacts and str(who) not in contacts:
-                    found.append(doc.finding(
-                        f"policy {severity} level {level.get('level')}: contact {who!r} is "
-                        "not defined in 'contacts'", level, "notify"))
-            wait = level.get("escalate_after")
-            if wait is not None and parse_duration_s(wait, default_unit="min") is None:
-                found.append(doc.finding(
-                    f"policy {severity} level {level.get('level')}: escalate_after {wait!r} "
-                    "is not a duration", level, "escalate_after"))
+            found += _level_findings(doc, severity, level, contacts)
+    return found
+
+
+def _level_findings(doc: Document, severity: object, level: dict[str, Any],
+                    contacts: dict[str, Any]) -> list[Finding]:
+    """One escalation level notifies defined contacts and waits a real duration."""
+    notify = level.get("notify")
+    if not isinstance(notify, list) or not notify:
+        return [doc.finding(
+            f"policy {severity} level {level.get('level')}: notifies no one", level)]
+    found = [
+        doc.finding(
+            f"policy {severity} level {level.get('level')}: contact {who!r} is "
+            "not defined in 'contacts'", level, "notify")
+        for who in notify if contacts and str(who) not in contacts
+    ]
+    wait = level.get("escalate_after")
+    if wait is not None and parse_duration_s(wait, default_unit="min") is None:
+        found.append(doc.finding(
+            f"policy {severity} level {level.get('level')}: escalate_after {wait!r} "
+            "is not a duration", level, "escalate_after"))
     return found
 
 

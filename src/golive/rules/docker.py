@@ -3,7 +3,7 @@
 Scanners run once each over all their inputs: ``check-jsonschema --builtin-schema
 vendor.compose-spec`` over both compose files, ``hadolint -f json`` over every Dockerfile;
 shellcheck findings come from the one run over every script of the repository
-(:func:`golive.rules.shell.shellcheck_findings`). On top of them,
+(:func:`golive.facts.scans.shellcheck.shellcheck_findings`). On top of them,
 golive's own rules for what the plan asks (healthchecks, named volumes, limits, networks,
 pinned multi-stage non-root images, strict-mode scripts that wait for the database).
 """
@@ -13,27 +13,42 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from golive._errors import NotVerified
+from golive.facts.repo.compose import (
+    COMPOSE_NAMES,
+    OVERRIDE_NAMES,
+    Stack,
+    as_list,
+    compose_paths,
+    limits,
+    load_stack,
+    parse_size,
+    port_host_ip,
+    port_text,
+    volume_parts,
+)
 from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files
-from golive.facts.repo.jsonfile import relative
+from golive.facts.repo.dockerfile import Dockerfile, assignments, substitute
+from golive.facts.repo.shellscript import Script, read_script, strict_mode
+from golive.facts.repo.structured import (
+    Document,
+    json_path_parts,
+    line_at,
+    load_structured,
+    relative,
+)
 from golive.facts.scans.runner import run_scanner
+from golive.facts.scans.shellcheck import shellcheck_findings
 from golive.judging.findings import Finding
 from golive.rules.secrets import is_sensitive
-from golive.rules.shell import shellcheck_findings
 
 __all__ = [
-    "COMPOSE_NAMES",
     "DOCKERFILE_NAMES",
     "INIT_LOCAL_DB",
     "MIGRATION_CHECK",
-    "OVERRIDE_NAMES",
     "RESOURCE_LIMITS",
     "compose_override_findings",
     "docker_compose_findings",
@@ -42,18 +57,10 @@ __all__ = [
     "dockerfile_findings",
     "init_local_db_findings",
     "migration_check_findings",
-    "parse_size",
     "resource_limits_findings",
     "volume_persistence_findings",
 ]
 
-COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
-OVERRIDE_NAMES = (
-    "docker-compose.override.yml",
-    "docker-compose.override.yaml",
-    "compose.override.yml",
-    "compose.override.yaml",
-)
 DOCKERFILE_NAMES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile")
 RESOURCE_LIMITS = "resource-limits.conf"
 INIT_LOCAL_DB = "init-local-db.sh"
@@ -74,86 +81,10 @@ def _not_found(repo: Path, *names: str) -> Finding:
 # --- compose files -------------------------------------------------------------------
 
 
-@dataclass
-class ComposeFile:
-    path: Path
-    name: str  # relative to the repo
-    data: dict[str, Any]
-    node: yaml.Node | None
-
-    @property
-    def services(self) -> dict[str, dict[str, Any]]:
-        services = self.data.get("services")
-        if not isinstance(services, dict):
-            return {}
-        return {str(k): v if isinstance(v, dict) else {} for k, v in services.items()}
-
-
-def _key_line(node: yaml.Node | None, path: list[str | int]) -> int | None:
-    """Line of the key (or item) at ``path`` in a composed YAML node tree."""
-    line: int | None = None
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(
-                ((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None
-            )
-            if pair is None:
-                break
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _load_yaml(repo: Path, path: Path) -> tuple[ComposeFile | None, list[Finding]]:
-    name = relative(repo, path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return None, [
-            Finding(name, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
-        ]
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        return None, [Finding(name, None, f"cannot read: {exc}")]
-    if not isinstance(data, dict):
-        return None, [Finding(name, 1, "not a compose file: the document is not a mapping")]
-    return ComposeFile(path, name, data, node), []
-
-
-def _compose_paths(repo: Path) -> tuple[Path | None, Path | None]:
-    base = find_deliverable(repo, *COMPOSE_NAMES)
-    override = None
-    if base is not None:
-        override = next(
-            (base.parent / n for n in OVERRIDE_NAMES if (base.parent / n).is_file()), None
-        )
-    if override is None:
-        override = find_deliverable(repo, *OVERRIDE_NAMES)
-    return base, override
-
-
-def _schema_path(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for match in re.finditer(r"\.([^.\[\]]+)|\[(\d+)\]|\[\"([^\"]+)\"\]", path.lstrip("$")):
-        if match.group(2) is not None:
-            parts.append(int(match.group(2)))
-        else:
-            parts.append(match.group(1) or match.group(3))
-    return parts
-
-
 def compose_schema_findings(repo: Path) -> dict[str, list[Finding]]:
     """check-jsonschema's compose-spec verdict per compose file (one run for both)."""
     root = Path(repo).resolve()
-    paths = [p for p in _compose_paths(root) if p is not None]
+    paths = [p for p in compose_paths(root) if p is not None]
     if not paths:
         return {}
     names = [relative(root, p) for p in paths]
@@ -171,17 +102,16 @@ def compose_schema_findings(repo: Path) -> dict[str, list[Finding]]:
             f"{(run.stderr or run.stdout).strip()[:300]}"
         ) from exc
     result: dict[str, list[Finding]] = {n: [] for n in names}
-    nodes: dict[str, yaml.Node | None] = {}
-    for name, path in zip(names, paths, strict=True):
-        try:
-            nodes[name] = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            nodes[name] = None
+    documents = {name: load_structured(root, path) for name, path in zip(names, paths, strict=True)}
     for error in report.get("errors", []):
         file = str(error.get("filename"))
         best = error.get("best_deep_match") or error.get("best_match") or error
         where = str(best.get("path", error.get("path", "$")))
-        line = _key_line(nodes.get(file), _schema_path(where))
+        document = documents.get(file)
+        line = (
+            line_at(document.data, *json_path_parts(where))
+            if isinstance(document, Document) else None
+        )
         result.setdefault(file, []).append(
             Finding(
                 file, line, f"compose spec: {where}: {best.get('message', error.get('message'))}"
@@ -193,78 +123,13 @@ def compose_schema_findings(repo: Path) -> dict[str, list[Finding]]:
     return result
 
 
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        merged = dict(base)
-        for key, value in over.items():
-            merged[key] = _merge(base.get(key), value) if key in base else value
-        return merged
-    if isinstance(base, list) and isinstance(over, list):
-        return base + [v for v in over if v not in base]
-    return over
-
-
-@dataclass
-class Stack:
-    """The base compose file, its override, and the merged services docker compose runs."""
-
-    base: ComposeFile | None
-    override: ComposeFile | None
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def files(self) -> list[ComposeFile]:
-        return [f for f in (self.base, self.override) if f is not None]
-
-    def merged_services(self) -> dict[str, dict[str, Any]]:
-        services: dict[str, dict[str, Any]] = {}
-        for compose in self.files:
-            for name, service in compose.services.items():
-                services[name] = _merge(services.get(name, {}), service)
-        return services
-
-    def where(self, service: str, *path: str | int) -> tuple[str, int | None]:
-        """File and line of a service (the file defining it first) or of one of its keys
-        (the last file setting it, as that value wins)."""
-        files = list(reversed(self.files)) if path else self.files
-        for compose in files:
-            if service in compose.services:
-                if path and _key_line(compose.node, ["services", service, path[0]]) is None:
-                    continue
-                return compose.name, _key_line(compose.node, ["services", service, *path])
-        for compose in self.files:
-            if service in compose.services:
-                return compose.name, _key_line(compose.node, ["services", service])
-        return "", None
-
-    def ports(self) -> Iterator[tuple[str, str, int | None, object]]:
-        """(service, file, line, port) of every published port, in the file declaring it."""
-        for compose in self.files:
-            for name, service in compose.services.items():
-                for index, port in enumerate(_as_list(service.get("ports"))):
-                    line = _key_line(compose.node, ["services", name, "ports", index])
-                    yield name, compose.name, line, port
-
-    def top_level(self, key: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for compose in self.files:
-            block = compose.data.get(key)
-            if isinstance(block, dict):
-                merged.update({str(k): v or {} for k, v in block.items()})
-        return merged
-
-
 def _stack(repo: Path) -> Stack:
-    base_path, override_path = _compose_paths(repo)
-    stack = Stack(None, None)
-    if base_path is None:
-        stack.findings.append(_not_found(repo, *COMPOSE_NAMES))
-        return stack
-    stack.base, problems = _load_yaml(repo, base_path)
-    stack.findings += problems
-    if override_path is not None:
-        stack.override, problems = _load_yaml(repo, override_path)
-        stack.findings += problems
+    stack = load_stack(repo, _not_found(repo, *COMPOSE_NAMES))
+    # the compose checks have always said "not valid YAML"
+    stack.findings = [
+        Finding(f.file, f.line, f.message.replace("invalid YAML", "not valid YAML", 1))
+        for f in stack.findings
+    ]
     return stack
 
 
@@ -305,10 +170,10 @@ def docker_compose_findings(repo: Path) -> list[Finding]:
     findings += compose_schema_findings(repo).get(base.name, [])
     services = base.services
     if not services:
-        findings.append(Finding(base.name, _key_line(base.node, ["services"]), "no services"))
+        findings.append(Finding(base.name, base.line("services"), "no services"))
     merged = stack.merged_services()
     for name, service in services.items():
-        line = _key_line(base.node, ["services", name])
+        line = base.line("services", name)
         problem = _healthcheck_problem(service)
         if problem:
             findings.append(Finding(base.name, line, f"service {name}: {problem}"))
@@ -317,7 +182,7 @@ def docker_compose_findings(repo: Path) -> list[Finding]:
             findings.append(
                 Finding(
                     base.name,
-                    _key_line(base.node, ["services", name, "image"]),
+                    base.line("services", name, "image"),
                     f"service {name}: {problem}",
                 )
             )
@@ -343,7 +208,7 @@ def docker_compose_findings(repo: Path) -> list[Finding]:
                 findings.append(
                     Finding(
                         base.name,
-                        _key_line(base.node, ["services", name, "depends_on"]),
+                        base.line("services", name, "depends_on"),
                         f"service {name} starts before {dependency} is healthy "
                         "(depends_on condition: service_healthy)",
                     )
@@ -362,7 +227,7 @@ def compose_override_findings(repo: Path) -> list[Finding]:
     findings = compose_schema_findings(repo).get(override.name, [])
     base_services = stack.base.services if stack.base else {}
     for name, service in override.services.items():
-        line = _key_line(override.node, ["services", name])
+        line = override.line("services", name)
         if name not in base_services and "image" not in service and "build" not in service:
             findings.append(
                 Finding(
@@ -378,7 +243,7 @@ def compose_override_findings(repo: Path) -> list[Finding]:
             findings.append(
                 Finding(
                     override.name,
-                    _key_line(override.node, ["services", name, "healthcheck"]),
+                    override.line("services", name, "healthcheck"),
                     f"service {name}: healthcheck switched off",
                 )
             )
@@ -386,83 +251,30 @@ def compose_override_findings(repo: Path) -> list[Finding]:
             findings.append(
                 Finding(
                     override.name,
-                    _key_line(override.node, ["services", name, "privileged"]),
+                    override.line("services", name, "privileged"),
                     f"service {name} runs privileged",
                 )
             )
         if service.get("network_mode") == "host":
             findings.append(Finding(override.name, line, f"service {name} uses the host network"))
-        for index, port in enumerate(_as_list(service.get("ports"))):
-            host_ip = _port_host_ip(port)
+        for index, port in enumerate(as_list(service.get("ports"))):
+            host_ip = port_host_ip(port)
             if host_ip not in _LOOPBACK:
                 findings.append(
                     Finding(
                         override.name,
-                        _key_line(override.node, ["services", name, "ports", index]),
-                        f"service {name} publishes {_port_text(port)} on all "
+                        override.line("services", name, "ports", index),
+                        f"service {name} publishes {port_text(port)} on all "
                         "interfaces (bind 127.0.0.1)",
                     )
                 )
     return findings
 
 
-def _as_list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _port_host_ip(port: object) -> str | None:
-    if isinstance(port, dict):
-        ip = port.get("host_ip")
-        return str(ip) if ip else None
-    text = str(port)
-    if text.startswith("["):
-        return text[: text.index("]") + 1]
-    parts = text.split(":")
-    return parts[0] if len(parts) == 3 else None
-
-
-def _port_text(port: object) -> str:
-    if isinstance(port, dict):
-        return f"{port.get('published', '?')}:{port.get('target', '?')}"
-    return str(port)
-
-
 # --- resources, volumes, networks -----------------------------------------------------
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
-
-def parse_size(value: object) -> int | None:
-    """Bytes of a compose-style size (``2g``, ``512m``, ``1GiB``, ``1048576``)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    match = _SIZE.match(str(value))
-    if not match:
-        return None
-    number, unit, suffix = match.groups()
-    if not unit and suffix and suffix.lower() != "b":
-        return None
-    return int(float(number) * _UNITS[unit.lower()])
-
-
-def _limits(service: dict[str, Any]) -> tuple[object, object, object]:
-    def mapping(holder: dict[str, Any], key: str) -> dict[str, Any]:
-        value = holder.get(key)
-        return value if isinstance(value, dict) else {}
-
-    resources = mapping(mapping(service, "deploy"), "resources")
-    limits, reservations = mapping(resources, "limits"), mapping(resources, "reservations")
-    memory = limits.get("memory", service.get("mem_limit"))
-    cpus = limits.get("cpus", service.get("cpus"))
-    reserved = reservations.get("memory", service.get("mem_reservation"))
-    return memory, cpus, reserved
-
-
 def memory_limit(service: dict[str, Any]) -> int | None:
-    return parse_size(_limits(service)[0])
+    return parse_size(limits(service)[0])
 
 
 def docker_resources_findings(repo: Path) -> list[Finding]:
@@ -473,7 +285,7 @@ def docker_resources_findings(repo: Path) -> list[Finding]:
     findings: list[Finding] = []
     for name, service in stack.merged_services().items():
         file, line = stack.where(name)
-        memory, cpus, reserved = _limits(service)
+        memory, cpus, reserved = limits(service)
         if memory is None:
             findings.append(Finding(file, line, f"service {name}: no memory limit"))
         elif parse_size(memory) is None:
@@ -500,22 +312,6 @@ def _is_database(service: dict[str, Any]) -> bool:
     return bool(_DB_IMAGE.search(str(service.get("image", ""))))
 
 
-def _volume_parts(volume: object) -> tuple[str | None, str | None, str]:
-    """(source, target, type) of a short or long volume entry."""
-    if isinstance(volume, dict):
-        return (
-            str(volume["source"]) if volume.get("source") else None,
-            str(volume.get("target")) if volume.get("target") else None,
-            str(volume.get("type", "volume")),
-        )
-    parts = str(volume).split(":")
-    if len(parts) == 1:
-        return None, parts[0], "volume"
-    source = parts[0]
-    kind = "bind" if source.startswith((".", "/", "~", "$")) else "volume"
-    return source, parts[1], kind
-
-
 def volume_persistence_findings(repo: Path) -> list[Finding]:
     """Every database service keeps its data directory on a declared named volume."""
     stack = _stack(repo)
@@ -529,13 +325,13 @@ def volume_persistence_findings(repo: Path) -> list[Finding]:
         return [
             Finding(
                 stack.base.name,
-                _key_line(stack.base.node, ["services"]),
+                stack.base.line("services"),
                 "no database service (postgres image) in the compose files",
             )
         ]
     for name, service in services.items():
-        for volume in _as_list(service.get("volumes")):
-            source, _, kind = _volume_parts(volume)
+        for volume in as_list(service.get("volumes")):
+            source, _, kind = volume_parts(volume)
             if kind == "volume" and source and source not in declared:
                 file, line = stack.where(name, "volumes")
                 findings.append(
@@ -546,56 +342,58 @@ def volume_persistence_findings(repo: Path) -> list[Finding]:
                     )
                 )
     for name, service in databases.items():
-        env = service.get("environment")
-        data_dir = _DATA_DIR
-        if isinstance(env, dict) and env.get("PGDATA"):
-            data_dir = str(env["PGDATA"])
-        elif isinstance(env, list):
-            data_dir = next(
-                (str(e).split("=", 1)[1] for e in env if str(e).startswith("PGDATA=")), _DATA_DIR
-            )
-        mounts = [_volume_parts(v) for v in _as_list(service.get("volumes"))]
-        covering = [
-            m for m in mounts if m[1] and (data_dir + "/").startswith(m[1].rstrip("/") + "/")
-        ]
-        file, line = stack.where(name, "volumes")
-        if not covering:
-            tmpfs = _as_list(service.get("tmpfs")) + (
-                [service["tmpfs"]] if isinstance(service.get("tmpfs"), str) else []
-            )
-            held = (
-                "tmpfs (lost on stop)"
-                if any(str(t).startswith(data_dir) for t in tmpfs)
-                else "the container layer (lost when it is recreated)"
-            )
-            findings.append(
-                Finding(
-                    file,
-                    line or stack.where(name)[1],
-                    f"service {name}: data directory {data_dir} lives in {held}; "
-                    "mount a named volume",
-                )
-            )
-            continue
-        source, target, kind = covering[-1]
-        if source is None:
-            findings.append(
-                Finding(
-                    file,
-                    line,
-                    f"service {name}: {target} is an anonymous volume "
-                    "(a new one on every recreate); use a named volume",
-                )
-            )
-        elif kind != "volume":
-            findings.append(
-                Finding(
-                    file,
-                    line,
-                    f"service {name}: {target} is a bind mount of {source}; use a named volume",
-                )
-            )
+        finding = _data_dir_finding(stack, name, service)
+        if finding is not None:
+            findings.append(finding)
     return findings
+
+
+def _data_dir(service: dict[str, Any]) -> str:
+    env = service.get("environment")
+    if isinstance(env, dict) and env.get("PGDATA"):
+        return str(env["PGDATA"])
+    if isinstance(env, list):
+        return next(
+            (str(e).split("=", 1)[1] for e in env if str(e).startswith("PGDATA=")), _DATA_DIR
+        )
+    return _DATA_DIR
+
+
+def _data_dir_finding(stack: Stack, name: str, service: dict[str, Any]) -> Finding | None:
+    """Why the database's data directory is not on a named volume (None when it is)."""
+    data_dir = _data_dir(service)
+    mounts = [volume_parts(v) for v in as_list(service.get("volumes"))]
+    covering = [
+        m for m in mounts if m[1] and (data_dir + "/").startswith(m[1].rstrip("/") + "/")
+    ]
+    file, line = stack.where(name, "volumes")
+    if not covering:
+        tmpfs = as_list(service.get("tmpfs")) + (
+            [service["tmpfs"]] if isinstance(service.get("tmpfs"), str) else []
+        )
+        held = (
+            "tmpfs (lost on stop)"
+            if any(str(t).startswith(data_dir) for t in tmpfs)
+            else "the container layer (lost when it is recreated)"
+        )
+        return Finding(
+            file,
+            line or stack.where(name)[1],
+            f"service {name}: data directory {data_dir} lives in {held}; mount a named volume",
+        )
+    source, target, kind = covering[-1]
+    if source is None:
+        return Finding(
+            file,
+            line,
+            f"service {name}: {target} is an anonymous volume "
+            "(a new one on every recreate); use a named volume",
+        )
+    if kind != "volume":
+        return Finding(
+            file, line, f"service {name}: {target} is a bind mount of {source}; use a named volume"
+        )
+    return None
 
 
 def docker_network_findings(repo: Path) -> list[Finding]:
@@ -633,12 +431,12 @@ def docker_network_findings(repo: Path) -> list[Finding]:
                     )
                 )
     for name, file, line, port in stack.ports():
-        if _port_host_ip(port) not in _LOOPBACK:
+        if port_host_ip(port) not in _LOOPBACK:
             findings.append(
                 Finding(
                     file,
                     line,
-                    f"service {name} publishes {_port_text(port)} on all interfaces "
+                    f"service {name} publishes {port_text(port)} on all interfaces "
                     "(bind 127.0.0.1)",
                 )
             )
@@ -703,8 +501,8 @@ def _mounts_file(stack: Stack, conf: Path) -> str | None:
     """The service that mounts ``conf`` into its container, if any."""
     for compose in stack.files:
         for name, service in compose.services.items():
-            for volume in _as_list(service.get("volumes")):
-                source, _, kind = _volume_parts(volume)
+            for volume in as_list(service.get("volumes")):
+                source, _, kind = volume_parts(volume)
                 if (
                     kind == "bind"
                     and source
@@ -712,6 +510,77 @@ def _mounts_file(stack: Stack, conf: Path) -> str | None:
                 ):
                     return name
     return None
+
+
+def _conf_findings(
+    name: str, values: dict[str, tuple[str, int]], problems: list[tuple[int, str]]
+) -> tuple[list[Finding], dict[str, int]]:
+    """What is wrong with the settings themselves, and the sizes in bytes that parse."""
+    findings = [Finding(name, line, problem) for line, problem in problems]
+    findings += [
+        Finding(name, None, f"{parameter} is not set")
+        for parameter in REQUIRED_PARAMETERS if parameter not in values
+    ]
+    sizes: dict[str, int] = {}
+    for parameter, (value, line) in values.items():
+        if parameter not in _PG_DEFAULT_UNIT:
+            continue
+        size = _pg_bytes(parameter, value)
+        if size is None:
+            findings.append(Finding(name, line, f"{parameter} = {value}: not a size"))
+        else:
+            sizes[parameter] = size
+    connections = values.get("max_connections")
+    if connections and not connections[0].isdigit():
+        findings.append(Finding(name, connections[1], "max_connections is not a number"))
+    return findings, sizes
+
+
+def _budget_findings(
+    name: str, values: dict[str, tuple[str, int]], sizes: dict[str, int],
+    service: str, limit: int,
+) -> list[Finding]:
+    """The settings against the container's memory limit."""
+    def line_of(parameter: str) -> int | None:
+        return values[parameter][1] if parameter in values else None
+
+    findings = []
+    mib = 1024**2
+    shared = sizes.get("shared_buffers")
+    if shared is not None and shared > 0.4 * limit:
+        findings.append(
+            Finding(
+                name,
+                line_of("shared_buffers"),
+                f"shared_buffers {shared // mib} MiB is over 40% of {service}'s "
+                f"memory limit ({limit // mib} MiB)",
+            )
+        )
+    cache = sizes.get("effective_cache_size")
+    if cache is not None and cache > limit:
+        findings.append(
+            Finding(
+                name,
+                line_of("effective_cache_size"),
+                f"effective_cache_size {cache // mib} MiB exceeds the container's "
+                f"{limit // mib} MiB",
+            )
+        )
+    work = sizes.get("work_mem")
+    connections = values.get("max_connections")
+    if shared is not None and work is not None and connections and connections[0].isdigit():
+        budget = shared + int(connections[0]) * work
+        if budget > limit:
+            findings.append(
+                Finding(
+                    name,
+                    line_of("work_mem"),
+                    f"shared_buffers + max_connections × work_mem = "
+                    f"{budget // mib} MiB exceeds {service}'s memory limit "
+                    f"({limit // mib} MiB)",
+                )
+            )
+    return findings
 
 
 def resource_limits_findings(repo: Path) -> list[Finding]:
@@ -725,21 +594,7 @@ def resource_limits_findings(repo: Path) -> list[Finding]:
         values, problems = parse_pg_conf(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return [Finding(name, None, f"cannot read: {exc}")]
-    findings = [Finding(name, line, problem) for line, problem in problems]
-    for parameter in REQUIRED_PARAMETERS:
-        if parameter not in values:
-            findings.append(Finding(name, None, f"{parameter} is not set"))
-    sizes: dict[str, int] = {}
-    for parameter, (value, line) in values.items():
-        if parameter in _PG_DEFAULT_UNIT:
-            size = _pg_bytes(parameter, value)
-            if size is None:
-                findings.append(Finding(name, line, f"{parameter} = {value}: not a size"))
-            else:
-                sizes[parameter] = size
-    connections = values.get("max_connections")
-    if connections and not connections[0].isdigit():
-        findings.append(Finding(name, connections[1], "max_connections is not a number"))
+    findings, sizes = _conf_findings(name, values, problems)
     stack = _stack(repo)
     if stack.base is None:
         findings.append(
@@ -775,109 +630,10 @@ def resource_limits_findings(repo: Path) -> list[Finding]:
             )
         )
         return findings
-
-    def line_of(parameter: str) -> int | None:
-        return values[parameter][1] if parameter in values else None
-
-    mib = 1024**2
-    shared = sizes.get("shared_buffers")
-    if shared is not None and shared > 0.4 * limit:
-        findings.append(
-            Finding(
-                name,
-                line_of("shared_buffers"),
-                f"shared_buffers {shared // mib} MiB is over 40% of {mounted_by}'s "
-                f"memory limit ({limit // mib} MiB)",
-            )
-        )
-    cache = sizes.get("effective_cache_size")
-    if cache is not None and cache > limit:
-        findings.append(
-            Finding(
-                name,
-                line_of("effective_cache_size"),
-                f"effective_cache_size {cache // mib} MiB exceeds the container's "
-                f"{limit // mib} MiB",
-            )
-        )
-    work = sizes.get("work_mem")
-    if shared is not None and work is not None and connections and connections[0].isdigit():
-        budget = shared + int(connections[0]) * work
-        if budget > limit:
-            findings.append(
-                Finding(
-                    name,
-                    line_of("work_mem"),
-                    f"shared_buffers + max_connections × work_mem = "
-                    f"{budget // mib} MiB exceeds {mounted_by}'s memory limit "
-                    f"({limit // mib} MiB)",
-                )
-            )
-    return findings
+    return findings + _budget_findings(name, values, sizes, mounted_by, limit)
 
 
 # --- Dockerfile ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    arguments: str
-    line: int
-
-
-def parse_dockerfile(text: str) -> list[Instruction]:
-    """Instructions with their first line; continuation lines joined, comments dropped."""
-    instructions: list[Instruction] = []
-    escape = "\\"
-    pending: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        directive = re.match(r"^#\s*escape\s*=\s*(\S)", raw)
-        if directive and not instructions and not pending:
-            escape = directive.group(1)
-        stripped = raw.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if pending and stripped.startswith("#"):
-            continue
-        if not pending:
-            start = number
-        if stripped.endswith(escape):
-            pending.append(stripped[:-1])
-            continue
-        pending.append(stripped)
-        joined = " ".join(pending)
-        pending = []
-        keyword, _, arguments = joined.partition(" ")
-        instructions.append(Instruction(keyword.upper(), arguments.strip(), start))
-    if pending:
-        joined = " ".join(pending)
-        keyword, _, arguments = joined.partition(" ")
-        instructions.append(Instruction(keyword.upper(), arguments.strip(), start))
-    return instructions
-
-
-def _substitute(text: str, variables: dict[str, str]) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(3)
-        default = match.group(2)
-        return variables.get(name) or (default or "")
-
-    return re.sub(r"\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|\$([A-Za-z_]\w*)", value, text)
-
-
-def _assignments(arguments: str) -> list[tuple[str, str | None]]:
-    """NAME=value pairs of ARG/ENV (also the legacy ``ENV NAME value`` form)."""
-    if "=" not in arguments.split(" ", 1)[0]:
-        parts = arguments.split(None, 1)
-        if not parts:
-            return []
-        return [(parts[0], parts[1] if len(parts) > 1 else None)]
-    pairs = []
-    for match in re.finditer(r"([A-Za-z_]\w*)(?:=(\"(?:\\.|[^\"])*\"|'[^']*'|\S*))?", arguments):
-        pairs.append((match.group(1), match.group(2)))
-    return pairs
 
 
 def _dockerignore_problem(dockerfile: Path) -> str | None:
@@ -933,32 +689,57 @@ def dockerfile_findings(repo: Path) -> list[Finding]:
     return findings
 
 
-def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
-    instructions = parse_dockerfile(path.read_text(encoding="utf-8"))
-    findings: list[Finding] = []
-    global_args: dict[str, str] = {}
+def _base_image_findings(dockerfile: Dockerfile, name: str) -> list[Finding]:
+    found = []
+    global_args = dockerfile.global_args()
     stages: list[str] = []
-    froms = [i for i in instructions if i.keyword == "FROM"]
-    if not froms:
-        return [Finding(name, None, "no FROM instruction")]
-    for instruction in instructions:
-        if instruction.keyword == "FROM":
-            break
-        if instruction.keyword == "ARG":
-            for key, value in _assignments(instruction.arguments):
-                global_args[key] = (value or "").strip("\"'")
-    for instruction in froms:
+    for instruction in dockerfile.froms:
         words = [w for w in instruction.arguments.split() if not w.startswith("--")]
         if not words:
-            findings.append(Finding(name, instruction.line, "FROM without an image"))
+            found.append(Finding(name, instruction.line, "FROM without an image"))
             continue
-        image = _substitute(words[0], global_args)
+        image = substitute(words[0], global_args)
         if image.lower() not in stages and image != "scratch":
             problem = _image_problem(image)
             if problem:
-                findings.append(Finding(name, instruction.line, f"base {problem}"))
+                found.append(Finding(name, instruction.line, f"base {problem}"))
         if len(words) >= 3 and words[1].upper() == "AS":
             stages.append(words[2].lower())
+    return found
+
+
+def _final_user_findings(dockerfile: Dockerfile, name: str) -> list[Finding]:
+    last_from = dockerfile.froms[-1]
+    users = [i for i in dockerfile.final_stage() if i.keyword == "USER"]
+    if not users:
+        return [Finding(name, last_from.line, "the final stage runs as root (no USER)")]
+    if users[-1].arguments.split(":")[0].strip() in ("root", "0"):
+        return [Finding(name, users[-1].line, "the final stage runs as root")]
+    return []
+
+
+def _build_secret_findings(dockerfile: Dockerfile, name: str) -> list[Finding]:
+    return [
+        Finding(
+            name,
+            instruction.line,
+            f"{instruction.keyword} {key}: a secret in a build argument "
+            "or environment stays in the image history (use "
+            "RUN --mount=type=secret or runtime env)",
+        )
+        for instruction in dockerfile.instructions
+        if instruction.keyword in ("ARG", "ENV")
+        for key, _ in assignments(instruction.arguments)
+        if is_sensitive(key)
+    ]
+
+
+def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
+    dockerfile = Dockerfile.parse(path.read_text(encoding="utf-8"))
+    froms = dockerfile.froms
+    if not froms:
+        return [Finding(name, None, "no FROM instruction")]
+    findings = _base_image_findings(dockerfile, name)
     if len(froms) < 2:
         findings.append(
             Finding(
@@ -968,28 +749,8 @@ def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
                 "ship in the runtime image (use a multi-stage build)",
             )
         )
-    final = [i for i in instructions if i.line >= froms[-1].line]
-    users = [i for i in final if i.keyword == "USER"]
-    if not users:
-        findings.append(Finding(name, froms[-1].line, "the final stage runs as root (no USER)"))
-    else:
-        user = users[-1].arguments.split(":")[0].strip()
-        if user in ("root", "0"):
-            findings.append(Finding(name, users[-1].line, "the final stage runs as root"))
-    for instruction in instructions:
-        if instruction.keyword not in ("ARG", "ENV"):
-            continue
-        for key, _ in _assignments(instruction.arguments):
-            if is_sensitive(key):
-                findings.append(
-                    Finding(
-                        name,
-                        instruction.line,
-                        f"{instruction.keyword} {key}: a secret in a build argument "
-                        "or environment stays in the image history (use "
-                        "RUN --mount=type=secret or runtime env)",
-                    )
-                )
+    findings += _final_user_findings(dockerfile, name)
+    findings += _build_secret_findings(dockerfile, name)
     problem = _dockerignore_problem(path)
     if problem:
         findings.append(Finding(name, None, problem))
@@ -999,68 +760,36 @@ def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
 # --- scripts ------------------------------------------------------------------------------
 
 
-_SETUP_LINE = re.compile(
-    r"^(set\s|shopt\s|trap\s|readonly\s|declare\s|export\s|IFS=|[A-Za-z_]\w*=|"
-    r"[A-Za-z_][\w-]*\s*\(\)|function\s|\}|\{|source\s|\.\s)"
-)
-
-
 def _strict_mode_problem(text: str) -> tuple[int | None, str] | None:
     """Whether errexit, nounset and pipefail are on before the first command runs."""
-    flags: set[str] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("set "):
-            words = line.split()[1:]
-            for index, word in enumerate(words):
-                if re.fullmatch(r"-[a-zA-Z]+", word):
-                    flags |= {
-                        name
-                        for letter, name in (("e", "errexit"), ("u", "nounset"))
-                        if letter in word
-                    }
-                    if word.endswith("o") and index + 1 < len(words):
-                        flags.add(words[index + 1])
-            if {"errexit", "nounset", "pipefail"} <= flags:
-                return None
-            continue
-        if raw[:1].isspace() or _SETUP_LINE.match(line):
-            continue
-        missing = sorted({"errexit", "nounset", "pipefail"} - flags)
-        return number, (
-            f"no strict mode before the first command (missing {', '.join(missing)}; "
-            "use set -euo pipefail)"
-        )
-    return None, "no strict mode (set -euo pipefail)"
+    strict = strict_mode(text.splitlines())
+    missing = strict.missing_before_first_command
+    if not missing:
+        return None
+    if strict.first_command is None:
+        return None, "no strict mode (set -euo pipefail)"
+    return strict.first_command, (
+        f"no strict mode before the first command (missing {', '.join(missing)}; "
+        "use set -euo pipefail)"
+    )
 
 
-def _code_lines(text: str) -> list[tuple[int, str]]:
-    return [
-        (n, line)
-        for n, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.strip().startswith("#")
-    ]
-
-
-def _script(repo: Path, name: str) -> tuple[Path | None, str, list[Finding]]:
+def _script(repo: Path, name: str) -> tuple[Script | None, list[Finding]]:
     path = find_deliverable(repo, name)
     if path is None:
-        return None, "", [_not_found(repo, name)]
-    rel = relative(repo, path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return path, "", [Finding(rel, None, f"cannot read: {exc}")]
+        return None, [_not_found(repo, name)]
+    script = read_script(repo, path, name)
+    if isinstance(script, Finding):
+        return None, [script]
+    rel = script.shown
     findings = []
-    if not text.startswith("#!"):
+    if not script.text.startswith("#!"):
         findings.append(Finding(rel, 1, "no shebang line"))
-    problem = _strict_mode_problem(text)
+    problem = _strict_mode_problem(script.text)
     if problem:
         findings.append(Finding(rel, problem[0], problem[1]))
     findings += shellcheck_findings(repo).get(rel, [])
-    code = "\n".join(line for _, line in _code_lines(text))
+    code = "\n".join(line for _, line in script.code_lines())
     if re.search(r"\bpsql\b", code) and "ON_ERROR_STOP" not in code:
         findings.append(
             Finding(
@@ -1069,7 +798,7 @@ def _script(repo: Path, name: str) -> tuple[Path | None, str, list[Finding]]:
                 "psql runs without -v ON_ERROR_STOP=1: a failing SQL statement still exits 0",
             )
         )
-    return path, code, findings
+    return script, findings
 
 
 _WAIT = re.compile(
@@ -1087,10 +816,11 @@ _MIGRATE = re.compile(
 def init_local_db_findings(repo: Path) -> list[Finding]:
     """init-local-db.sh: strict mode, waits for the database with a readiness check, runs
     the migrations and the seed, psql stops on errors, shellcheck clean."""
-    path, code, findings = _script(repo, INIT_LOCAL_DB)
-    if path is None:
+    script, findings = _script(repo, INIT_LOCAL_DB)
+    if script is None:
         return findings
-    rel = relative(repo, path)
+    rel = script.shown
+    code = "\n".join(line for _, line in script.code_lines())
     loops = re.search(r"\b(until|while)\b[^\n]*(" + _WAIT.pattern + ")", code, re.IGNORECASE)
     if not (loops or re.search(r"--wait\b", code)):
         how = " (only a fixed sleep)" if re.search(r"\bsleep\b", code) else ""
@@ -1121,12 +851,11 @@ _SWALLOW = re.compile(r"\|\|\s*(true|:)\s*(;|$)|;\s*true\s*$")
 def migration_check_findings(repo: Path) -> list[Finding]:
     """migration-check.sh: strict mode, checks the migrations, fails (non-zero) on a problem
     instead of swallowing it, psql stops on errors, shellcheck clean."""
-    path, _, findings = _script(repo, MIGRATION_CHECK)
-    if path is None:
+    script, findings = _script(repo, MIGRATION_CHECK)
+    if script is None:
         return findings
-    rel = relative(repo, path)
-    text = path.read_text(encoding="utf-8")
-    lines = _code_lines(text)
+    rel = script.shown
+    lines = script.code_lines()
     code = "\n".join(line for _, line in lines)
     if not re.search(r"migration", code, re.IGNORECASE):
         findings.append(Finding(rel, None, "does not look at the migrations"))

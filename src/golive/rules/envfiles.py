@@ -23,7 +23,7 @@ from pathlib import Path
 from golive._errors import NotVerified
 from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, repo_files
 from golive.facts.repo.git import is_ignored, tracked_files
-from golive.facts.repo.jsonfile import relative
+from golive.facts.repo.structured import relative
 from golive.facts.repo.tsobject import TsParseError, object_literals_after, strip_comments
 from golive.judging.findings import Finding
 from golive.rules.vercel_config import LoadedSettings, read_vercel_json, settings_for_check
@@ -34,6 +34,7 @@ __all__ = [
     "ENV_VALIDATION",
     "PLATFORM_VARIABLES",
     "EnvEntry",
+    "Template",
     "code_env_usages",
     "env_config_separation_findings",
     "env_local_findings",

@@ -156,19 +156,20 @@ def _port(value: object) -> int | None:
     return None
 
 
-def _json_ingress_rules(doc: Document) -> Iterator[IngressRule]:
-    def rule(entry: dict[str, Any], where: str) -> IngressRule:
-        cidrs = [str(entry.get(k)) for k in ("CidrIp", "CidrIpv6") if entry.get(k)]
-        for key, inner in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
-            for item in entry.get(key) or []:
-                if isinstance(item, dict) and item.get(inner):
-                    cidrs.append(str(item[inner]))
-        protocol = entry.get("IpProtocol")
-        return IngressRule(
-            str(protocol) if protocol is not None else None,
-            _port(entry.get("FromPort")), _port(entry.get("ToPort")), tuple(cidrs),
-            doc.shown, line_of(entry), where)
+def _json_ingress_rule(doc: Document, entry: dict[str, Any], where: str) -> IngressRule:
+    cidrs = [str(entry.get(k)) for k in ("CidrIp", "CidrIpv6") if entry.get(k)]
+    for key, inner in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
+        for item in entry.get(key) or []:
+            if isinstance(item, dict) and item.get(inner):
+                cidrs.append(str(item[inner]))
+    protocol = entry.get("IpProtocol")
+    return IngressRule(
+        str(protocol) if protocol is not None else None,
+        _port(entry.get("FromPort")), _port(entry.get("ToPort")), tuple(cidrs),
+        doc.shown, line_of(entry), where)
 
+
+def _json_ingress_rules(doc: Document) -> Iterator[IngressRule]:
     for node in _walk(doc.data):
         if not isinstance(node, dict):
             continue
@@ -177,11 +178,11 @@ def _json_ingress_rules(doc: Document) -> Iterator[IngressRule]:
             entries = node.get(key)
             for entry in entries if isinstance(entries, list) else []:
                 if isinstance(entry, dict):
-                    yield rule(entry, str(name))
+                    yield _json_ingress_rule(doc, entry, str(name))
         if node.get("Type") == "AWS::EC2::SecurityGroupIngress" and isinstance(
             node.get("Properties"), dict
         ):
-            yield rule(node["Properties"], "AWS::EC2::SecurityGroupIngress")
+            yield _json_ingress_rule(doc, node["Properties"], "AWS::EC2::SecurityGroupIngress")
 
 
 # --- Terraform ----------------------------------------------------------------------
@@ -439,10 +440,7 @@ def iam_policy_scan(repo: Path) -> IacScan:
     return scan
 
 
-def security_group_scan(repo: Path) -> IacScan:
-    """Security groups in JSON (EC2 API, CloudFormation) and Terraform, with ingress rules
-    that open admin ports to the internet."""
-    scan = IacScan()
+def _json_security_groups(repo: Path, scan: IacScan) -> None:
     for marker in ('"IpPermissions"', '"SecurityGroupIngress"', "AWS::EC2::SecurityGroupIngress"):
         for doc in _json_documents(repo, marker):
             if isinstance(doc, Finding):
@@ -456,6 +454,9 @@ def security_group_scan(repo: Path) -> IacScan:
                 scan.add_file(doc.shown)
             for ingress in rules:
                 scan.findings.extend(ingress.findings())
+
+
+def _terraform_security_groups(repo: Path, scan: IacScan) -> None:
     for files in _terraform_modules(repo).values():
         variables = _variables(files)
         for tf in files:
@@ -464,4 +465,12 @@ def security_group_scan(repo: Path) -> IacScan:
             scan.add_file(tf.shown)
             for ingress in _terraform_ingress(tf, variables):
                 scan.findings.extend(ingress.findings())
+
+
+def security_group_scan(repo: Path) -> IacScan:
+    """Security groups in JSON (EC2 API, CloudFormation) and Terraform, with ingress rules
+    that open admin ports to the internet."""
+    scan = IacScan()
+    _json_security_groups(repo, scan)
+    _terraform_security_groups(repo, scan)
     return scan

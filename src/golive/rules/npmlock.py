@@ -140,33 +140,36 @@ def _version_of(entry: object) -> Version | None:
     return parse_version(entry["version"])
 
 
-def _manifest_findings(manifest: Document, lock: Document) -> list[Finding]:
-    data, lock_data = _mapping(manifest.data), _mapping(lock.data)
-    packages = _mapping(lock_data.get("packages"))
+def _root_entry_findings(
+    lock: Document, data: dict[str, Any], root: dict[str, Any]
+) -> list[Finding]:
+    """The lockfile's root entry records the ranges package.json asks for."""
     found = []
-    root = packages.get("")
-    if packages and isinstance(root, dict):
-        for field in DEPENDENCY_FIELDS:
-            wanted, recorded = _mapping(data.get(field)), _mapping(root.get(field))
-            for name in sorted(set(wanted) | set(recorded)):
-                if wanted.get(name) == recorded.get(name):
-                    continue
-                if name not in recorded:
-                    what = (f"{field}.{name} {wanted[name]} is in package.json but not in the "
-                            "lockfile's root entry")
-                elif name not in wanted:
-                    what = (f"{field}.{name} {recorded[name]} is in the lockfile's root entry "
-                            "but no longer in package.json")
-                else:
-                    what = (f"{field}.{name}: package.json asks for {wanted[name]}, the "
-                            f"lockfile was made for {recorded[name]}")
-                found.append(lock.finding(
-                    f"{what}: they are out of sync (npm ci refuses it; run npm install)",
-                    root, field if field in root else None,
-                ))
-    elif lock_data.get("lockfileVersion", 1) != 1:
-        found.append(lock.finding("the lockfile has no root entry (packages[\"\"])", lock.data))
-    legacy = _mapping(lock_data.get("dependencies"))
+    for field in DEPENDENCY_FIELDS:
+        wanted, recorded = _mapping(data.get(field)), _mapping(root.get(field))
+        for name in sorted(set(wanted) | set(recorded)):
+            if wanted.get(name) == recorded.get(name):
+                continue
+            if name not in recorded:
+                what = (f"{field}.{name} {wanted[name]} is in package.json but not in the "
+                        "lockfile's root entry")
+            elif name not in wanted:
+                what = (f"{field}.{name} {recorded[name]} is in the lockfile's root entry "
+                        "but no longer in package.json")
+            else:
+                what = (f"{field}.{name}: package.json asks for {wanted[name]}, the "
+                        f"lockfile was made for {recorded[name]}")
+            found.append(lock.finding(
+                f"{what}: they are out of sync (npm ci refuses it; run npm install)",
+                root, field if field in root else None,
+            ))
+    return found
+
+
+def _locked_version_findings(manifest: Document, lock: Document, data: dict[str, Any],
+                             packages: dict[str, Any], legacy: dict[str, Any]) -> list[Finding]:
+    """Every dependency of package.json is locked, at a version inside its range."""
+    found = []
     for field in ("dependencies", "devDependencies", "optionalDependencies"):
         for name, spec in sorted(_mapping(data.get(field)).items()):
             allowed = parse_range(str(spec))
@@ -189,6 +192,19 @@ def _manifest_findings(manifest: Document, lock: Document) -> list[Finding]:
                     "version" if isinstance(entry, Located) else None,
                 ))
     return found
+
+
+def _manifest_findings(manifest: Document, lock: Document) -> list[Finding]:
+    data, lock_data = _mapping(manifest.data), _mapping(lock.data)
+    packages = _mapping(lock_data.get("packages"))
+    found = []
+    root = packages.get("")
+    if packages and isinstance(root, dict):
+        found += _root_entry_findings(lock, data, root)
+    elif lock_data.get("lockfileVersion", 1) != 1:
+        found.append(lock.finding("the lockfile has no root entry (packages[\"\"])", lock.data))
+    legacy = _mapping(lock_data.get("dependencies"))
+    return found + _locked_version_findings(manifest, lock, data, packages, legacy)
 
 
 def _peer_findings(lock: Document) -> list[Finding]:

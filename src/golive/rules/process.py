@@ -455,6 +455,20 @@ def _types(entry: ChangeEntry, changelog: Changelog) -> list[Heading]:
     ]
 
 
+def _order_problem(entry: ChangeEntry, previous: ChangeEntry) -> str | None:
+    """Why ``entry`` should not be listed below ``previous`` (newest first)."""
+    mine, theirs = parse_version(entry.version or ""), parse_version(previous.version or "")
+    if mine is not None and theirs is not None and not mine < theirs:
+        return f"release {entry.version} is listed after {previous.version}: newest first"
+    if (
+        entry.date and previous.date and _ISO_DATE.match(entry.date)
+        and _ISO_DATE.match(previous.date) and entry.date > previous.date
+    ):
+        return (f"release {entry.version} ({entry.date}) is dated after {previous.version} "
+                f"({previous.date}), listed above it")
+    return None
+
+
 def change_record_findings(repo: Path, today: dt.date | None = None) -> list[Finding]:
     """CHANGELOG.md records every release: dated entries, newest first, each with its
     changes by type, and an entry for the version package.json declares."""
@@ -487,17 +501,9 @@ def change_record_findings(repo: Path, today: dt.date | None = None) -> list[Fin
                 "Removed/Fixed/Security (追加/変更/削除/修正/...) subsection with items",
             ))
         if previous is not None:
-            mine, theirs = parse_version(entry.version), parse_version(previous.version or "")
-            if mine is not None and theirs is not None and not mine < theirs:
-                found.append(Finding(shown, line, f"release {entry.version} is listed after "
-                                                  f"{previous.version}: newest first"))
-            elif (
-                entry.date and previous.date and _ISO_DATE.match(entry.date)
-                and _ISO_DATE.match(previous.date) and entry.date > previous.date
-            ):
-                found.append(Finding(shown, line, f"release {entry.version} ({entry.date}) is "
-                                                  f"dated after {previous.version} "
-                                                  f"({previous.date}), listed above it"))
+            order = _order_problem(entry, previous)
+            if order:
+                found.append(Finding(shown, line, order))
         previous = entry
     declared = _package_version(repo)
     if declared is not None and declared[0] not in seen and declared[0] != "0.0.0":

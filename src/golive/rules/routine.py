@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from golive.catalog import Catalog, Criterion, Kind, Threshold
-from golive.finish.incidents import missing_from_record, needs_record
+from golive.history.incidents import missing_from_record, needs_record
 from golive.history.series import Sample, Series, headroom, project, series_of, trend_of
 from golive.history.store import WINDOWS, Review, RunHistory, as_utc, shown
 from golive.history.trends import KEEP, TOLERANCE, HistoryEntry
@@ -63,7 +63,7 @@ FORECAST_MIN_SPAN = timedelta(days=7)
 USAGE_ID = "routine.resource-usage"
 FORECAST_ID = "routine.usage-forecast"
 ALERT_IDS = ("routine.alert-cpu", "routine.alert-memory")
-_VERIFIED = (Status.PASS.value, Status.FAIL.value)
+_VERIFIED = (Status.PASS, Status.FAIL)
 _HOUR = timedelta(hours=1)
 
 
@@ -386,7 +386,7 @@ def _weekly_peaks(series: Series) -> Series:
     for week in sorted(buckets, reverse=True):
         top = max(buckets[week], key=lambda s: s.value)
         status = Status.PASS if series.threshold.met_by(top.value) else Status.FAIL
-        peaks.append(Sample(max(s.at for s in buckets[week]), top.value, status.value))
+        peaks.append(Sample(max(s.at for s in buckets[week]), top.value, status))
     return Series(series.criterion, series.threshold, tuple(peaks))
 
 

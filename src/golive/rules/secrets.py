@@ -19,10 +19,11 @@ from pathlib import Path
 from golive._errors import NotVerified
 from golive.facts.repo.discover import repo_files
 from golive.facts.repo.git import committable_files
-from golive.facts.repo.jsonfile import json_line, relative
+from golive.facts.repo.jsonfile import json_line
+from golive.facts.repo.structured import relative
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import Finding
-from golive.rules.envfiles import code_env_usages, read_template
+from golive.rules.envfiles import Template, code_env_usages, read_template
 from golive.rules.vercel_config import SECRET_REFERENCE, read_vercel_json, settings_for_check
 
 __all__ = [
@@ -96,73 +97,90 @@ def secret_scan_findings(repo: Path) -> list[Finding]:
     return findings
 
 
-def secret_reference_findings(repo: Path) -> list[Finding]:
-    """Credentials are secret-store references, and none is exposed to the browser."""
-    findings: list[Finding] = []
+def _build_settings_secret_findings(repo: Path) -> list[Finding]:
     settings, problems = settings_for_check(repo)
     if settings is None:
-        findings += problems
-    else:
-        for env_name, env in settings.model.environments.items():
-            for variable, value in sorted(env.env.items()):
-                line = settings.line("environments", env_name, "env", variable)
-                if is_sensitive(variable) and value and not SECRET_REFERENCE.match(value):
-                    findings.append(
-                        Finding(
-                            settings.name,
-                            line,
-                            f"{env_name}: {variable} is written in plain text; "
-                            "reference the encrypted secret store (@name)",
-                        )
+        return problems
+    findings = []
+    for env_name, env in settings.model.environments.items():
+        for variable, value in sorted(env.env.items()):
+            line = settings.line("environments", env_name, "env", variable)
+            if is_sensitive(variable) and value and not SECRET_REFERENCE.match(value):
+                findings.append(
+                    Finding(
+                        settings.name,
+                        line,
+                        f"{env_name}: {variable} is written in plain text; "
+                        "reference the encrypted secret store (@name)",
                     )
-                if public_secret_name(variable):
-                    findings.append(
-                        Finding(
-                            settings.name,
-                            line,
-                            f"{variable}: NEXT_PUBLIC_ "
-                            "exposes this credential in the browser bundle",
-                        )
+                )
+            if public_secret_name(variable):
+                findings.append(
+                    Finding(
+                        settings.name,
+                        line,
+                        f"{variable}: NEXT_PUBLIC_ "
+                        "exposes this credential in the browser bundle",
                     )
+                )
+    return findings
+
+
+def _vercel_json_secret_findings(repo: Path) -> list[Finding]:
     vercel_path, vercel = read_vercel_json(repo)
-    if vercel_path is not None and vercel is not None:
-        text = vercel_path.read_text(encoding="utf-8")
-        for section in ("env", "build"):
-            block = vercel.get(section)
-            block = block.get("env") if section == "build" and isinstance(block, dict) else block
-            if not isinstance(block, dict):
-                continue
-            for variable, value in sorted(block.items()):
-                if is_sensitive(variable) and value and not SECRET_REFERENCE.match(str(value)):
-                    loc = ("env", variable) if section == "env" else ("build", "env", variable)
-                    findings.append(
-                        Finding(
-                            relative(repo, vercel_path),
-                            json_line(text, loc),
-                            f"{variable} is written in plain text; reference "
-                            "the encrypted secret store (@name)",
-                        )
+    if vercel_path is None or vercel is None:
+        return []
+    findings = []
+    text = vercel_path.read_text(encoding="utf-8")
+    for section in ("env", "build"):
+        block = vercel.get(section)
+        block = block.get("env") if section == "build" and isinstance(block, dict) else block
+        if not isinstance(block, dict):
+            continue
+        for variable, value in sorted(block.items()):
+            if is_sensitive(variable) and value and not SECRET_REFERENCE.match(str(value)):
+                loc = ("env", variable) if section == "env" else ("build", "env", variable)
+                findings.append(
+                    Finding(
+                        relative(repo, vercel_path),
+                        json_line(text, loc),
+                        f"{variable} is written in plain text; reference "
+                        "the encrypted secret store (@name)",
                     )
-    template, problems = read_template(repo)
+                )
+    return findings
+
+
+def _template_secret_findings(template: Template) -> list[Finding]:
+    findings = []
+    for entry in template.entries:
+        if is_sensitive(entry.name) and entry.value and not _PLACEHOLDER.match(entry.value):
+            findings.append(
+                Finding(
+                    template.name,
+                    entry.line,
+                    f"{entry.name} has a value in the template; leave "
+                    "credentials empty (or <placeholder>)",
+                )
+            )
+        if public_secret_name(entry.name):
+            findings.append(
+                Finding(
+                    template.name,
+                    entry.line,
+                    f"{entry.name}: NEXT_PUBLIC_ exposes this credential in the browser bundle",
+                )
+            )
+    return findings
+
+
+def secret_reference_findings(repo: Path) -> list[Finding]:
+    """Credentials are secret-store references, and none is exposed to the browser."""
+    findings = _build_settings_secret_findings(repo)
+    findings += _vercel_json_secret_findings(repo)
+    template, _ = read_template(repo)
     if template is not None:
-        for entry in template.entries:
-            if is_sensitive(entry.name) and entry.value and not _PLACEHOLDER.match(entry.value):
-                findings.append(
-                    Finding(
-                        template.name,
-                        entry.line,
-                        f"{entry.name} has a value in the template; leave "
-                        "credentials empty (or <placeholder>)",
-                    )
-                )
-            if public_secret_name(entry.name):
-                findings.append(
-                    Finding(
-                        template.name,
-                        entry.line,
-                        f"{entry.name}: NEXT_PUBLIC_ exposes this credential in the browser bundle",
-                    )
-                )
+        findings += _template_secret_findings(template)
     for variable, places in sorted(code_env_usages(repo).items()):
         if public_secret_name(variable) and (template is None or variable not in template.names()):
             file, line = places[0]

@@ -28,24 +28,21 @@ lines are not commands):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from golive._errors import NotVerified
-from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files, repo_files
+from golive.facts.repo.discover import find_files
+from golive.facts.repo.shellscript import Script, load_script
 from golive.facts.repo.structured import line_of, relative
-from golive.facts.scans.runner import run_scanner
+from golive.facts.repo.workflow import WORKFLOW_DIR, Workflow, load_workflow_file
+from golive.facts.scans.shellcheck import shellcheck_findings
 from golive.judging.findings import Finding
-from golive.rules.workflows import WORKFLOW_DIR, Workflow, load_workflow_file
 
 __all__ = [
     "PLAN_SCRIPTS",
     "Schedule",
-    "Script",
     "backup_incremental_findings",
     "backup_schedule_findings",
     "backup_schedules",
@@ -53,12 +50,9 @@ __all__ = [
     "dependency_service_findings",
     "deploy_backup_findings",
     "deploy_env_check_findings",
-    "find_script",
-    "load_script",
     "resource_status_findings",
     "restore_procedure_findings",
     "script_findings",
-    "shellcheck_findings",
     "strict_mode_findings",
 ]
 
@@ -106,155 +100,24 @@ _STRUCTURE_CHECK = re.compile(
 _VALUE_CHECK = re.compile(r"=~|-(lt|le|gt|ge|eq|ne)\b|\(\(.*[<>].*\)\)|\bjq\s+-e\b")
 _FAILS = re.compile(r"\bexit\s+[1-9$]|\breturn\s+[1-9]|\$\{[A-Za-z_]\w*:\?")
 _ENV_CHECK = re.compile(r"-z\s+\"?\$\{?!?\w|\$\{!\w+|\$\{\w+:\?|\[\[\s+-v\s+\w|:\s+\"\$\{\w+:\?")
-_NOT_A_COMMAND = re.compile(r"^\s*(#|echo\b|printf\b|log\b|:\s*['\"])")
-_FUNCTION = re.compile(r"^(\s*)(?:function\s+([\w-]+)\s*(?:\(\s*\))?|([\w-]+)\s*\(\s*\))\s*\{\s*$")
 _CRON_LINE = re.compile(r"(?:^|\s|[`\"'])((?:[\d*/,-]+\s+){4}[\d*/,A-Za-z-]+)\s+\S*backup\.sh\b")
-_STRICT_SET = re.compile(r"^\s*set\s+(.+)$")
 
 
 # --- finding and reading scripts ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Script:
-    name: str
-    path: Path
-    shown: str
-    lines: tuple[str, ...]
-    functions: dict[str, tuple[int, int]] = field(default_factory=dict)  # name → (start, end)
-
-    def commands(self, pattern: re.Pattern[str]) -> list[int]:
-        """Lines (1-based) that run something matching ``pattern``, comments excluded."""
-        return [
-            number for number, line in enumerate(self.lines, start=1)
-            if not _NOT_A_COMMAND.match(line) and pattern.search(line)
-        ]
-
-    def has(self, pattern: re.Pattern[str]) -> bool:
-        return bool(self.commands(pattern))
-
-    def function_at(self, line: int) -> str | None:
-        for name, (start, end) in self.functions.items():
-            if start < line < end:
-                return name
-        return None
-
-    def effective_line(self, line: int, depth: int = 0) -> int | None:
-        """Where the command on ``line`` runs in the main flow: inside a function, the
-        line of the first call of that function (None when it is never called)."""
-        name = self.function_at(line)
-        if name is None:
-            return line
-        if depth > 5:
-            return None
-        start, end = self.functions[name]
-        call = re.compile(rf"(^|[\s;&|(]){re.escape(name)}($|[\s;&|)])")
-        calls = [n for n in self.commands(call) if not start <= n <= end]
-        resolved = [r for n in calls if (r := self.effective_line(n, depth + 1)) is not None]
-        return min(resolved) if resolved else None
-
-    def first(self, pattern: re.Pattern[str]) -> int | None:
-        lines = [r for n in self.commands(pattern) if (r := self.effective_line(n)) is not None]
-        return min(lines) if lines else None
-
-
-def _functions(lines: tuple[str, ...]) -> dict[str, tuple[int, int]]:
-    spans: dict[str, tuple[int, int]] = {}
-    for number, line in enumerate(lines, start=1):
-        match = _FUNCTION.match(line)
-        if not match:
-            continue
-        indent, name = match.group(1), match.group(2) or match.group(3)
-        end = next(
-            (n for n in range(number + 1, len(lines) + 1)
-             if re.match(rf"^{re.escape(indent)}\}}\s*(;.*)?$", lines[n - 1])),
-            len(lines),
-        )
-        spans.setdefault(name, (number, end))
-    return spans
-
-
-def find_script(repo: Path, name: str) -> Path | None:
-    return find_deliverable(repo, name)
-
-
-def _not_found(name: str) -> Finding:
-    skipped = ", ".join(sorted(SKIPPED_DIRS))
-    return Finding(name, None, f"not found: {name} anywhere in the repository (skipping {skipped})")
-
-
-def load_script(repo: Path, name: str) -> Script | Finding:
-    path = find_script(repo, name)
-    if path is None:
-        return _not_found(name)
-    shown = relative(repo, path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Finding(shown, None, f"cannot read: {exc}")
-    lines = tuple(text.splitlines())
-    return Script(name, path, shown, lines, _functions(lines))
-
-
 # --- soundness ------------------------------------------------------------------------
-
-
-def _json_report(stdout: str, stderr: str) -> Any:
-    try:
-        return json.loads(stdout)
-    except json.JSONDecodeError:
-        tail = (stderr or stdout).strip()[-400:]
-        raise NotVerified(f"shellcheck gave no JSON report: {tail or 'no output'}") from None
-
-
-def shellcheck_findings(repo: Path) -> dict[str, list[Finding]]:
-    """shellcheck over every ``*.sh``/``*.bash`` of the repository (one run), by file."""
-    root = Path(repo).resolve()
-    files = [p for p in repo_files(root) if p.suffix in (".sh", ".bash")]
-    if not files:
-        return {}
-    shown = [relative(root, p) for p in files]
-    run = run_scanner(
-        "shellcheck", ["-f", "json", "-x", "--source-path=SCRIPTDIR", *shown], files, cwd=root
-    )
-    report = _json_report(run.stdout, run.stderr)
-    found: dict[str, list[Finding]] = {}
-    for comment in report if isinstance(report, list) else []:
-        name = str(comment.get("file", "?"))
-        found.setdefault(name, []).append(Finding(
-            name, comment.get("line"),
-            f"shellcheck SC{comment.get('code')} ({comment.get('level')}): "
-            f"{comment.get('message')}",
-        ))
-    return found
 
 
 def strict_mode_findings(script: Script) -> list[Finding]:
     """The script sets errexit, nounset and pipefail (``set -euo pipefail``)."""
-    wanted = {"errexit", "nounset", "pipefail"}
-    seen: set[str] = set()
-    first_set: int | None = None
-    for number, line in enumerate(script.lines, start=1):
-        match = _STRICT_SET.match(line.split("#", 1)[0])
-        if not match:
-            continue
-        first_set = first_set or number
-        words = match.group(1).split()
-        for index, word in enumerate(words):
-            if word == "-o" and index + 1 < len(words):
-                seen.add(words[index + 1])
-            elif re.fullmatch(r"-[A-Za-z]+", word):
-                seen |= {"errexit"} if "e" in word else set()
-                seen |= {"nounset"} if "u" in word else set()
-                if word.endswith("o") and index + 1 < len(words):
-                    seen.add(words[index + 1])
-    missing = sorted(wanted - seen)
-    if not missing:
+    strict = script.strict_mode()
+    if not strict.missing:
         return []
     return [Finding(
-        script.shown, first_set or 1,
-        f"no strict mode: {', '.join(missing)} not set (use set -euo pipefail), so a failed "
-        "step is ignored and the script carries on",
+        script.shown, strict.first_set or 1,
+        f"no strict mode: {', '.join(strict.missing)} not set (use set -euo pipefail), so a "
+        "failed step is ignored and the script carries on",
     )]
 
 

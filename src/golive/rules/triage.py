@@ -323,16 +323,21 @@ def classification_findings(repo: Path) -> list[Finding]:
             "listing categories (table rows or list items other than urgency levels); "
             f"read {read}",
         )]
+    return _coverage_findings(categories) + _default_level_findings(blocks, categories)
+
+
+def _coverage_findings(categories: list[_Category]) -> list[Finding]:
+    """At least three described categories, covering every alert condition."""
     found: list[Finding] = []
     first = categories[0]
     if len(categories) < 3:
         found.append(Finding(first.shown, first.line,
                              f"only {len(categories)} incident categor(y/ies) "
                              f"({', '.join(c.name for c in categories)}): define at least three"))
-    for category in categories:
-        if not category.description.strip():
-            found.append(Finding(category.shown, category.line,
-                                 f"category {category.name} has no description"))
+    found += [
+        Finding(category.shown, category.line, f"category {category.name} has no description")
+        for category in categories if not category.description.strip()
+    ]
     for condition, pattern in ALERT_CONDITIONS.items():
         if not any(pattern.search(f"{c.name} {c.description}") for c in categories):
             found.append(Finding(
@@ -340,14 +345,21 @@ def classification_findings(repo: Path) -> list[Finding]:
                 f"no category covers {condition}, an alert condition of the daily security "
                 f"log review (categories: {', '.join(c.name for c in categories)})",
             ))
+    return found
+
+
+def _default_level_findings(blocks: list[_Block], categories: list[_Category]) -> list[Finding]:
+    """A category's default urgency is one of the defined levels."""
     defined = {plain(lv.label) for _, levels in _level_sets(blocks) for lv in levels}
-    if defined:
-        for category in categories:
-            level = plain(category.default_level or "")
-            if level and level not in defined:
-                found.append(Finding(
-                    category.shown, category.line,
-                    f"category {category.name}: default urgency '{level}' is not a defined "
-                    f"level ({', '.join(sorted(defined))})",
-                ))
+    if not defined:
+        return []
+    found = []
+    for category in categories:
+        level = plain(category.default_level or "")
+        if level and level not in defined:
+            found.append(Finding(
+                category.shown, category.line,
+                f"category {category.name}: default urgency '{level}' is not a defined "
+                f"level ({', '.join(sorted(defined))})",
+            ))
     return found

@@ -36,7 +36,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, repo_files
-from golive.facts.repo.jsonfile import json_line, load_json, relative, validation_findings
+from golive.facts.repo.jsonfile import json_line, load_json, validation_findings
+from golive.facts.repo.packagejson import package_scripts
+from golive.facts.repo.structured import relative
 from golive.facts.repo.tsobject import Opaque, TsObject, TsParseError, exported_object, plain
 from golive.judging.findings import Finding
 
@@ -248,18 +250,6 @@ def route_exists(repo: Path, path: str) -> bool:
     return any(f.rsplit(".", 1)[0] in candidates for f in files if "." in f)
 
 
-def _package_scripts(repo: Path) -> dict[str, str] | None:
-    package = Path(repo) / "package.json"
-    if not package.is_file():
-        return None
-    try:
-        data = json.loads(package.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    scripts = data.get("scripts") if isinstance(data, dict) else None
-    return {str(k): str(v) for k, v in scripts.items()} if isinstance(scripts, dict) else {}
-
-
 def _script_problem(scripts: dict[str, str] | None, command: str | None) -> str | None:
     if scripts is None or not command:
         return None
@@ -269,60 +259,54 @@ def _script_problem(scripts: dict[str, str] | None, command: str | None) -> str 
     return None
 
 
-def vercel_json_findings(repo: Path) -> list[Finding]:
-    """vercel.json exists, matches the documented fields and makes sense for this repo."""
-    path = find_deliverable(repo, VERCEL_JSON)
-    if path is None:
-        return [_not_found(repo, VERCEL_JSON)]
+def _vercel_model(repo: Path, path: Path) -> tuple[VercelJson | None, list[Finding]]:
+    """vercel.json validated; unknown top-level fields reported, the known ones still read."""
     data, findings = load_json(repo, path)
     if findings:
-        return findings
-    name = relative(repo, path)
+        return None, findings
     model, findings = validation_findings(repo, path, VercelJson, data)
     if model is None and isinstance(data, dict):
-        # unknown top-level fields reported: still judge the fields that are known
         known = {f.alias or n for n, f in VercelJson.model_fields.items()}
         model, _ = validation_findings(
             repo, path, VercelJson, {k: v for k, v in data.items() if k in known}
         )
-    if not isinstance(model, VercelJson):
-        return findings
-    text = path.read_text(encoding="utf-8")
+    return (model if isinstance(model, VercelJson) else None), findings
 
-    def at(*loc: str | int) -> int | None:
-        return json_line(text, loc)
 
-    for region in (model.regions or []) + (model.functionFailoverRegions or []):
-        if not re.match(_REGION, region):
-            findings.append(Finding(name, at("regions"), f"{region!r} is not a Vercel region id"))
+def _routing_findings(model: VercelJson, name: str, text: str) -> list[Finding]:
+    """Regions are region ids, rule sources are paths, legacy routes stand alone."""
+    findings = [
+        Finding(name, json_line(text, ["regions"]), f"{region!r} is not a Vercel region id")
+        for region in (model.regions or []) + (model.functionFailoverRegions or [])
+        if not re.match(_REGION, region)
+    ]
     rules: Iterable[tuple[str, str]] = [
         *(("headers", r.source) for r in model.headers or []),
         *(("redirects", r.source) for r in model.redirects or []),
         *(("rewrites", r.source) for r in model.rewrites or []),
     ]
-    for section, source in rules:
-        if not source.startswith("/"):
-            findings.append(
-                Finding(name, at(section), f"{section} source {source!r} must start with '/'")
-            )
-    if model.routes is not None and any(
-        x is not None
-        for x in (
-            model.headers,
-            model.redirects,
-            model.rewrites,
-            model.cleanUrls,
-            model.trailingSlash,
-        )
-    ):
+    findings += [
+        Finding(name, json_line(text, [section]),
+                f"{section} source {source!r} must start with '/'")
+        for section, source in rules if not source.startswith("/")
+    ]
+    modern = (model.headers, model.redirects, model.rewrites, model.cleanUrls,
+              model.trailingSlash)
+    if model.routes is not None and any(x is not None for x in modern):
         findings.append(
             Finding(
                 name,
-                at("routes"),
+                json_line(text, ["routes"]),
                 "legacy 'routes' cannot be combined with "
                 "headers/redirects/rewrites/cleanUrls/trailingSlash",
             )
         )
+    return findings
+
+
+def _targets_findings(repo: Path, model: VercelJson, name: str, text: str) -> list[Finding]:
+    """Function patterns, cron paths and npm scripts point at things that exist."""
+    findings = []
     files = _repo_relative_files(repo)
     for pattern in model.functions or {}:
         regex = _glob_regex(pattern)
@@ -330,13 +314,13 @@ def vercel_json_findings(repo: Path) -> list[Finding]:
             findings.append(
                 Finding(
                     name,
-                    at("functions", pattern),
+                    json_line(text, ["functions", pattern]),
                     f"functions pattern {pattern!r} matches no file (the deploy fails)",
                 )
             )
     for index, cron in enumerate(model.crons or []):
         problem = _cron_problem(cron.schedule)
-        line = at("crons") if index == 0 else None
+        line = json_line(text, ["crons"]) if index == 0 else None
         if problem:
             findings.append(Finding(name, _line_of(text, cron.schedule) or line, problem))
         if not route_exists(repo, cron.path):
@@ -347,12 +331,29 @@ def vercel_json_findings(repo: Path) -> list[Finding]:
                     f"cron path {cron.path} has no route in the app",
                 )
             )
-    scripts = _package_scripts(repo)
+    scripts = package_scripts(repo)
     for field_name in ("buildCommand", "installCommand", "devCommand"):
         problem = _script_problem(scripts, getattr(model, field_name))
         if problem:
-            findings.append(Finding(name, at(field_name), f"{field_name}: {problem}"))
+            findings.append(
+                Finding(name, json_line(text, [field_name]), f"{field_name}: {problem}")
+            )
     return findings
+
+
+def vercel_json_findings(repo: Path) -> list[Finding]:
+    """vercel.json exists, matches the documented fields and makes sense for this repo."""
+    path = find_deliverable(repo, VERCEL_JSON)
+    if path is None:
+        return [_not_found(repo, VERCEL_JSON)]
+    model, findings = _vercel_model(repo, path)
+    if model is None:
+        return findings
+    name = relative(repo, path)
+    text = path.read_text(encoding="utf-8")
+    return findings + _routing_findings(model, name, text) + _targets_findings(
+        repo, model, name, text
+    )
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -469,7 +470,7 @@ def build_settings_findings(repo: Path) -> list[Finding]:
     model = settings.model
     for env_name, env in model.environments.items():
         command = env.buildCommand or model.buildCommand
-        problem = _script_problem(_package_scripts(repo), command)
+        problem = _script_problem(package_scripts(repo), command)
         if problem:
             findings.append(
                 Finding(settings.name, settings.line("environments", env_name), problem)
@@ -538,29 +539,23 @@ def env_separation_findings(repo: Path) -> list[Finding]:
         if env.target != "development" and not env.gitBranch:
             findings.append(Finding(name, line, f"{env_name}: no gitBranch deploys to it"))
         if env.gitBranch:
-            if env.gitBranch in seen_branch:
-                findings.append(
-                    Finding(
-                        name,
-                        line,
-                        f"{env_name} deploys from branch {env.gitBranch!r},"
-                        f" like {seen_branch[env.gitBranch]}",
-                    )
-                )
-            seen_branch.setdefault(env.gitBranch, env_name)
+            findings += _shared_with(seen_branch, env.gitBranch, env_name, name, line,
+                                     f"{env_name} deploys from branch {env.gitBranch!r}")
         if not env.domain:
             findings.append(Finding(name, line, f"{env_name}: no domain"))
         else:
-            if env.domain in seen_domain:
-                findings.append(
-                    Finding(
-                        name,
-                        line,
-                        f"{env_name} serves domain {env.domain!r}, like {seen_domain[env.domain]}",
-                    )
-                )
-            seen_domain.setdefault(env.domain, env_name)
+            findings += _shared_with(seen_domain, env.domain, env_name, name, line,
+                                     f"{env_name} serves domain {env.domain!r}")
     return findings
+
+
+def _shared_with(seen: dict[str, str], value: str, env_name: str, file: str, line: int | None,
+                 what: str) -> list[Finding]:
+    """A finding when an earlier environment already took ``value``; remembers it."""
+    earlier = seen.setdefault(value, env_name)
+    if earlier == env_name:
+        return []
+    return [Finding(file, line, f"{what}, like {earlier}")]
 
 
 _DEV_COMMAND = re.compile(r"\b(next dev|npm run dev|vite(?! build)|build:dev|--debug)\b")
@@ -615,31 +610,31 @@ _CACHE_WIPE = re.compile(r"rm\s+-[a-zA-Z]*r[a-zA-Z]*\s+[^;&|]*\.next|--no-cache|
 _TRUE = ("1", "true", "yes")
 
 
-def deploy_cache_findings(repo: Path) -> list[Finding]:
-    """The build cache is on, keeps the framework's cache folder, and nothing defeats it."""
-    settings, findings = settings_for_check(repo)
-    if settings is None:
-        return findings
+def _cache_section_findings(settings: LoadedSettings) -> list[Finding]:
     model, name = settings.model, settings.name
     if model.cache is None:
-        findings.append(
+        return [
             Finding(name, None, "no cache section: the deployment build cache is not configured")
+        ]
+    findings = []
+    if not model.cache.enabled:
+        findings.append(Finding(name, settings.line("cache", "enabled"), "build cache disabled"))
+    if model.framework == "nextjs" and not any(
+        p.rstrip("/") == ".next/cache" for p in model.cache.paths
+    ):
+        findings.append(
+            Finding(
+                name,
+                settings.line("cache", "paths"),
+                "cache paths do not keep .next/cache (Next.js build cache)",
+            )
         )
-    else:
-        if not model.cache.enabled:
-            findings.append(
-                Finding(name, settings.line("cache", "enabled"), "build cache disabled")
-            )
-        if model.framework == "nextjs" and not any(
-            p.rstrip("/") == ".next/cache" for p in model.cache.paths
-        ):
-            findings.append(
-                Finding(
-                    name,
-                    settings.line("cache", "paths"),
-                    "cache paths do not keep .next/cache (Next.js build cache)",
-                )
-            )
+    return findings
+
+
+def _env_cache_findings(settings: LoadedSettings) -> list[Finding]:
+    model, name = settings.model, settings.name
+    findings = []
     commands: list[tuple[str, str | None]] = [
         ("buildCommand", model.buildCommand),
         ("installCommand", model.installCommand),
@@ -666,31 +661,39 @@ def deploy_cache_findings(repo: Path) -> list[Finding]:
             (f"environments.{env_name}.buildCommand", env.buildCommand),
             (f"environments.{env_name}.installCommand", env.installCommand),
         ]
-    for where, command in commands:
-        if command and _CACHE_WIPE.search(command):
-            findings.append(Finding(name, None, f"{where} {command!r} throws the build cache away"))
-    vercel_path, vercel = read_vercel_json(repo)
-    if vercel_path is not None and vercel is not None:
-        for key in ("buildCommand", "installCommand"):
-            vercel_command = vercel.get(key)
-            if isinstance(vercel_command, str) and _CACHE_WIPE.search(vercel_command):
-                findings.append(
-                    Finding(
-                        relative(repo, vercel_path),
-                        None,
-                        f"{key} {vercel_command!r} throws the build cache away",
-                    )
-                )
-        legacy_env = {**(vercel.get("env") or {}), **((vercel.get("build") or {}).get("env") or {})}
-        if str(legacy_env.get("VERCEL_FORCE_NO_BUILD_CACHE", "")).lower() in _TRUE:
-            findings.append(
-                Finding(
-                    relative(repo, vercel_path),
-                    None,
-                    "VERCEL_FORCE_NO_BUILD_CACHE skips the build cache",
-                )
-            )
+    findings += [
+        Finding(name, None, f"{where} {command!r} throws the build cache away")
+        for where, command in commands if command and _CACHE_WIPE.search(command)
+    ]
     return findings
+
+
+def _vercel_json_cache_findings(repo: Path) -> list[Finding]:
+    vercel_path, vercel = read_vercel_json(repo)
+    if vercel_path is None or vercel is None:
+        return []
+    shown = relative(repo, vercel_path)
+    findings = []
+    for key in ("buildCommand", "installCommand"):
+        vercel_command = vercel.get(key)
+        if isinstance(vercel_command, str) and _CACHE_WIPE.search(vercel_command):
+            findings.append(
+                Finding(shown, None, f"{key} {vercel_command!r} throws the build cache away")
+            )
+    legacy_env = {**(vercel.get("env") or {}), **((vercel.get("build") or {}).get("env") or {})}
+    if str(legacy_env.get("VERCEL_FORCE_NO_BUILD_CACHE", "")).lower() in _TRUE:
+        findings.append(Finding(shown, None, "VERCEL_FORCE_NO_BUILD_CACHE skips the build cache"))
+    return findings
+
+
+def deploy_cache_findings(repo: Path) -> list[Finding]:
+    """The build cache is on, keeps the framework's cache folder, and nothing defeats it."""
+    settings, findings = settings_for_check(repo)
+    if settings is None:
+        return findings
+    findings += _cache_section_findings(settings)
+    findings += _env_cache_findings(settings)
+    return findings + _vercel_json_cache_findings(repo)
 
 
 _FAILURE_EVENTS = ("deployment.error", "deployment.canceled")
@@ -706,7 +709,12 @@ def deploy_hooks_findings(repo: Path) -> list[Finding]:
     settings, findings = settings_for_check(repo)
     if settings is None:
         return findings
+    return findings + _deploy_hook_findings(settings) + _webhook_findings(settings)
+
+
+def _deploy_hook_findings(settings: LoadedSettings) -> list[Finding]:
     model, name = settings.model, settings.name
+    findings = []
     if not model.deployHooks:
         findings.append(Finding(name, None, "no deployHooks: no deploy hook is configured"))
     for hook in model.deployHooks:
@@ -746,6 +754,12 @@ def deploy_hooks_findings(repo: Path) -> list[Finding]:
                 name, settings.line("deployHooks"), "no deploy hook for the production environment"
             )
         )
+    return findings
+
+
+def _webhook_findings(settings: LoadedSettings) -> list[Finding]:
+    model, name = settings.model, settings.name
+    findings = []
     events = {e for w in model.webhooks for e in w.events}
     if not events & set(_FAILURE_EVENTS):
         findings.append(
@@ -798,24 +812,7 @@ def deployment_config_findings(repo: Path) -> list[Finding]:
         return [Finding(name, None, f"cannot read: {exc}")]
     if config is None:
         return [Finding(name, None, "exports no object literal (export const config = {...})")]
-    findings: list[Finding] = []
-    vercel_path, vercel = read_vercel_json(repo)
-    if vercel is None or vercel_path is None:
-        findings.append(Finding(name, None, "cannot compare with vercel.json: missing or invalid"))
-    else:
-        for field_name in _SHARED_FIELDS:
-            ours = plain(config.get(field_name))
-            if field_name not in config.entries:
-                findings.append(Finding(name, config.line, f"no {field_name}"))
-            elif field_name in vercel and ours != vercel[field_name]:
-                findings.append(
-                    Finding(
-                        name,
-                        config.lines.get(field_name),
-                        f"{field_name} is {_ts_str(ours)} here but {vercel[field_name]!r} in "
-                        f"{relative(repo, vercel_path)}",
-                    )
-                )
+    findings = _vercel_agreement_findings(repo, name, config)
     findings += _health_check(repo, name, config)
     settings, problems = load_build_settings(repo)
     if settings is None:
@@ -828,26 +825,49 @@ def deployment_config_findings(repo: Path) -> list[Finding]:
             )
         )
         return findings
+    return findings + _environments_agreement_findings(name, config, settings)
+
+
+def _vercel_agreement_findings(repo: Path, name: str, config: TsObject) -> list[Finding]:
+    """The fields deployment-config.ts shares with vercel.json have the same values."""
+    vercel_path, vercel = read_vercel_json(repo)
+    if vercel is None or vercel_path is None:
+        return [Finding(name, None, "cannot compare with vercel.json: missing or invalid")]
+    findings = []
+    for field_name in _SHARED_FIELDS:
+        ours = plain(config.get(field_name))
+        if field_name not in config.entries:
+            findings.append(Finding(name, config.line, f"no {field_name}"))
+        elif field_name in vercel and ours != vercel[field_name]:
+            findings.append(
+                Finding(
+                    name,
+                    config.lines.get(field_name),
+                    f"{field_name} is {_ts_str(ours)} here but {vercel[field_name]!r} in "
+                    f"{relative(repo, vercel_path)}",
+                )
+            )
+    return findings
+
+
+def _environments_agreement_findings(
+    name: str, config: TsObject, settings: LoadedSettings
+) -> list[Finding]:
+    """deployment-config.ts names the environments of build-settings.json, alike."""
     environments = config.get("environments")
     if not isinstance(environments, TsObject):
-        findings.append(Finding(name, config.line, "no environments object literal"))
-        return findings
+        return [Finding(name, config.line, "no environments object literal")]
     ours_names = set(environments.entries)
     theirs = settings.model.environments
-    for missing in sorted(set(theirs) - ours_names):
-        findings.append(
-            Finding(
-                name,
-                environments.line,
-                f"environment {missing!r} of {settings.name} is missing here",
-            )
-        )
-    for extra in sorted(ours_names - set(theirs)):
-        findings.append(
-            Finding(
-                name, environments.lines[extra], f"environment {extra!r} is not in {settings.name}"
-            )
-        )
+    findings = [
+        Finding(name, environments.line,
+                f"environment {missing!r} of {settings.name} is missing here")
+        for missing in sorted(set(theirs) - ours_names)
+    ]
+    findings += [
+        Finding(name, environments.lines[extra], f"environment {extra!r} is not in {settings.name}")
+        for extra in sorted(ours_names - set(theirs))
+    ]
     for env_name in sorted(ours_names & set(theirs)):
         env_obj = environments.get(env_name)
         if not isinstance(env_obj, TsObject):

@@ -27,23 +27,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from golive._errors import NotVerified
-from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files
+from golive.facts.repo.discover import find_files
 from golive.facts.repo.structured import Located, line_of, load_structured, relative
+from golive.facts.repo.workflow import (
+    PLAN_WORKFLOWS,
+    Workflow,
+    environment_name,
+    find_workflow,
+    load_named_workflows,
+    load_workflow,
+    reviewer_rule,
+    step_run,
+    step_uses,
+    workflow_files,
+)
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import Finding
 
 __all__ = [
-    "PLAN_WORKFLOWS",
-    "WORKFLOW_DIR",
     "CoverageGate",
-    "Workflow",
     "approval_findings",
     "cache_findings",
     "coverage_gate_findings",
@@ -55,33 +63,16 @@ __all__ = [
     "e2e_test_findings",
     "env_deploy_findings",
     "environment_export",
-    "find_workflow",
-    "load_workflow",
-    "load_workflow_file",
     "parallel_build_findings",
     "pinning_findings",
     "rollback_trigger_findings",
     "schema_findings",
     "timeout_findings",
     "unit_test_findings",
-    "workflow_files",
     "workflow_findings",
     "workflow_notes",
     "zizmor_findings",
 ]
-
-WORKFLOW_DIR = ".github/workflows"
-PLAN_WORKFLOWS = (
-    "build.yml",
-    "cache-config.yml",
-    "dependency-update.yml",
-    "test.yml",
-    "e2e-test.yml",
-    "coverage-report.yml",
-    "deploy-staging.yml",
-    "deploy-production.yml",
-    "rollback.yml",
-)
 
 # events that run a workflow for every change (so its checks gate the change)
 CHANGE_EVENTS = frozenset({"push", "pull_request", "merge_group"})
@@ -130,144 +121,11 @@ _STAGING = re.compile(r"^(staging|stage|stg)\b", re.IGNORECASE)
 # --- finding and loading workflows ----------------------------------------------------
 
 
-def _searched(name: str) -> str:
-    skipped = ", ".join(sorted(SKIPPED_DIRS))
-    return (
-        f"not found: {name} (searched {WORKFLOW_DIR}/ for .yml and .yaml, then every folder "
-        f"of the repository but {skipped})"
-    )
-
-
-def _variants(name: str) -> tuple[str, str]:
-    stem = name.rsplit(".", 1)[0]
-    return f"{stem}.yml", f"{stem}.yaml"
-
-
-def find_workflow(repo: Path, name: str) -> Path | None:
-    """``.github/workflows/<name>`` (``.yml`` or ``.yaml``), else a file so named anywhere."""
-    for variant in _variants(name):
-        candidate = Path(repo) / WORKFLOW_DIR / variant
-        if candidate.is_file():
-            return candidate
-    return find_deliverable(repo, *_variants(name))
-
-
-@dataclass(frozen=True)
-class Workflow:
-    """A parsed workflow file; ``data`` is a :class:`Located` mapping (lines known)."""
-
-    name: str
-    path: Path
-    shown: str
-    data: Located
-    text: str
-
-    def finding(self, message: str, value: object = None, key: str | None = None) -> Finding:
-        line = line_of(value, key) if value is not None else None
-        return Finding(self.shown, line, message)
-
-    @cached_property
-    def triggers(self) -> dict[str, Any]:
-        """The ``on:`` events as a mapping (PyYAML reads the bare key ``on`` as True)."""
-        on = self.data.get("on", self.data.get("True"))
-        if isinstance(on, str):
-            return {on: None}
-        if isinstance(on, list):
-            return {str(event): None for event in on}
-        if isinstance(on, dict):
-            return dict(on)
-        return {}
-
-    @property
-    def on_line(self) -> int | None:
-        for key in ("on", "True"):
-            if key in self.data:
-                return self.data.line_of(key)
-        return self.data.line
-
-    @cached_property
-    def jobs(self) -> dict[str, Located]:
-        jobs = self.data.get("jobs")
-        if not isinstance(jobs, dict):
-            return {}
-        return {str(k): v for k, v in jobs.items() if isinstance(v, Located)}
-
-    def job_line(self, job_id: str) -> int | None:
-        jobs = self.data.get("jobs")
-        return line_of(jobs, job_id) if isinstance(jobs, Located) else None
-
-    def steps(self, job_id: str) -> list[Located]:
-        steps = self.jobs[job_id].get("steps")
-        if not isinstance(steps, list):
-            return []
-        return [step for step in steps if isinstance(step, Located)]
-
-    def all_steps(self) -> Iterator[tuple[str, Located]]:
-        for job_id in self.jobs:
-            for step in self.steps(job_id):
-                yield job_id, step
-
-    def ancestors(self, job_id: str) -> set[str]:
-        """Every job ``job_id`` waits for, directly or through others (``needs``)."""
-        seen: set[str] = set()
-        todo = [job_id]
-        while todo:
-            job = self.jobs.get(todo.pop())
-            if job is None:
-                continue
-            needs = job.get("needs") or []
-            for dependency in [needs] if isinstance(needs, str) else needs:
-                if str(dependency) not in seen:
-                    seen.add(str(dependency))
-                    todo.append(str(dependency))
-        return seen
-
-
-def load_workflow(repo: Path, name: str) -> Workflow | Finding:
-    """The plan workflow ``name``; missing, unparsable or not a mapping → a finding."""
-    path = find_workflow(repo, name)
-    if path is None:
-        return Finding(name, None, _searched(name))
-    return load_workflow_file(repo, path, name)
-
-
-def load_workflow_file(repo: Path, path: Path, name: str | None = None) -> Workflow | Finding:
-    """The workflow at ``path``; unparsable or not a mapping → a finding."""
-    name = name or path.name
-    loaded = load_structured(repo, path)
-    if isinstance(loaded, Finding):
-        return loaded
-    if not isinstance(loaded.data, Located):
-        return Finding(loaded.shown, 1, "not a workflow: expected a mapping with 'on' and 'jobs'")
-    return Workflow(name, path, loaded.shown, loaded.data, path.read_text(encoding="utf-8"))
-
-
-def _step_run(step: Located) -> str:
-    run = step.get("run")
-    return run if isinstance(run, str) else ""
-
-
-def _step_uses(step: Located) -> str:
-    uses = step.get("uses")
-    return uses if isinstance(uses, str) else ""
-
-
 def _events(workflow: Workflow, events: Iterable[str]) -> list[str]:
     return sorted(set(workflow.triggers) & set(events))
 
 
 # --- scanners: one run each over every workflow file ----------------------------------
-
-
-def workflow_files(repo: Path) -> list[Path]:
-    """Every file in ``.github/workflows/`` plus the plan workflows found elsewhere."""
-    root = Path(repo)
-    files = set(find_files(root, f"{WORKFLOW_DIR}/*.yml", f"{WORKFLOW_DIR}/*.yaml"))
-    for name in PLAN_WORKFLOWS:
-        path = find_workflow(root, name)
-        if path is not None:
-            files.add(path.resolve())
-    return sorted({p.resolve() for p in files})
 
 
 def _json_output(tool: str, stdout: str, stderr: str) -> Any:
@@ -451,7 +309,7 @@ def pinning_findings(workflow: Workflow) -> list[Finding]:
         if isinstance(uses, str) and (problem := _pin_problem(uses)):
             found.append(workflow.finding(f"job {job_id} uses {uses}: {problem}", job, "uses"))
         for step in workflow.steps(job_id):
-            uses = _step_uses(step)
+            uses = step_uses(step)
             if uses and (problem := _pin_problem(uses)):
                 found.append(workflow.finding(f"{uses} is not pinned: {problem}", step, "uses"))
     return found
@@ -483,17 +341,6 @@ def workflow_notes(repo: Path, name: str) -> list[Finding]:
     if path is None:
         return []
     return _zizmor(repo).notes.get(relative(repo, path), [])
-
-
-def _load_many(repo: Path, *names: str) -> tuple[list[Workflow], list[Finding]]:
-    workflows, found = [], []
-    for name in names:
-        loaded = load_workflow(repo, name)
-        if isinstance(loaded, Finding):
-            found.append(loaded)
-        else:
-            workflows.append(loaded)
-    return workflows, found
 
 
 # --- build pipeline: parallel jobs, caching, dependency updates -----------------------
@@ -550,7 +397,7 @@ def _caches(workflow: Workflow, job_id: str) -> bool:
     if isinstance(uses, str) and "cache-config" in uses:
         return True
     for step in workflow.steps(job_id):
-        uses = _step_uses(step)
+        uses = step_uses(step)
         with_ = step.get("with")
         if uses.startswith(("actions/cache@", "actions/cache/restore@")):
             return True
@@ -565,17 +412,17 @@ def _caches(workflow: Workflow, job_id: str) -> bool:
 def cache_findings(repo: Path) -> list[Finding]:
     """build.yml and cache-config.yml cache dependencies; every actions/cache key of the
     plan workflows includes ``hashFiles(...)`` so a dependency change never reuses a stale cache."""
-    workflows, found = _load_many(repo, "build.yml", "cache-config.yml")
+    workflows, found = load_named_workflows(repo, "build.yml", "cache-config.yml")
     for workflow in workflows:
         if not any(_caches(workflow, job_id) for job_id in workflow.jobs):
             found.append(workflow.finding(
                 "no cache configured: no actions/cache step and no setup-* action with 'cache:'",
                 workflow.data, "jobs",
             ))
-    others, _ = _load_many(repo, *PLAN_WORKFLOWS)
+    others, _ = load_named_workflows(repo, *PLAN_WORKFLOWS)
     for workflow in others:
         for _job_id, step in workflow.all_steps():
-            if not _step_uses(step).startswith(("actions/cache@", "actions/cache/save@")):
+            if not step_uses(step).startswith(("actions/cache@", "actions/cache/save@")):
                 continue
             with_ = step.get("with")
             key = str(with_.get("key", "")) if isinstance(with_, dict) else ""
@@ -638,7 +485,7 @@ def dependency_update_findings(repo: Path) -> list[Finding]:
         return found
     workflow = load_workflow(root, "dependency-update.yml")
     if isinstance(workflow, Workflow):
-        events = ", ".join(workflow.triggers) or "nothing"
+        events = workflow.events_text
         found.append(Finding(
             workflow.shown, workflow.on_line,
             f"dependency-update.yml has no schedule (runs on: {events}): updates happen only "
@@ -658,7 +505,7 @@ def dependency_update_findings(repo: Path) -> list[Finding]:
 def _runs_on_changes(workflow: Workflow, what: str) -> list[Finding]:
     if _events(workflow, CHANGE_EVENTS):
         return []
-    events = ", ".join(workflow.triggers) or "nothing"
+    events = workflow.events_text
     return [Finding(
         workflow.shown, workflow.on_line,
         f"{what} run only on {events}, not on push or pull_request: they don't gate changes",
@@ -669,7 +516,7 @@ def _test_steps(workflow: Workflow, pattern: re.Pattern[str], exclude: re.Patter
                 ) -> list[tuple[str, Located]]:
     hits = []
     for job_id, step in workflow.all_steps():
-        run = _step_run(step)
+        run = step_run(step)
         if pattern.search(run) and not (exclude and exclude.search(run)):
             hits.append((job_id, step))
     return hits
@@ -679,13 +526,12 @@ def _ignored_failures(workflow: Workflow, steps: list[tuple[str, Located]], what
                       ) -> list[Finding]:
     found = []
     for job_id, step in steps:
-        for holder in (step, workflow.jobs[job_id]):
-            if holder.get("continue-on-error") is True:
-                found.append(workflow.finding(
-                    f"{what} failures are ignored (continue-on-error: true in job {job_id})",
-                    holder, "continue-on-error",
-                ))
-                break
+        holder = workflow.continue_on_error(job_id, step)
+        if holder is not None:
+            found.append(workflow.finding(
+                f"{what} failures are ignored (continue-on-error: true in job {job_id})",
+                holder, "continue-on-error",
+            ))
     return found
 
 
@@ -726,7 +572,7 @@ def coverage_report_findings(repo: Path) -> list[Finding]:
     if isinstance(workflow, Finding):
         return [workflow]
     found = _runs_on_changes(workflow, "coverage reports")
-    measured = [s for _, s in workflow.all_steps() if _COVERAGE_RUN.search(_step_run(s))]
+    measured = [s for _, s in workflow.all_steps() if _COVERAGE_RUN.search(step_run(s))]
     if not measured:
         found.append(workflow.finding(
             "no step measures coverage (--coverage, coverage run, --cov, c8, nyc)",
@@ -734,7 +580,7 @@ def coverage_report_findings(repo: Path) -> list[Finding]:
         ))
     published = [
         s for _, s in workflow.all_steps()
-        if _step_uses(s).startswith(_COVERAGE_PUBLISHERS) or "GITHUB_STEP_SUMMARY" in _step_run(s)
+        if step_uses(s).startswith(_COVERAGE_PUBLISHERS) or "GITHUB_STEP_SUMMARY" in step_run(s)
     ]
     if not published:
         found.append(workflow.finding(
@@ -778,27 +624,39 @@ def _line_at(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
-def _gates_in(shown: str, text: str) -> list[CoverageGate]:
+def _line_gates(shown: str, text: str) -> list[CoverageGate]:
+    """Thresholds written on one line (flags, fail_under, variables, codecov targets)."""
     gates: list[CoverageGate] = []
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
+    codecov = shown.rsplit("/", 1)[-1] in ("codecov.yml", ".codecov.yml")
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue
         patterns: list[re.Pattern[str]] = list(_GATE_LINE)
         if "check-coverage" in line:
             patterns.append(_CHECK_COVERAGE)
-        if shown.rsplit("/", 1)[-1] in ("codecov.yml", ".codecov.yml"):
+        if codecov:
             patterns.append(_CODECOV_TARGET)
-        for pattern in patterns:
-            for match in pattern.finditer(line):
-                gates.append(CoverageGate(shown, number, float(match.group(1)), match.group(0)))
+        gates += [
+            CoverageGate(shown, number, float(match.group(1)), match.group(0))
+            for pattern in patterns for match in pattern.finditer(line)
+        ]
+    return gates
+
+
+def _block_end(text: str, opening: int) -> int:
+    """The index of the brace closing the one at ``opening`` (the end of text if none)."""
+    depth = 0
+    for index in range(opening, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return len(text)
+
+
+def _gates_in(shown: str, text: str) -> list[CoverageGate]:
+    gates = _line_gates(shown, text)
     for block in _THRESHOLD_BLOCK.finditer(text):
-        depth, end = 0, len(text)
-        for index in range(block.end() - 1, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[index], 0)
-            if depth == 0:
-                end = index
-                break
+        end = _block_end(text, block.end() - 1)
         for match in _BLOCK_METRIC.finditer(text, block.end(), end):
             gates.append(CoverageGate(
                 shown, _line_at(text, match.start()), float(match.group(2)), match.group(0)
@@ -843,18 +701,11 @@ def coverage_gate_findings(repo: Path, threshold: float) -> list[Finding]:
 # --- deployment: environments, approval, rollback -------------------------------------
 
 
-def _environment_name(job: Located) -> str | None:
-    environment = job.get("environment")
-    if isinstance(environment, dict):
-        environment = environment.get("name")
-    return str(environment) if environment is not None else None
-
-
 def deploy_environments(workflow: Workflow) -> dict[str, str]:
     """``{job id: environment name}`` for the jobs of ``workflow`` that name one."""
     return {
         job_id: name for job_id, job in workflow.jobs.items()
-        if (name := _environment_name(job)) is not None
+        if (name := environment_name(job)) is not None
     }
 
 
@@ -863,7 +714,7 @@ def _deploys(workflow: Workflow, job_id: str) -> bool:
     if isinstance(job.get("uses"), str):
         return True
     return any(
-        _DEPLOY_COMMAND.search(_step_run(step)) or "deploy" in _step_uses(step).lower()
+        _DEPLOY_COMMAND.search(step_run(step)) or "deploy" in step_uses(step).lower()
         for step in workflow.steps(job_id)
     )
 
@@ -875,7 +726,7 @@ def _trigger_signature(workflow: Workflow) -> str:
 def env_deploy_findings(repo: Path) -> list[Finding]:
     """deploy-staging.yml deploys to a staging environment and never to production;
     deploy-production.yml deploys to production; each has its own trigger."""
-    workflows, found = _load_many(repo, "deploy-staging.yml", "deploy-production.yml")
+    workflows, found = load_named_workflows(repo, "deploy-staging.yml", "deploy-production.yml")
     by_name = {w.name: w for w in workflows}
     staging = by_name.get("deploy-staging.yml")
     production = by_name.get("deploy-production.yml")
@@ -930,17 +781,15 @@ def _reviewer_findings(repo: Path, path: Path) -> list[Finding]:
     loaded = load_structured(repo, path)
     if isinstance(loaded, Finding):
         return [loaded]
-    data = loaded.data
-    rules = data.get("protection_rules") if isinstance(data, dict) else None
-    for rule in rules if isinstance(rules, list) else []:
-        if isinstance(rule, dict) and rule.get("type") == "required_reviewers":
-            if rule.get("reviewers"):
-                return []
-            return [loaded.finding("required_reviewers lists no reviewer", rule, "reviewers")]
+    rule = reviewer_rule(loaded.data)
+    if rule is not None:
+        if rule.get("reviewers"):
+            return []
+        return [loaded.finding("required_reviewers lists no reviewer", rule, "reviewers")]
     return [loaded.finding(
         "the production environment has no required_reviewers protection rule: deploys "
-        "start without anyone's approval", data if isinstance(data, Located) else None,
-        "protection_rules",
+        "start without anyone's approval",
+        loaded.data if isinstance(loaded.data, Located) else None, "protection_rules",
     )]
 
 
@@ -957,7 +806,7 @@ def approval_findings(repo: Path) -> list[Finding]:
         found.append(workflow.finding("no job deploys", workflow.data, "jobs"))
     for job_id in deploying:
         gated = [job_id, *workflow.ancestors(job_id)]
-        if not any(_PRODUCTION.match(_environment_name(workflow.jobs[j]) or "")
+        if not any(_PRODUCTION.match(environment_name(workflow.jobs[j]) or "")
                    for j in gated if j in workflow.jobs):
             found.append(Finding(
                 workflow.shown, workflow.job_line(job_id),
@@ -978,14 +827,14 @@ def rollback_trigger_findings(repo: Path) -> list[Finding]:
         return [workflow]
     found = []
     if not _events(workflow, ON_DEMAND_EVENTS):
-        events = ", ".join(workflow.triggers) or "nothing"
+        events = workflow.events_text
         found.append(Finding(
             workflow.shown, workflow.on_line,
             f"rollback.yml runs only on {events}: no workflow_dispatch, repository_dispatch or "
             "workflow_run trigger to start a rollback on demand",
         ))
     if not any(
-        _ROLLBACK_COMMAND.search(_step_run(step)) or "rollback" in _step_uses(step).lower()
+        _ROLLBACK_COMMAND.search(step_run(step)) or "rollback" in step_uses(step).lower()
         for _, step in workflow.all_steps()
     ) and not any(isinstance(job.get("uses"), str) for job in workflow.jobs.values()):
         found.append(workflow.finding(

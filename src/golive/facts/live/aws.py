@@ -3,9 +3,8 @@ CloudWatch alarms, log groups, metric filters and log events.
 
 Read-only except :func:`set_alarm_state` and :func:`publish_alarm_notification`, which
 only the detect-to-notify drill calls. Every function takes a boto3 client made by the
-suite's ``aws_client`` fixture and returns facts: resources as small dataclasses, and
-what is wrong with them as :class:`golive.Finding` (``file`` is the resource, e.g.
-``iam:policy/admin``).
+suite's ``aws_client`` fixture and returns facts as small dataclasses; what is wrong with
+them is decided in :mod:`golive.rules.aws_account`.
 
 About local emulators (moto), said plainly: moto never evaluates alarms, never fires
 alarm actions, and its metric filters emit nothing; its ``filter_log_events`` ignores
@@ -28,23 +27,23 @@ from urllib.parse import unquote
 import httpx
 from botocore.exceptions import ClientError
 
-from golive.judging.findings import Finding
-
 __all__ = [
     "ADMIN_PORTS",
     "KINDS",
     "Alarm",
+    "Bucket",
     "EventWindow",
-    "IamReport",
+    "IamFacts",
     "LogEvent",
     "LogGroup",
     "MetricFilter",
+    "PolicyDocument",
     "SecurityEvent",
+    "StoredData",
+    "WorldIngress",
     "alarm_notification",
-    "bucket_findings",
     "error_rate_percent",
     "error_signature",
-    "iam_findings",
     "is_error_line",
     "is_moto",
     "kinds_of",
@@ -53,14 +52,16 @@ __all__ = [
     "metric_peak",
     "peak_in_window",
     "publish_alarm_notification",
+    "read_buckets",
     "read_events",
+    "read_iam",
+    "read_storage",
     "region_name",
     "security_event",
-    "security_group_findings",
     "set_alarm_state",
     "subscription_endpoints",
-    "volume_and_database_findings",
     "wildcard_statements",
+    "world_ingress",
 ]
 
 # administrative and database ports that must never be open to the internet
@@ -143,40 +144,51 @@ def wildcard_statements(document: Any) -> list[int]:
     return found
 
 
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A policy read: where it lives, which statements grant Action * on Resource *."""
+
+    where: str  # iam:policy/NAME, or iam:KIND/NAME/inline/POLICY
+    wildcard_statements: tuple[int, ...]
+    attachments: int | None = None  # customer-managed policies: how often attached
+
+
 @dataclass
-class IamReport:
-    findings: list[Finding] = field(default_factory=list)
-    policies: int = 0
+class IamFacts:
+    policies: list[PolicyDocument] = field(default_factory=list)
+    admin_attached: list[str] = field(default_factory=list)  # iam:KIND/NAME
+    root_access_keys: bool = False
     users: int = 0
-    console_users: int = 0
+    console_mfa: dict[str, bool] = field(default_factory=dict)  # console user -> has MFA
 
 
-def _inline(iam: Any, kind: str, name: str, report: IamReport) -> None:
+def _inline(iam: Any, kind: str, name: str, facts: IamFacts) -> None:
     key = {"user": "UserName", "role": "RoleName", "group": "GroupName"}[kind]
     for policy in _pages(iam, f"list_{kind}_policies", "PolicyNames", **{key: name}):
         document = getattr(iam, f"get_{kind}_policy")(**{key: name, "PolicyName": policy})
-        report.policies += 1
-        for index in wildcard_statements(document["PolicyDocument"]):
-            report.findings.append(Finding(
-                f"iam:{kind}/{name}/inline/{policy}", None,
-                f"statement {index} allows Action * on Resource * (full admin)"))  # fmt: skip
+        facts.policies.append(
+            PolicyDocument(
+                f"iam:{kind}/{name}/inline/{policy}",
+                tuple(wildcard_statements(document["PolicyDocument"])),
+            )
+        )
 
 
-def iam_findings(iam: Any) -> IamReport:
-    """Wildcard admin grants in customer-managed and inline policies, AdministratorAccess
-    attachments, root access keys, and console users without MFA."""
-    report = IamReport()
+def read_iam(iam: Any) -> IamFacts:
+    """Customer-managed and inline policies, AdministratorAccess attachments, root access
+    keys, and which users have a console password and an MFA device."""
+    facts = IamFacts()
     for policy in _pages(iam, "list_policies", "Policies", Scope="Local"):
         version = iam.get_policy_version(
             PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"]
         )["PolicyVersion"]
-        report.policies += 1
-        for index in wildcard_statements(version["Document"]):
-            attached = policy.get("AttachmentCount", 0)
-            report.findings.append(Finding(
-                f"iam:policy/{policy['PolicyName']}", None,
-                f"statement {index} allows Action * on Resource * (full admin; attached "
-                f"{attached}x)"))  # fmt: skip
+        facts.policies.append(
+            PolicyDocument(
+                f"iam:policy/{policy['PolicyName']}",
+                tuple(wildcard_statements(version["Document"])),
+                policy.get("AttachmentCount", 0),
+            )
+        )
     users = list(_pages(iam, "list_users", "Users"))
     for kind, items, key in (
         ("user", users, "UserName"),
@@ -184,7 +196,7 @@ def iam_findings(iam: Any) -> IamReport:
         ("group", list(_pages(iam, "list_groups", "Groups")), "GroupName"),
     ):
         for item in items:
-            _inline(iam, kind, item[key], report)
+            _inline(iam, kind, item[key], facts)
     try:
         entities = iam.list_entities_for_policy(PolicyArn=_ADMIN_POLICY)
     except ClientError as exc:
@@ -195,13 +207,10 @@ def iam_findings(iam: Any) -> IamReport:
                           ("group", "PolicyGroups")):  # fmt: skip
             for entity in entities.get(key, []):
                 name = entity.get("UserName") or entity.get("RoleName") or entity.get("GroupName")
-                report.findings.append(
-                    Finding(f"iam:{kind}/{name}", None, "has AdministratorAccess attached")
-                )
+                facts.admin_attached.append(f"iam:{kind}/{name}")
     summary = iam.get_account_summary()["SummaryMap"]
-    if summary.get("AccountAccessKeysPresent"):
-        report.findings.append(Finding("iam:root", None, "the root user has access keys"))
-    report.users = len(users)
+    facts.root_access_keys = bool(summary.get("AccountAccessKeysPresent"))
+    facts.users = len(users)
     for user in users:
         name = user["UserName"]
         try:
@@ -210,12 +219,8 @@ def iam_findings(iam: Any) -> IamReport:
             if _code(exc) == "NoSuchEntity":
                 continue  # no console password: API-only user
             raise
-        report.console_users += 1
-        if not iam.list_mfa_devices(UserName=name)["MFADevices"]:
-            report.findings.append(
-                Finding(f"iam:user/{name}", None, "console user without an MFA device")
-            )
-    return report
+        facts.console_mfa[name] = bool(iam.list_mfa_devices(UserName=name)["MFADevices"])
+    return facts
 
 
 # --- EC2 security groups -------------------------------------------------------------
@@ -230,9 +235,18 @@ def _open_ports(permission: dict[str, Any]) -> list[int]:
     return [port for port in sorted(ADMIN_PORTS) if low <= port <= high]
 
 
-def security_group_findings(ec2: Any) -> tuple[list[Finding], int]:
-    """Ingress rules that open an administrative or database port to 0.0.0.0/0 or ::/0."""
-    findings, groups = [], 0
+@dataclass(frozen=True)
+class WorldIngress:
+    """An administrative or database port a security group opens to 0.0.0.0/0 or ::/0."""
+
+    where: str  # ec2:security-group/ID (NAME)
+    port: int
+    cidr: str
+
+
+def world_ingress(ec2: Any) -> tuple[list[WorldIngress], int]:
+    """Ingress of :data:`ADMIN_PORTS` from the whole internet, and how many groups were read."""
+    found, groups = [], 0
     for group in _pages(ec2, "describe_security_groups", "SecurityGroups"):
         groups += 1
         where = f"ec2:security-group/{group['GroupId']} ({group.get('GroupName', '')})"
@@ -240,69 +254,69 @@ def security_group_findings(ec2: Any) -> tuple[list[Finding], int]:
             ranges = [r.get("CidrIp") for r in permission.get("IpRanges", [])]
             ranges += [r.get("CidrIpv6") for r in permission.get("Ipv6Ranges", [])]
             for cidr in (c for c in ranges if c in _WORLD):
-                for port in _open_ports(permission):
-                    findings.append(
-                        Finding(where, None, f"{ADMIN_PORTS[port]} (tcp/{port}) is open to {cidr}")
-                    )
-    return findings, groups
+                found += [WorldIngress(where, port, cidr) for port in _open_ports(permission)]
+    return found, groups
 
 
 # --- encryption at rest ----------------------------------------------------------------
 
 
-def bucket_findings(s3: Any) -> tuple[list[Finding], list[str]]:
-    """Every bucket: default encryption and all four public-access blocks; buckets whose
-    name says backup also need versioning (a deleted or overwritten backup is recoverable)."""
-    findings: list[Finding] = []
-    names = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
-    for name in names:
-        where = f"s3:{name}"
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    encryption_rules: int | None  # default-encryption rules; None: no configuration at all
+    public_access_off: tuple[str, ...] | None  # blocks switched off; None: no block at all
+    versioning: str | None  # Enabled, Suspended, or None (never enabled)
+
+
+def read_buckets(s3: Any) -> list[Bucket]:
+    """Every bucket's default encryption, public-access blocks and versioning."""
+    buckets = []
+    for name in [b["Name"] for b in s3.list_buckets().get("Buckets", [])]:
+        encryption: int | None
         try:
             rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]
-            if not rules.get("Rules"):
-                findings.append(Finding(where, None, "no default encryption rule"))
+            encryption = len(rules.get("Rules") or [])
         except ClientError as exc:
             if "ServerSideEncryptionConfigurationNotFound" not in _code(exc):
                 raise
-            findings.append(Finding(where, None, "no default encryption (SSE) configured"))
+            encryption = None
+        off: tuple[str, ...] | None
         try:
             block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
-            off = sorted(k for k, v in block.items() if not v)
-            if off:
-                findings.append(Finding(where, None, f"public access not blocked: {off}"))
+            off = tuple(sorted(k for k, v in block.items() if not v))
         except ClientError as exc:
             if _code(exc) != "NoSuchPublicAccessBlockConfiguration":
                 raise
-            findings.append(Finding(where, None, "no public access block"))
-        if "backup" in name.lower():
-            status = s3.get_bucket_versioning(Bucket=name).get("Status")
-            if status != "Enabled":
-                findings.append(Finding(where, None, f"backup bucket versioning is {status}"))
-    return findings, names
+            off = None
+        versioning = s3.get_bucket_versioning(Bucket=name).get("Status")
+        buckets.append(Bucket(name, encryption, off, versioning))
+    return buckets
 
 
-def volume_and_database_findings(ec2: Any, rds: Any) -> tuple[list[Finding], int]:
-    """EBS volumes and RDS instances/clusters that are not encrypted at rest."""
-    findings, count = [], 0
-    for volume in _pages(ec2, "describe_volumes", "Volumes"):
-        count += 1
-        if not volume.get("Encrypted"):
-            findings.append(Finding(f"ec2:volume/{volume['VolumeId']}", None, "not encrypted"))
-    for db in _pages(rds, "describe_db_instances", "DBInstances"):
-        count += 1
-        if not db.get("StorageEncrypted"):
-            findings.append(
-                Finding(f"rds:db/{db['DBInstanceIdentifier']}", None, "storage not encrypted")
-            )
-    for cluster in _pages(rds, "describe_db_clusters", "DBClusters"):
-        count += 1
-        if not cluster.get("StorageEncrypted"):
-            findings.append(
-                Finding(
-                    f"rds:cluster/{cluster['DBClusterIdentifier']}", None, "storage not encrypted"
-                )
-            )
-    return findings, count
+@dataclass(frozen=True)
+class StoredData:
+    """An EBS volume, RDS instance or RDS cluster and whether it is encrypted at rest."""
+
+    where: str  # ec2:volume/ID, rds:db/ID, rds:cluster/ID
+    encrypted: bool
+
+
+def read_storage(ec2: Any, rds: Any) -> list[StoredData]:
+    """EBS volumes, RDS instances and clusters with their encryption at rest."""
+    stores = [
+        StoredData(f"ec2:volume/{v['VolumeId']}", bool(v.get("Encrypted")))
+        for v in _pages(ec2, "describe_volumes", "Volumes")
+    ]
+    stores += [
+        StoredData(f"rds:db/{db['DBInstanceIdentifier']}", bool(db.get("StorageEncrypted")))
+        for db in _pages(rds, "describe_db_instances", "DBInstances")
+    ]
+    stores += [
+        StoredData(f"rds:cluster/{c['DBClusterIdentifier']}", bool(c.get("StorageEncrypted")))
+        for c in _pages(rds, "describe_db_clusters", "DBClusters")
+    ]
+    return stores
 
 
 # --- CloudWatch alarms -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 objects and policy, the web tier's capacity (Auto Scaling, load balancer), how well the
 metric filters' patterns classify the log events, and CloudWatch dashboards, alarms and
 custom metrics. Read-only; every function takes a boto3 client from the suite's
-``aws_client`` fixture and returns facts (findings are :class:`golive.Finding`).
+``aws_client`` fixture and returns facts (judged in :mod:`golive.rules.aws_account`).
 
 Said plainly about moto: it has no ``TestMetricFilter`` and its metric filters emit
 nothing, so :func:`pattern_matches` evaluates the filter pattern syntax itself (the JSON
@@ -24,7 +24,6 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from golive.facts.live.aws import LogEvent, MetricFilter, is_error_line, kinds_of, security_event
-from golive.judging.findings import Finding
 
 __all__ = [
     "BACKUP_PREFIX",
@@ -32,11 +31,12 @@ __all__ = [
     "BackupPolicy",
     "Dashboard",
     "FilterScore",
+    "LoadBalancer",
     "MetricRef",
     "ScalingGroup",
+    "TargetGroup",
     "UnsupportedPattern",
     "alarm_statistics",
-    "autoscaling_findings",
     "backup_bucket",
     "backup_policy",
     "bucket_bytes",
@@ -44,8 +44,8 @@ __all__ = [
     "expected_by",
     "list_backups",
     "list_dashboards",
+    "list_load_balancers",
     "list_scaling_groups",
-    "load_balancer_findings",
     "metric_has_data",
     "metric_kinds",
     "pattern_matches",
@@ -240,65 +240,67 @@ def list_scaling_groups(autoscaling: Any) -> list[ScalingGroup]:
     ]
 
 
-def autoscaling_findings(groups: list[ScalingGroup]) -> list[Finding]:
-    """A group that cannot scale (max not above min, or no scaling policy), runs without a
-    spare (min below 1), or whose desired capacity lies outside min..max."""
-    findings = []
-    for g in groups:
-        where = f"autoscaling:{g.name}"
-        if g.max_size <= g.min_size:
-            why = f"max {g.max_size} is not above min {g.min_size}: the group cannot scale out"
-            findings.append(Finding(where, None, why))
-        if not g.policies:
-            findings.append(Finding(where, None, "no scaling policy: capacity never follows load"))
-        if g.min_size < 1:
-            findings.append(Finding(where, None, f"min {g.min_size}: the tier can scale to zero"))
-        if not g.min_size <= g.desired <= g.max_size:
-            findings.append(Finding(where, None, f"desired {g.desired} outside "
-                                                 f"{g.min_size}..{g.max_size}"))  # fmt: skip
-    return findings
+@dataclass(frozen=True)
+class TargetGroup:
+    name: str
+    health_check: bool
+    protocol: str  # the health check's protocol (HTTP, HTTPS, TCP, ...)
+    path: str | None
+    eject_after_s: int | None  # interval x unhealthy count: how long a dead target stays
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target_group": self.name, "enabled": self.health_check, "path": self.path,
+                "eject_after_s": self.eject_after_s}  # fmt: skip
 
 
-def load_balancer_findings(elbv2: Any) -> tuple[list[Finding], list[dict[str, Any]]]:
-    """Each load balancer spans at least two availability zones (cross-zone on for network
-    load balancers) and every target group it forwards to is health-checked (an HTTP check
-    has a path). Returns the findings and per-balancer facts."""
-    findings: list[Finding] = []
-    facts: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class LoadBalancer:
+    name: str
+    type: str | None
+    zones: tuple[str, ...]
+    cross_zone: bool | None  # network load balancers only; None for the other types
+    target_groups: tuple[TargetGroup, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "zones": list(self.zones),
+                "targets": [tg.as_dict() for tg in self.target_groups]}  # fmt: skip
+
+
+def _target_group(raw: dict[str, Any]) -> TargetGroup:
+    enabled = bool(raw.get("HealthCheckEnabled", True))
+    interval = raw.get("HealthCheckIntervalSeconds")
+    unhealthy = raw.get("UnhealthyThresholdCount")
+    return TargetGroup(
+        name=raw["TargetGroupName"],
+        health_check=enabled,
+        protocol=str(raw.get("HealthCheckProtocol", "")),
+        path=raw.get("HealthCheckPath"),
+        eject_after_s=interval * unhealthy if enabled and interval and unhealthy else None,
+    )
+
+
+def list_load_balancers(elbv2: Any) -> list[LoadBalancer]:
+    """Every ELBv2 load balancer: its zones, cross-zone setting (network load balancers)
+    and the health checks of the target groups it forwards to."""
+    found = []
     for lb in _pages(elbv2, "describe_load_balancers", "LoadBalancers"):
-        name, arn = lb["LoadBalancerName"], lb["LoadBalancerArn"]
-        where = f"elbv2:{name}"
-        zones = sorted({z["ZoneName"] for z in lb.get("AvailabilityZones", [])})
-        if len(zones) < 2:
-            why = f"in {len(zones)} availability zone(s) {zones}: one zone's outage takes it down"
-            findings.append(Finding(where, None, why))
+        arn = lb["LoadBalancerArn"]
+        cross_zone = None
         if lb.get("Type") == "network":
             attributes = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(
                 LoadBalancerArn=arn).get("Attributes", [])}  # fmt: skip
-            if attributes.get("load_balancing.cross_zone.enabled") != "true":
-                findings.append(Finding(where, None, "cross-zone load balancing is off"))
+            cross_zone = attributes.get("load_balancing.cross_zone.enabled") == "true"
         groups = elbv2.describe_target_groups(LoadBalancerArn=arn).get("TargetGroups", [])
-        if not groups:
-            findings.append(Finding(where, None, "forwards to no target group"))
-        checks = []
-        for tg in groups:
-            tg_where = f"elbv2:target-group/{tg['TargetGroupName']}"
-            enabled = tg.get("HealthCheckEnabled", True)
-            interval = tg.get("HealthCheckIntervalSeconds")
-            unhealthy = tg.get("UnhealthyThresholdCount")
-            eject_s = interval * unhealthy if enabled and interval and unhealthy else None
-            checks.append({"target_group": tg["TargetGroupName"], "enabled": enabled,
-                           "path": tg.get("HealthCheckPath"),
-                           "eject_after_s": eject_s})  # fmt: skip
-            if not enabled:
-                findings.append(Finding(tg_where, None, "health check disabled: an unhealthy "
-                                                        "target stays in rotation"))  # fmt: skip
-            elif str(tg.get("HealthCheckProtocol", "")).startswith("HTTP") and not tg.get(
-                "HealthCheckPath"
-            ):
-                findings.append(Finding(tg_where, None, "HTTP health check without a path"))
-        facts.append({"name": name, "type": lb.get("Type"), "zones": zones, "targets": checks})
-    return findings, facts
+        found.append(
+            LoadBalancer(
+                name=lb["LoadBalancerName"],
+                type=lb.get("Type"),
+                zones=tuple(sorted({z["ZoneName"] for z in lb.get("AvailabilityZones", [])})),
+                cross_zone=cross_zone,
+                target_groups=tuple(_target_group(tg) for tg in groups),
+            )
+        )
+    return found
 
 
 # --- metric filter patterns --------------------------------------------------------------

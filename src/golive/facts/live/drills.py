@@ -7,26 +7,26 @@
   restored and exits non-zero when it does not match), N cycles; judged by
   cicd.backup-time, cicd.restore-success, ops.backup-restore-drill,
   ops.data-recovery-drill, routine.backup-success, routine.restore-test.
+- failover: ``failover`` kills the active application instance while the health
+  endpoint is polled through the front; judged by ops.failover-drill and
+  ops.scenario-system-failure.
+- data loss: ``data_loss`` deletes rows in a drill copy of the newest backup and recovers
+  them; judged by ops.scenario-data-loss.
 
-Several checks, in several test modules, judge one drill: :func:`once` keeps its result
-(or the reason it could not run) in the pytest config for the rest of the session, and
-pytest-xdist workers of one run share a single run of it (:func:`shared_dir`).
+Several checks, in several test modules, judge one drill: the pytest layer runs each
+once per test run (``golive.harness.sessions``); nothing here knows about pytest.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pickle
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import httpx
-import pytest
 
 import golive
 from golive.catalog import Threshold
@@ -39,87 +39,26 @@ __all__ = [
     "BackupDrill",
     "DeployCycle",
     "DeployDrill",
+    "FailoverDrill",
     "Step",
-    "backup_drill",
+    "backup_restore_for",
     "command_argv",
     "command_timeout",
-    "deploy_drill",
-    "once",
+    "deploy_rollback_for",
     "run_backup_restore",
+    "run_data_loss",
     "run_deploy_rollback",
+    "run_failover",
     "scrubber_for",
-    "shared_dir",
 ]
 
-T = TypeVar("T")
 ThresholdOf = Callable[[str], Threshold | None]
 HEALTH_PATH = "/health"
 DEPLOY_CYCLES = 2
 BACKUP_CYCLES = 2
+FAILOVER_TIMEOUT_S = 120.0
 SETTLE_SECONDS = 0.5  # keep polling this long after a command returns
-_DRILLS = pytest.StashKey[dict[str, Any]]()
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|DATABASE_URL", re.I)
-
-
-# --- plumbing -----------------------------------------------------------------------------
-Outcome = tuple[str, Any]
-
-
-def _attempt(run: Callable[[], Any]) -> Outcome:
-    try:
-        return ("result", run())
-    except golive.CheckOutcome as exc:
-        return ("outcome", exc)
-    except Exception as exc:  # a broken drill is reported once per check, not rerun
-        return ("error", exc)
-
-
-def _across_workers(shared: Path, key: str, run: Callable[[], Any]) -> Outcome:
-    """Under pytest-xdist each worker has its own session: the first worker to ask runs
-    the drill, the others wait and read its outcome from the run's private base temp
-    folder (the pattern xdist documents for once-per-run session fixtures)."""
-    data = shared / f"golive-drill-{key}.pickle"
-    with (shared / f"golive-drill-{key}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if data.exists():
-            # written by a worker of this very run, in pytest's 0700 base temp folder
-            return cast(Outcome, pickle.loads(data.read_bytes()))  # noqa: S301
-        outcome = _attempt(run)
-        try:
-            blob = pickle.dumps(outcome)
-        except Exception:  # an unpicklable error: pass on its text
-            outcome = ("error", RuntimeError(f"{key} drill failed: {outcome[1]!r}"))
-            blob = pickle.dumps(outcome)
-        data.write_bytes(blob)
-        return outcome
-
-
-def shared_dir(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    """Where the pytest-xdist workers of this run meet; None when this is no xdist worker.
-
-    Judged from ``config.workerinput`` (set by xdist on its workers only), never from
-    environment variables, which a nested pytest run would inherit."""
-    workerinput = getattr(config, "workerinput", None)
-    if not isinstance(workerinput, dict):
-        return None
-    folder = tmp_path_factory.getbasetemp().parent / f"golive-drills-{workerinput['testrunuid']}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
-
-
-def once(config: pytest.Config, key: str, run: Callable[[], T], shared: Path | None = None) -> T:
-    """Run ``run`` the first time ``key`` is asked for in this test run; afterwards return
-    its result, or raise again the outcome (not verified, error) it ended with. With
-    ``shared`` (xdist), workers share one run of it."""
-    done = config.stash.setdefault(_DRILLS, {})
-    if key not in done:
-        done[key] = _across_workers(shared, key, run) if shared else _attempt(run)
-    kind, value = done[key]
-    if kind == "outcome":
-        raise type(value)(value.reason)
-    if kind == "error":
-        raise value
-    return cast(T, value)
 
 
 def scrubber_for(env: Environment) -> Scrubber:
@@ -347,41 +286,80 @@ def run_backup_restore(
     return drill
 
 
-# --- the session's drills -----------------------------------------------------------------
-def deploy_drill(
-    config: pytest.Config,
-    env: Environment,
-    base_url: str,
-    threshold: ThresholdOf,
-    shared: Path | None = None,
-) -> DeployDrill:
-    """The session's deploy/rollback drill (run on first use)."""
+# --- failover -----------------------------------------------------------------------------
+@dataclass
+class FailoverDrill:
+    health_url: str
+    command: CommandResult
+    window: Window
+    before: HealthSample
+    after: HealthSample
 
-    def run() -> DeployDrill:
-        deploy, rollback = command_argv(env, "deploy"), command_argv(env, "rollback")
-        return run_deploy_rollback(
-            health_url=base_url.rstrip("/") + HEALTH_PATH,
-            deploy=deploy,
-            rollback=rollback,
-            deploy_timeout=command_timeout(threshold("platform.deploy-time"), default=300),
-            rollback_timeout=command_timeout(threshold("cicd.rollback-time"), default=300),
-            scrub=scrubber_for(env),
-        )
+    def interruptions(self) -> list[float]:
+        """Each run of failed requests: seconds from its first failure to the next answer."""
+        spans: list[float] = []
+        start: float | None = None
+        for sample in self.window.samples:
+            if not sample.ok and start is None:
+                start = sample.at
+            elif sample.ok and start is not None:
+                spans.append(round(sample.at - start, 3))
+                start = None
+        if start is not None:
+            spans.append(round(self.window.seconds - start, 3))
+        return spans
 
-    return once(config, "deploy-rollback", run, shared)
+    def longest(self) -> float:
+        return max(self.interruptions(), default=0.0)
+
+    def report(self) -> dict[str, Any]:
+        return self.command.report()
 
 
-def backup_drill(
-    config: pytest.Config, env: Environment, threshold: ThresholdOf, shared: Path | None = None
-) -> BackupDrill:
-    """The session's backup/restore drill (run on first use)."""
+def run_failover(env: Environment, base_url: str) -> FailoverDrill:
+    """``failover`` once, with the health endpoint polled through the front."""
+    argv = command_argv(env, "failover")
+    url = base_url.rstrip("/") + HEALTH_PATH
+    with httpx.Client(timeout=5.0, follow_redirects=False) as client:
+        before = check_health(client, url)
+        if not before.ok:
+            golive.not_verified(f"{url} is not healthy before the drill ({before.status})")
+        with HealthPoller(url) as poll:
+            result = run_command("failover", argv, timeout=FAILOVER_TIMEOUT_S,
+                                 scrub=scrubber_for(env))  # fmt: skip
+            _not_started(result)
+            time.sleep(SETTLE_SECONDS)
+        return FailoverDrill(url, result, poll.window, before, check_health(client, url))
 
-    def run() -> BackupDrill:
-        backup, restore = command_argv(env, "backup"), command_argv(env, "restore")
-        limit = command_timeout(threshold("cicd.backup-time"), default=1800)
-        return run_backup_restore(
-            backup=backup, restore=restore, backup_timeout=limit, restore_timeout=limit,
-            scrub=scrubber_for(env),
-        )  # fmt: skip
 
-    return once(config, "backup-restore", run, shared)
+# --- data loss ----------------------------------------------------------------------------
+def run_data_loss(env: Environment) -> CommandResult:
+    """``data_loss`` once (it needs a fresh backup: run the backup drill first)."""
+    argv = command_argv(env, "data_loss")
+    result = run_command("data_loss", argv, timeout=FAILOVER_TIMEOUT_S, scrub=scrubber_for(env))
+    _not_started(result)
+    return result
+
+
+# --- the drills of an environment -----------------------------------------------------------
+def deploy_rollback_for(env: Environment, base_url: str, threshold: ThresholdOf) -> DeployDrill:
+    """The deploy/rollback drill with the environment's commands and time limits."""
+    deploy, rollback = command_argv(env, "deploy"), command_argv(env, "rollback")
+    return run_deploy_rollback(
+        health_url=base_url.rstrip("/") + HEALTH_PATH,
+        deploy=deploy,
+        rollback=rollback,
+        deploy_timeout=command_timeout(threshold("platform.deploy-time"), default=300),
+        rollback_timeout=command_timeout(threshold("cicd.rollback-time"), default=300),
+        scrub=scrubber_for(env),
+    )
+
+
+def backup_restore_for(env: Environment, threshold: ThresholdOf) -> BackupDrill:
+    """The backup/restore drill with the environment's commands and time limit."""
+    backup, restore = command_argv(env, "backup"), command_argv(env, "restore")
+    limit = command_timeout(threshold("cicd.backup-time"), default=1800)
+    return run_backup_restore(
+        backup=backup, restore=restore, backup_timeout=limit, restore_timeout=limit,
+        scrub=scrubber_for(env),
+    )  # fmt: skip

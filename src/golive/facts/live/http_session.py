@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from golive.facts.live import jwt as _jwt
-from golive.rules.appsec.targets import SecurityTargets
+from golive.facts.live.security_targets import SecurityTargets
 
 __all__ = ["Login", "TargetSession", "auth_header"]
 

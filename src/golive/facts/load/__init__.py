@@ -15,16 +15,17 @@ from golive.facts.load.database import (
     hold_connections,
 )
 from golive.facts.load.driver import free_port, locust_argv, run_load
-from golive.facts.load.once import run_once
 from golive.facts.load.plan import (
     AUTHENTICATED_ENDPOINTS,
     KEY_ENDPOINTS,
-    MAX_SECONDS,
-    MAX_USERS,
+    PLAN_VARIABLE,
     LoadError,
     LoadPlan,
     check_target,
+    configured_plan,
     is_loopback,
+    override_variables,
+    received_plan,
 )
 from golive.facts.load.report import locust_artifact, record_load_evidence
 from golive.facts.load.result import CacheStats, EndpointStats, Latency, LoadResult, SeriesPoint
@@ -33,8 +34,7 @@ __all__ = [
     "AUTHENTICATED_ENDPOINTS",
     "DEFAULT_QUERY",
     "KEY_ENDPOINTS",
-    "MAX_SECONDS",
-    "MAX_USERS",
+    "PLAN_VARIABLE",
     "CacheStats",
     "ConcurrencyResult",
     "DbLoadResult",
@@ -45,13 +45,15 @@ __all__ = [
     "LoadResult",
     "SeriesPoint",
     "check_target",
+    "configured_plan",
     "db_load",
     "free_port",
     "hold_connections",
     "is_loopback",
     "locust_argv",
     "locust_artifact",
+    "override_variables",
+    "received_plan",
     "record_load_evidence",
     "run_load",
-    "run_once",
 ]

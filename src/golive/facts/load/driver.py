@@ -134,7 +134,7 @@ def run_load(
         plan, host=host, locustfiles=files, csv_prefix=prefix, html=html,
         master_port=free_port() if plan.processes else None,
     )  # fmt: skip
-    env = {**os.environ, **plan.to_env(), "GOLIVE_LOAD_SAMPLES_DIR": str(samples_dir)}
+    env = {**os.environ, **plan.to_locust_env(), "GOLIVE_LOAD_SAMPLES_DIR": str(samples_dir)}
     say = progress or (lambda _line: None)
     say(
         f"load starting: {plan.users} users (spike {plan.spike_users}) for {plan.total_s:g}s"

@@ -2,27 +2,62 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from golive._errors import GoliveError
 from golive._net import is_loopback
+from golive.config import (
+    MAX_SECONDS,
+    LoadProcesses,
+    LoadSeconds,
+    LoadSettings,
+    LoadUsers,
+    RequestTimeout,
+    SteadySeconds,
+)
 
 __all__ = [
     "AUTHENTICATED_ENDPOINTS",
     "KEY_ENDPOINTS",
-    "MAX_SECONDS",
-    "MAX_USERS",
+    "PLAN_VARIABLE",
     "LoadError",
     "LoadPlan",
     "check_target",
+    "configured_plan",
     "is_loopback",
+    "override_variables",
+    "received_plan",
 ]
 
-MAX_USERS = 1000  # concurrent users, any stage
-MAX_SECONDS = 1800  # length of the staged run
+PLAN_VARIABLE = "GOLIVE_LOAD_PLAN"  # the plan as JSON, for the Locust process
+_PREFIX = "GOLIVE_LOAD_"
+# GOLIVE_LOAD_<NAME> overrides one size of the plan for one run
+_OVERRIDES = {
+    f"{_PREFIX}{name}": key
+    for name, key in (
+        ("USERS", "users"),
+        ("SPIKE_USERS", "spike_users"),
+        ("RAMP_S", "ramp_s"),
+        ("STEADY_S", "steady_s"),
+        ("SPIKE_S", "spike_s"),
+        ("PROCESSES", "processes"),
+        ("WAIT_MIN", "wait_min_s"),
+        ("WAIT_MAX", "wait_max_s"),
+        ("TIMEOUT", "timeout_s"),
+    )
+}
 # The requests loadtests/locustfile.py makes, as "METHOD name" (the recorder's keys).
 KEY_ENDPOINTS = (
     "GET /health",
@@ -50,103 +85,88 @@ def check_target(url: str, *, allow_remote: bool) -> None:
         )
 
 
-def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise LoadError(f"{name}={raw!r} is not a number") from None
-    if not math.isfinite(value):
-        raise LoadError(f"{name}={raw!r} is not a finite number")
-    return value
+class LoadPlan(BaseModel):
+    """Stages (ramp → steady → spike) and the client side of the run, all bounded.
 
+    The one description of a load run: built by :func:`configured_plan`, handed to the
+    Locust process as JSON in one variable (:meth:`to_locust_env`), read back there by
+    :func:`received_plan`. An invalid plan raises :class:`LoadError`.
+    """
 
-@dataclass(frozen=True)
-class LoadPlan:
-    """Stages (ramp → steady → spike) and the client side of the run, all bounded."""
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    users: int = 20
-    spike_users: int = 40
-    ramp_s: float = 10.0
-    steady_s: float = 40.0
-    spike_s: float = 10.0
-    processes: int = 0  # 0: one Locust process; N: N worker processes (--processes N)
-    wait_min_s: float = 0.2
-    wait_max_s: float = 1.0
-    timeout_s: float = 10.0
-    login: tuple[str, str] | None = field(default=None, repr=False)
+    users: LoadUsers = 20
+    spike_users: LoadUsers = 40
+    ramp_s: LoadSeconds = 10.0
+    steady_s: SteadySeconds = 40.0
+    spike_s: LoadSeconds = 10.0
+    processes: LoadProcesses = 0  # 0: one Locust process; N: N worker processes (--processes N)
+    wait_min_s: LoadSeconds = 0.2
+    wait_max_s: LoadSeconds = 1.0
+    timeout_s: RequestTimeout = 10.0
+    login: tuple[str, str] | None = Field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        problems = []
-        if not 1 <= self.users <= MAX_USERS:
-            problems.append(f"users={self.users} outside 1..{MAX_USERS}")
-        if not 1 <= self.spike_users <= MAX_USERS:
-            problems.append(f"spike_users={self.spike_users} outside 1..{MAX_USERS}")
-        for name in ("ramp_s", "steady_s", "spike_s", "wait_min_s", "wait_max_s"):
-            if getattr(self, name) < 0:
-                problems.append(f"{name} is negative")
-        if self.steady_s <= 0:
-            problems.append("steady_s must be positive")
-        if self.total_s > MAX_SECONDS:
-            problems.append(f"stages last {self.total_s:g}s, more than {MAX_SECONDS}s")
-        if not 0 <= self.processes <= 64:
-            problems.append(f"processes={self.processes} outside 0..64")
-        if not 0 < self.timeout_s <= 120:
-            problems.append(f"timeout_s={self.timeout_s} outside (0, 120]")
-        if problems:
-            raise LoadError("load plan: " + "; ".join(problems))
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_load_error(cls, data: Any, handler: ModelWrapValidatorHandler[LoadPlan]) -> LoadPlan:
+        try:
+            plan = handler(data)
+        except ValidationError as exc:
+            raise LoadError("load plan: " + "; ".join(_problem(e) for e in exc.errors())) from None
+        if plan.total_s > MAX_SECONDS:
+            raise LoadError(f"load plan: stages last {plan.total_s:g}s, more than {MAX_SECONDS}s")
+        return plan
 
     @property
     def total_s(self) -> float:
         return self.ramp_s + self.steady_s + self.spike_s
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> LoadPlan:
-        """The plan from ``GOLIVE_LOAD_*`` variables; unset ones keep the weekly defaults."""
-        base = cls()
-        users = int(_env_number(env, "GOLIVE_LOAD_USERS", base.users))
-        email = env.get("GOLIVE_LOAD_LOGIN_EMAIL")
-        password = env.get("GOLIVE_LOAD_LOGIN_PASSWORD")
-
-        def number(name: str, attr: str) -> float:
-            return _env_number(env, name, float(getattr(base, attr)))
-
-        return cls(
-            users=users,
-            spike_users=int(_env_number(env, "GOLIVE_LOAD_SPIKE_USERS", 2 * users)),
-            ramp_s=number("GOLIVE_LOAD_RAMP_S", "ramp_s"),
-            steady_s=number("GOLIVE_LOAD_STEADY_S", "steady_s"),
-            spike_s=number("GOLIVE_LOAD_SPIKE_S", "spike_s"),
-            processes=int(number("GOLIVE_LOAD_PROCESSES", "processes")),
-            wait_min_s=number("GOLIVE_LOAD_WAIT_MIN", "wait_min_s"),
-            wait_max_s=number("GOLIVE_LOAD_WAIT_MAX", "wait_max_s"),
-            timeout_s=number("GOLIVE_LOAD_TIMEOUT", "timeout_s"),
-            login=(email, password) if email and password else None,
-        )
-
-    def to_env(self) -> dict[str, str]:
-        """The variables loadtests/locustfile.py and shapes.py read."""
-        env = {
-            "GOLIVE_LOAD_USERS": str(self.users),
-            "GOLIVE_LOAD_SPIKE_USERS": str(self.spike_users),
-            "GOLIVE_LOAD_RAMP_S": f"{self.ramp_s:g}",
-            "GOLIVE_LOAD_STEADY_S": f"{self.steady_s:g}",
-            "GOLIVE_LOAD_SPIKE_S": f"{self.spike_s:g}",
-            "GOLIVE_LOAD_MAX_USERS": str(MAX_USERS),
-            "GOLIVE_LOAD_MAX_SECONDS": str(MAX_SECONDS),
-            "GOLIVE_LOAD_WAIT_MIN": f"{self.wait_min_s:g}",
-            "GOLIVE_LOAD_WAIT_MAX": f"{self.wait_max_s:g}",
-            "GOLIVE_LOAD_TIMEOUT": f"{self.timeout_s:g}",
-        }
-        if self.login:
-            env["GOLIVE_LOAD_LOGIN_EMAIL"], env["GOLIVE_LOAD_LOGIN_PASSWORD"] = self.login
-        return env
+    def to_locust_env(self) -> dict[str, str]:
+        """The one variable loadtests/locustfile.py and shapes.py read the plan from."""
+        return {PLAN_VARIABLE: self.model_dump_json()}
 
     def describe(self) -> dict[str, object]:
         """The plan as evidence (no credentials)."""
-        shown = asdict(self)
+        shown: dict[str, object] = self.model_dump(exclude={"login"})
         shown["login"] = bool(self.login)
         shown["total_s"] = self.total_s
         return shown
+
+
+def _problem(error: ErrorDetails) -> str:
+    field = ".".join(str(part) for part in error["loc"])
+    return f"{field}={error['input']!r}: {error['msg']}"
+
+
+def configured_plan(settings: LoadSettings | None, env: Mapping[str, str]) -> LoadPlan:
+    """The plan of golive.toml's [load] table, overridden for one run by ``GOLIVE_LOAD_*``
+    variables; unset sizes keep the weekly defaults, and the spike is twice the users."""
+    values: dict[str, object] = {}
+    if settings is not None:
+        values = settings.model_dump(exclude={"login_email", "login_password"}, exclude_none=True)
+        values["login"] = settings.login()
+    for name, key in _OVERRIDES.items():
+        raw = env.get(name, "").strip()
+        if raw:
+            values[key] = raw
+    email, password = env.get(f"{_PREFIX}LOGIN_EMAIL"), env.get(f"{_PREFIX}LOGIN_PASSWORD")
+    if email and password:
+        values["login"] = (email, password)
+    if "spike_users" not in values:
+        values["spike_users"] = 2 * LoadPlan.model_validate(values).users
+    return LoadPlan.model_validate(values)
+
+
+def override_variables(settings: LoadSettings) -> dict[str, str]:
+    """The ``GOLIVE_LOAD_*`` variables that override the plan with ``settings``' sizes, for a
+    caller that starts a run in another process (``golive demo``); read by
+    :func:`configured_plan`."""
+    sizes = settings.model_dump(exclude_none=True)
+    return {name: f"{sizes[key]:g}" for name, key in _OVERRIDES.items() if key in sizes}
+
+
+def received_plan(env: Mapping[str, str]) -> LoadPlan:
+    """In the Locust process: the plan golive's driver handed over or, in a bare
+    ``locust -f loadtests/...`` run, the plan of the ``GOLIVE_LOAD_*`` variables."""
+    handed = env.get(PLAN_VARIABLE)
+    return LoadPlan.model_validate_json(handed) if handed else configured_plan(None, env)

@@ -1,8 +1,7 @@
-"""Load JSON deliverables with line numbers for their findings."""
+"""JSON deliverables checked against a pydantic model, with line numbers for findings."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,29 +9,20 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from golive.facts.repo.structured import load_structured, relative
 from golive.judging.findings import Finding
 
-__all__ = ["json_line", "load_json", "relative", "validation_findings"]
-
-
-def relative(repo: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path(repo).resolve()).as_posix()
-    except ValueError:
-        return str(path)
+__all__ = ["json_line", "load_json", "validation_findings"]
 
 
 def load_json(repo: Path, path: Path) -> tuple[Any, list[Finding]]:
     """The parsed document, or None and a finding with the parser's message and line."""
-    name = relative(repo, path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Finding(name, None, f"cannot read: {exc}")]
-    try:
-        return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        return None, [Finding(name, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")]
+    loaded = load_structured(repo, path)
+    if isinstance(loaded, Finding):
+        # the JSON deliverables' checks have always said "not valid JSON"
+        message = loaded.message.replace("invalid JSON", "not valid JSON", 1)
+        return None, [Finding(loaded.file, loaded.line, message)]
+    return loaded.data, []
 
 
 def json_line(text: str, loc: Sequence[str | int]) -> int | None:

@@ -116,13 +116,23 @@ def _simple(operator: str, text: str) -> list[Comparator] | None:
     if operator in ("~", "~>"):
         return [(">=", low), ("<", _upper(major, minor))]
     if operator == "^":
-        if major != 0 or minor is None:
-            high = Version(major + 1, 0, 0, ("0",))
-        elif minor != 0 or patch is None:
-            high = Version(0, minor + 1, 0, ("0",))
-        else:
-            high = Version(0, 0, (patch or 0) + 1, ("0",))
-        return [(">=", low), ("<", high)]
+        return [(">=", low), ("<", _caret_upper(major, minor, patch))]
+    return _inequality(operator, low, major, minor, patch)
+
+
+def _caret_upper(major: int, minor: int | None, patch: int | None) -> Version:
+    """The first version ``^major.minor.patch`` excludes (the left-most non-zero part bumps)."""
+    if major != 0 or minor is None:
+        return Version(major + 1, 0, 0, ("0",))
+    if minor != 0 or patch is None:
+        return Version(0, minor + 1, 0, ("0",))
+    return Version(0, 0, (patch or 0) + 1, ("0",))
+
+
+def _inequality(
+    operator: str, low: Version, major: int, minor: int | None, patch: int | None
+) -> list[Comparator] | None:
+    """``>``, ``>=``, ``<``, ``<=`` against a full or partial version."""
     if operator == ">":
         if patch is not None:
             return [(">", low)]

@@ -29,6 +29,8 @@ __all__ = [
     "LocatedList",
     "finding",
     "headings",
+    "json_path_parts",
+    "line_at",
     "line_of",
     "load_deliverable",
     "load_structured",
@@ -53,9 +55,16 @@ class Located(dict[str, Any]):
 
 
 class LocatedList(list[Any]):
-    """A sequence that remembers where it was written."""
+    """A sequence that remembers where it was written (and, from YAML, where each item was)."""
 
     line: int | None = None
+    item_lines: tuple[int, ...] = ()
+
+    def line_at(self, index: int) -> int | None:
+        item = self[index]
+        if isinstance(item, Located | LocatedList) and item.line is not None:
+            return item.line
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
 def line_of(value: object, key: str | None = None) -> int | None:
@@ -65,6 +74,35 @@ def line_of(value: object, key: str | None = None) -> int | None:
     if isinstance(value, LocatedList):
         return value.line
     return None
+
+
+def line_at(value: object, *path: str | int) -> int | None:
+    """The line of the key or item at ``path`` below ``value``: the deepest one found
+    (None when not even the first step of the path is there)."""
+    line: int | None = None
+    node = value
+    for part in path:
+        if isinstance(node, Located) and str(part) in node:
+            line, node = node.line_of(str(part)), node[str(part)]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and 0 <= part < len(node):
+            line, node = node.line_at(part), node[part]
+        else:
+            break
+    return line
+
+
+_PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\[[\"']([^\"']+)[\"']\]")
+
+
+def json_path_parts(json_path: str) -> list[str | int]:
+    """``$.services.db.ports[0]`` (a JSON-schema validator's error path) as path parts."""
+    parts: list[str | int] = []
+    for match in _PATH_STEP.finditer(json_path.removeprefix("$")):
+        if match.group(2) is not None:
+            parts.append(int(match.group(2)))
+        else:
+            parts.append(match.group(1) or match.group(3))
+    return parts
 
 
 # --- YAML ---------------------------------------------------------------------------
@@ -97,6 +135,7 @@ def _construct_sequence(loader: _LocatingLoader, node: yaml.SequenceNode) -> Loc
         for child in node.value
     )
     items.line = node.start_mark.line + 1
+    items.item_lines = tuple(child.start_mark.line + 1 for child in node.value)
     return items
 
 

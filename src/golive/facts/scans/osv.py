@@ -20,8 +20,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from golive.facts.repo.locks import Package, normalize
-from golive.rules.appsec.cvss import cvss3_base_score
-from golive.rules.appsec.model import Severity
+from golive.facts.scans.cvss import cvss3_base_score
+from golive.judging.findings import FindingSeverity
 
 __all__ = [
     "Advisory",
@@ -34,7 +34,7 @@ __all__ = [
     "severity_of",
 ]
 
-_TEXT_SEVERITY: dict[str, Severity] = {
+_TEXT_SEVERITY: dict[str, FindingSeverity] = {
     "CRITICAL": "critical",
     "HIGH": "high",
     "MODERATE": "medium",
@@ -83,7 +83,7 @@ def _parser(ecosystem: str) -> Callable[[str], Any] | None:
 class Advisory:
     id: str
     summary: str
-    severity: Severity
+    severity: FindingSeverity
     severity_known: bool
     aliases: tuple[str, ...]
     affected: tuple[dict[str, Any], ...]
@@ -122,7 +122,7 @@ class Match:
     advisory: Advisory
 
 
-def severity_of(record: dict[str, Any]) -> tuple[Severity, bool]:
+def severity_of(record: dict[str, Any]) -> tuple[FindingSeverity, bool]:
     """The advisory's severity and whether it was stated (unknown counts as high)."""
     texts = [(record.get("database_specific") or {}).get("severity")]
     for entry in record.get("affected") or []:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from golive.facts.scans.runner import tool_path
-from golive.rules.appsec.model import SecFinding, Severity, SourceResult
+from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 
 __all__ = [
     "TlsEndpoint",
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 SOURCE = "tls"
-_PROTOCOLS: dict[str, tuple[str, Severity | None]] = {
+_PROTOCOLS: dict[str, tuple[str, FindingSeverity | None]] = {
     "ssl_2_0_cipher_suites": ("SSL 2.0", "critical"),
     "ssl_3_0_cipher_suites": ("SSL 3.0", "critical"),
     "tls_1_0_cipher_suites": ("TLS 1.0", "high"),
@@ -113,7 +113,7 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _finding(rule: str, severity: Severity, message: str, where: str) -> SecFinding:
+def _finding(rule: str, severity: FindingSeverity, message: str, where: str) -> SecFinding:
     return SecFinding(SOURCE, rule, severity, message, where)
 
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 from golive.resources import security_file
-from golive.rules.appsec.model import SecFinding, Severity, SourceResult
 
 __all__ = ["NOT_CONFIGURED", "alert_findings", "load_rules", "zap_scan"]
 
 SOURCE = "zap"
 NOT_CONFIGURED = "ZAP not configured; golive passive checks only"
-_RISK: dict[str, Severity] = {
+_RISK: dict[str, FindingSeverity] = {
     "High": "critical",
     "Medium": "medium",
     "Low": "low",

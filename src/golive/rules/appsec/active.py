@@ -12,9 +12,9 @@ import httpx
 from golive.config import resolve_secret
 from golive.facts.live import jwt as _jwt
 from golive.facts.live.http_session import Login, TargetSession
-from golive.rules.appsec.model import SecFinding, Severity, SourceResult
+from golive.facts.live.security_targets import Endpoint
+from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 from golive.rules.appsec.passive import baseline, exposure_findings, served
-from golive.rules.appsec.targets import Endpoint
 
 __all__ = [
     "INVALID_TOKEN",
@@ -33,7 +33,7 @@ def _ok(status: int) -> bool:
     return 200 <= status < 300
 
 
-def _finding(rule: str, severity: Severity, message: str, url: str) -> SecFinding:
+def _finding(rule: str, severity: FindingSeverity, message: str, url: str) -> SecFinding:
     return SecFinding(source=SOURCE, rule=rule, severity=severity, message=message, where=url)
 
 
@@ -176,7 +176,7 @@ def external_access(session: TargetSession) -> SourceResult:
     for endpoint in session.targets.protected:
         status = _status(session, endpoint.path, result)
         if status is not None and status not in (401, 403):
-            severity: Severity = "critical" if _ok(status) else "low"
+            severity: FindingSeverity = "critical" if _ok(status) else "low"
             result.findings.append(
                 _finding(
                     "authz.unauthenticated-access" if _ok(status) else "authn.wrong-status",

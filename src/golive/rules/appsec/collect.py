@@ -1,8 +1,12 @@
-"""Every security source of a run, each run once per process and shared by the checks.
+"""Every security source of a run, each run once per test run and shared by the checks.
 
 ``sec.owasp-top10`` and ``sec.critical-vulns`` read all of them; the other security
 criteria read one each. A source that cannot run is kept as an unverified result with
 its reason, so the evidence always lists every source and why it did or did not run.
+
+"Once per run" is the caller's: each function takes a :class:`Once` (the pytest layer
+gives ``golive.harness.once.RunOnce``, shared by xdist workers); nothing here keeps a
+module-level memo.
 """
 
 from __future__ import annotations
@@ -10,33 +14,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar
 
 import httpx
 
 from golive.facts.live.http_session import TargetSession
-from golive.facts.scans import codescan, zap
-from golive.facts.scans.secret_scan import secret_scan
+from golive.facts.live.security_targets import SecurityTargets
+from golive.facts.scans import zap
 from golive.facts.scans.tls import TlsEndpoint, tls_scan
-from golive.rules.appsec import active, data_access, passive
+from golive.judging.findings import SourceResult
+from golive.rules.appsec import active, codescan, data_access, passive
 from golive.rules.appsec.dependencies import dependency_audit
-from golive.rules.appsec.model import SourceResult
-from golive.rules.appsec.targets import SecurityTargets
+from golive.rules.appsec.secret_scan import secret_scan
 
 __all__ = [
     "ACTIVE_PROBES",
+    "Once",
     "RunInputs",
     "collect",
     "database_probe",
     "infra_probe",
-    "memo",
     "probe",
     "secret_probe",
     "session_for",
 ]
 
 _T = TypeVar("_T")
-_MEMO: dict[tuple[str, ...], object] = {}
+# a per-process cache of logged-in sessions (live connections cannot cross processes)
 _SESSIONS: dict[tuple[str, int], TargetSession] = {}
 ACTIVE_PROBES: tuple[Callable[[TargetSession], SourceResult], ...] = (
     active.authn_authz,
@@ -47,11 +51,15 @@ ACTIVE_PROBES: tuple[Callable[[TargetSession], SourceResult], ...] = (
 )
 
 
-def memo(key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
-    """``compute()`` once per process for ``key``."""
-    if key not in _MEMO:
-        _MEMO[key] = compute()
-    return cast(_T, _MEMO[key])
+class Once(Protocol):
+    """``once(key, run)``: ``run()`` the first time ``key`` is asked for in this test run,
+    its outcome afterwards."""
+
+    def __call__(self, key: str, run: Callable[[], _T], /) -> _T: ...
+
+
+def _key(*parts: str) -> str:
+    return "\x1f".join(("appsec", *parts))
 
 
 def session_for(client: httpx.Client, targets: SecurityTargets) -> TargetSession:
@@ -62,26 +70,29 @@ def session_for(client: httpx.Client, targets: SecurityTargets) -> TargetSession
     return _SESSIONS[key]
 
 
-def probe(session: TargetSession, run: Callable[[TargetSession], SourceResult]) -> SourceResult:
-    """``run(session)`` once per process for this target and targets file."""
+def probe(
+    once: Once, session: TargetSession, run: Callable[[TargetSession], SourceResult]
+) -> SourceResult:
+    """``run(session)`` once per test run for this target and targets file."""
     name = f"{run.__module__}.{run.__qualname__}"
-    return memo((name, session.base_url, session.targets.model_dump_json()), lambda: run(session))
+    key = _key(name, session.base_url, session.targets.model_dump_json())
+    return once(key, lambda: run(session))
 
 
-def database_probe(dsn: str, targets: SecurityTargets) -> SourceResult:
-    """The anonymous-role RLS probe, once per process for this database and targets."""
-    return memo(
-        ("database-rls", dsn, targets.model_dump_json()),
+def database_probe(once: Once, dsn: str, targets: SecurityTargets) -> SourceResult:
+    """The anonymous-role RLS probe, once per test run for this database and targets."""
+    return once(
+        _key("database-rls", dsn, targets.model_dump_json()),
         lambda: data_access.database_anon_access(dsn, targets),
     )
 
 
-def infra_probe(repo: Path) -> tuple[list[SourceResult], list[str]]:
-    return memo(("infra", str(repo)), lambda: codescan.infra_scan(repo))
+def infra_probe(once: Once, repo: Path) -> tuple[list[SourceResult], list[str]]:
+    return once(_key("infra", str(repo)), lambda: codescan.infra_scan(repo))
 
 
-def secret_probe(repo: Path) -> SourceResult:
-    return memo(("secret-scan", str(repo)), lambda: secret_scan(repo))
+def secret_probe(once: Once, repo: Path) -> SourceResult:
+    return once(_key("secret-scan", str(repo)), lambda: secret_scan(repo))
 
 
 @dataclass
@@ -89,6 +100,7 @@ class RunInputs:
     """What this run can reach; each missing part carries the reason it is missing."""
 
     targets: SecurityTargets
+    once: Once
     session: TargetSession | None = None
     repo: Path | None = None
     dsn: str | None = None
@@ -105,7 +117,7 @@ def _http(
 ) -> SourceResult:
     if inputs.session is None:
         return SourceResult.unverified(name, inputs.missing.get("http", "no base_url"))
-    return probe(inputs.session, run)
+    return probe(inputs.once, inputs.session, run)
 
 
 def _active(inputs: RunInputs) -> list[SourceResult]:
@@ -117,7 +129,7 @@ def _active(inputs: RunInputs) -> list[SourceResult]:
         reason = inputs.missing.get("database", "no database_url")
         results.append(SourceResult.unverified("database-rls", reason))
     else:
-        results.append(database_probe(inputs.dsn, inputs.targets))
+        results.append(database_probe(inputs.once, inputs.dsn, inputs.targets))
     return results
 
 
@@ -129,8 +141,8 @@ def _repo_sources(inputs: RunInputs) -> list[SourceResult]:
             SourceResult.unverified(source, reason)
             for source in ("dependency-audit", "bandit", "secret-scan")
         ]
-    scans, _notes = infra_probe(repo)
-    return [dependency_audit(repo, inputs.targets), *scans, secret_probe(repo)]
+    scans, _notes = infra_probe(inputs.once, repo)
+    return [dependency_audit(repo, inputs.targets), *scans, secret_probe(inputs.once, repo)]
 
 
 def collect(inputs: RunInputs) -> list[SourceResult]:
@@ -147,8 +159,8 @@ def collect(inputs: RunInputs) -> list[SourceResult]:
     if inputs.zap_api_url and inputs.base_url:
         url, key, target = inputs.zap_api_url, inputs.zap_api_key, inputs.base_url
         results.append(
-            memo(
-                ("zap", url, target, str(inputs.disruptive)),
+            inputs.once(
+                _key("zap", url, target, str(inputs.disruptive)),
                 lambda: zap.zap_scan(url, key, target, active=inputs.disruptive),
             )
         )

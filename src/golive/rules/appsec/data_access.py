@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from golive.facts.live.http_session import Login, TargetSession
-from golive.rules.appsec.model import SecFinding, SourceResult
-from golive.rules.appsec.targets import DataEndpoint, SecurityTargets
+from golive.facts.live.security_targets import DataEndpoint, SecurityTargets
+from golive.judging.findings import SecFinding, SourceResult
 
 __all__ = ["api_data_access", "database_anon_access", "foreign_rows"]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.repo.locks import LockedSet, locked_packages, normalize
 from golive.facts.scans.osv import AdvisoryFile, load_advisories, match_packages
 from golive.facts.scans.pipaudit import PipAuditReport, run_pip_audit
-from golive.rules.appsec.model import SecFinding, Severity, SourceResult, at_least
-from golive.rules.appsec.targets import SecurityTargets
+from golive.judging.findings import FindingSeverity, SecFinding, SourceResult, at_least
 
 __all__ = ["REPO_ADVISORIES", "advisory_paths", "dependency_audit"]
 
@@ -33,7 +33,12 @@ def advisory_paths(repo: Path, targets: SecurityTargets) -> list[Path]:
 
 
 def _finding(
-    severity: Severity, floor: Severity, message: str, where: str, line: int | None, rule: str
+    severity: FindingSeverity,
+    floor: FindingSeverity,
+    message: str,
+    where: str,
+    line: int | None,
+    rule: str,
 ) -> SecFinding:
     if not at_least(severity, floor):
         message = f"{message} [{severity}: below the fail threshold {floor}]"
@@ -42,7 +47,7 @@ def _finding(
 
 
 def _osv_findings(
-    locked: LockedSet, files: list[AdvisoryFile], floor: Severity, result: SourceResult
+    locked: LockedSet, files: list[AdvisoryFile], floor: FindingSeverity, result: SourceResult
 ) -> set[tuple[str, str]]:
     """Findings from the OSV files; returns (package key, advisory id or alias) matched."""
     matched: set[tuple[str, str]] = set()
@@ -70,7 +75,7 @@ def _pip_audit_findings(
     locked: LockedSet,
     report: PipAuditReport,
     matched: set[tuple[str, str]],
-    floor: Severity,
+    floor: FindingSeverity,
     result: SourceResult,
 ) -> None:
     where = {p.key: p for p in locked.pinned("PyPI")}

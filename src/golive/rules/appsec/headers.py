@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from golive.rules.appsec.model import SecFinding, Severity
+from golive.judging.findings import FindingSeverity, SecFinding
 
 __all__ = [
     "HSTS_MIN_AGE",
@@ -34,7 +34,7 @@ _UNSAFE_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "h
 _NONCE_OR_HASH = re.compile(r"^'(nonce-|sha256-|sha384-|sha512-|strict-dynamic')")
 
 
-def _finding(rule: str, severity: Severity, message: str, url: str) -> SecFinding:
+def _finding(rule: str, severity: FindingSeverity, message: str, url: str) -> SecFinding:
     return SecFinding(source=SOURCE, rule=rule, severity=severity, message=message, where=url)
 
 

@@ -12,8 +12,8 @@ from typing import Any, Literal
 import yaml
 
 from golive._errors import GoliveError
+from golive.judging.findings import SecFinding, SourceResult, findings_of
 from golive.resources import security_file
-from golive.rules.appsec.model import SecFinding, SourceResult, findings_of
 
 __all__ = ["CategoryVerdict", "OwaspMapping", "categorize", "judge_categories", "load_mapping"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import httpx
 
 from golive.facts.live.http_session import TargetSession
+from golive.judging.findings import SecFinding, SourceResult
 from golive.rules.appsec import headers as hdr
-from golive.rules.appsec.model import SecFinding, SourceResult
 
 __all__ = [
     "PROBE_ORIGIN",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from golive._errors import NotVerified
 from golive.facts.scans.runner import run_scanner
+from golive.judging.findings import SecFinding, SourceResult
 from golive.rules import secrets as static_secrets
-from golive.rules.appsec.model import SecFinding, SourceResult
 
 __all__ = ["MAX_BLOBS", "history_secret_findings", "secret_scan"]
 

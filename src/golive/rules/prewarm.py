@@ -13,7 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from golive.rules import docker, secrets, shell, workflows
+from golive.facts.scans.shellcheck import shellcheck_findings
+from golive.rules import docker, secrets, workflows
 
 __all__ = ["prewarm"]
 
@@ -22,7 +23,7 @@ _SCANS: tuple[Callable[[Path], object], ...] = (
     workflows.zizmor_findings,
     docker.compose_schema_findings,
     docker.dockerfile_findings,
-    shell.shellcheck_findings,
+    shellcheck_findings,
     secrets.secret_scan_findings,
 )
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from golive._errors import ConfigError
 from golive.config import resolve_secret
-from golive.rules.appsec.model import Severity
+from golive.judging.findings import FindingSeverity
 
 __all__ = [
     "TARGETS_ENV",
@@ -179,7 +179,7 @@ class SecurityTargets(_Strict):
     advisories: list[str] = Field(
         default_factory=list, description="OSV JSON files or folders (offline advisories)"
     )
-    dependency_fail_severity: Severity = "high"
+    dependency_fail_severity: FindingSeverity = "high"
     tls: TlsTargets = Field(default_factory=TlsTargets)
     # folder the file was read from: relative paths in it are relative to this folder
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -12,9 +12,9 @@ import yaml
 from golive._errors import NotVerified
 from golive.facts.repo.discover import find_files, repo_files
 from golive.facts.scans.runner import run_scanner
+from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 from golive.resources import security_file
 from golive.rules import iac
-from golive.rules.appsec.model import SecFinding, Severity, SourceResult
 
 __all__ = ["bandit_scan", "compose_scan", "iac_scan", "infra_scan", "parse_bandit"]
 
@@ -22,7 +22,7 @@ _COMPOSE = ("docker-compose*.yml", "docker-compose*.yaml", "compose.yml", "compo
 _DANGEROUS_CAPS = {"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE"}
 
 
-def _bandit_severity(severity: str, confidence: str) -> Severity:
+def _bandit_severity(severity: str, confidence: str) -> FindingSeverity:
     if severity == "HIGH":
         return "critical" if confidence == "HIGH" else "high"
     if severity == "MEDIUM" and confidence in ("MEDIUM", "HIGH"):
@@ -101,7 +101,7 @@ def iac_scan(repo: Path) -> SourceResult | None:
 
 
 def _service_findings(name: str, service: dict[str, Any], shown: str) -> list[SecFinding]:
-    def finding(rule: str, severity: Severity, message: str) -> SecFinding:
+    def finding(rule: str, severity: FindingSeverity, message: str) -> SecFinding:
         return SecFinding("container-config", rule, severity, f"service {name}: {message}", shown)
 
     found = []
