@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# UNVERIFIED (exit 4) is a verdict the demo prints with its reasons, not a failed make
 demo: venv
-	$(VENV)/bin/golive demo
+	$(VENV)/bin/golive demo || [ $$? -eq 4 ]
 
 test: venv
 	$(PY) -m pytest selftests -n $(XDIST) --dist loadgroup -q

@@ -26,7 +26,7 @@ def _argv(
 ) -> list[str]:
     return [
         sys.executable, "-m", "pytest", *modules,
-        f"--golive-config={config}", "--golive-profile=final", "--golive-strict=no",
+        f"--golive-config={config}", "--golive-profile=final", "--golive-allow-unverified",
         f"--golive-output={output}", "-p", "no:cacheprovider", "-o", "testpaths=",
         "--rootdir", str(ROOT), "-q", *extra,
     ]  # fmt: skip

@@ -58,6 +58,6 @@ def golive_run(pytester: pytest.Pytester):
         result = (pytester.runpytest_subprocess if subprocess else pytester.runpytest)(*argv)
         path = Path(out) / "results.json"
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-        return Run(int(result.ret), result.stdout.str() + result.stderr.str(), data)
+        return Run(int(result.ret), result.stdout.str() + "\n" + result.stderr.str(), data)
 
     return run

@@ -87,11 +87,16 @@ def test_all_passing_checks_pass_the_criterion(pytester, golive_run):
 
 
 def test_criterion_without_check_is_not_verified_and_named(pytester, golive_run):
-    checks(pytester, "")
+    checks(pytester, f"""
+        @pytest.mark.criterion("{MINOR_OR_MAJOR.id}")
+        def test_other():
+            pass
+    """)
     run = golive_run("--golive-profile=ci")
     entry = run.entry(BLOCKING_LE.id)
     assert entry["status"] == "not_verified"
     assert entry["reason"] == "no automated check"
+    assert run.ret == 4 and run.results["verdict"] == "UNVERIFIED"  # never GO
 
 
 def test_not_verified_is_never_a_pass(pytester, golive_run):
@@ -104,9 +109,9 @@ def test_not_verified_is_never_a_pass(pytester, golive_run):
     run = golive_run("--golive-profile=final")
     assert run.status(plain) == "not_verified"
     assert run.results["counts"].get("pass", 0) == 0
-    assert run.ret == 1  # final is strict: blocking not verified is NO-GO
-    lenient = golive_run("--golive-profile=final", "--golive-strict=no")
-    assert lenient.ret == 0 and lenient.results["verdict"] == "GO"
+    assert run.ret == 4 and run.results["verdict"] == "UNVERIFIED"
+    lenient = golive_run("--golive-profile=final", "--golive-allow-unverified")
+    assert lenient.ret == 0 and lenient.results["verdict"] == "UNVERIFIED"  # never GO
 
 
 def test_pytest_skip_counts_as_not_verified(pytester, golive_run):
@@ -132,9 +137,13 @@ def test_profile_deselects_checks_of_other_profiles(pytester, golive_run):
 
         def test_helper_without_criterion():
             raise AssertionError("must not run under a profile")
+
+        @pytest.mark.criterion("{BLOCKING_LE.id}")
+        def test_ci():
+            pass
     """)
     run = golive_run("--golive-profile=ci")
-    assert run.ret == 0
+    assert run.ret == 4  # the other blocking ci criteria have no check here: UNVERIFIED
     assert weekly_only.id not in {c["id"] for c in run.results["criteria"]}
     assert {c["id"] for c in run.results["criteria"]} == {c.id for c in catalog.in_profile("ci")}
 
@@ -193,7 +202,7 @@ def test_valid_waiver_waives_a_failing_blocking_criterion(pytester, golive_run):
     run = golive_run("--golive-profile=ci")
     assert run.status(le) == "waived"
     assert "Sato (SRE lead)" in run.entry(le)["reason"]
-    assert run.ret == 0
+    assert run.ret == 4  # not NO-GO: the rest of ci has no check here (GO: test_verdicts)
     assert le in (pytester.path / "out" / "summary.md").read_text(encoding="utf-8")
 
 
@@ -251,7 +260,11 @@ def test_attestation_records_judge_human_criteria(pytester, golive_run):
           evidence: https://wiki.example.invalid/review/42
           expires: {(date.today() + timedelta(days=90)).isoformat()}
     """))
-    checks(pytester, "")
+    checks(pytester, f"""
+        @pytest.mark.criterion("{BLOCKING_LE.id}")
+        def test_any():
+            pass
+    """)
     run = golive_run("--golive-profile=final")
     assert run.status(ATTESTED.id) == "pass"
     assert run.entry(ATTESTED.id)["attestation"]["by"] == "Tanaka"
@@ -321,7 +334,11 @@ def test_plain_pytest_without_profile_writes_nothing(pytester):
 
 
 def test_results_json_has_the_contract_fields(pytester, golive_run):
-    checks(pytester, "")
+    checks(pytester, f"""
+        @pytest.mark.criterion("{BLOCKING_LE.id}")
+        def test_any():
+            pass
+    """)
     run = golive_run("--golive-profile=ci")
     data = run.results
     for key in ("schema", "profile", "env", "started_at", "finished_at", "verdict", "criteria"):
@@ -351,3 +368,22 @@ def test_module_of_other_profiles_is_not_even_imported(pytester, golive_run):
     """)
     assert golive_run("--golive-profile=ci").status(BLOCKING_LE.id) == "pass"
     assert golive_run("--golive-profile=weekly").ret == 3  # imported there: collection error
+
+
+def test_plain_pytest_runs_the_preflight_too(pytester, golive_run):
+    """A judging run through the plugin alone checks the configured targets first."""
+    checks(pytester, f"""
+        @pytest.mark.criterion("{BLOCKING_LE.id}")
+        def test_x():
+            pass
+    """)
+    pytester.makefile(".toml", golive=dedent("""
+        [environments.staging]
+        repo = "infar"
+        database_url = "env:GOLIVE_TEST_NEVER_SET"
+    """))
+    run = golive_run("--golive-profile=ci", "--golive-config=golive.toml")
+    assert run.ret == pytest.ExitCode.USAGE_ERROR
+    assert "environments.staging.repo: folder not found" in run.output
+    assert "environments.staging.database_url: env:GOLIVE_TEST_NEVER_SET is not set" in run.output
+    assert run.results is None  # nothing judged, nothing written

@@ -13,7 +13,13 @@ import pytest
 
 from golive.catalog import load_catalog
 from golive.config import Waiver
-from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
+from golive.judging.results import (
+    CheckResult,
+    OutOfScope,
+    RunData,
+    build_run_data,
+    judge_criterion,
+)
 from golive.judging.verdict import Status
 from golive.report import render_html, render_junit, render_summary, write_reports
 
@@ -51,7 +57,7 @@ def sample_run(hostile: str = "", lang: str = "en") -> RunData:
                         missing_reason="no automated check"),
     ]
     start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-    return build_run_data(version="0.0.0", profile="final", env="demo", strict=True, lang=lang,
+    return build_run_data(version="0.0.0", profile="final", env="demo", lang=lang,
                           started_at=start, finished_at=start + timedelta(seconds=42),
                           criteria=results, interrupted=False)
 
@@ -148,3 +154,63 @@ def test_golive_reasons_read_in_japanese():
     run.criteria.append(result)
     assert "自動チェックなし" in render_summary(run)
     assert "自動チェックなし" in render_html(run, catalog)
+
+
+def unverified_run(*, allow_unverified: bool, lang: str = "en") -> RunData:
+    """No failure; a blocking criterion not verified; one criterion out of scope."""
+    catalog = load_catalog()
+    connect, unverified, scoped_out = (catalog.get(i) for i in FIXED_IDS[:3])
+    results = [
+        judge_criterion(connect, connect.threshold, [CheckResult(
+            nodeid="t::connect", status=Status.PASS)], waiver=None, attestation=None,
+            today=TODAY, missing_reason="no automated check"),
+        judge_criterion(unverified, None, [CheckResult(
+            nodeid="t::concurrent", status=Status.NOT_VERIFIED,
+            reason="http://127.0.0.1:9 is not reachable: ConnectError")],
+            waiver=None, attestation=None, today=TODAY, missing_reason="no automated check"),
+    ]
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    return build_run_data(
+        version="0.0.0", profile="ci", env="staging", lang=lang, started_at=start,
+        finished_at=start, criteria=results, interrupted=False,
+        allow_unverified=allow_unverified, narrowed_by=["pytest selection (-k, -m or --deselect)"],
+        out_of_scope=[OutOfScope(id=scoped_out.id, severity=scoped_out.severity,
+                                 reason="only 1 of its 2 checks selected; a part is no pass")])
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_unverified_run_in_every_report(allow):
+    run = unverified_run(allow_unverified=allow)
+    assert run.verdict.value == "UNVERIFIED" and run.exit_code == (0 if allow else 4)
+    md = render_summary(run)
+    assert md.startswith("# ❔ golive ci: UNVERIFIED")
+    assert ("--allow-unverified" in md) is allow
+    assert "platform.vercel-json" in md and "only 1 of its 2 checks selected" in md
+    banner = render_html(run, load_catalog()).split("</header>")[0]
+    assert 'class="verdict UNVERIFIED"' in banner
+    assert ("--allow-unverified" in banner) is allow
+    assert "1 out of scope" in banner
+    root = ET.fromstring(render_junit(run).split("\n", 1)[1])
+    props = {p.get("name"): p.get("value") for p in root.find("properties")}
+    assert props["verdict"] == "UNVERIFIED" and props["allow_unverified"] == str(allow).lower()
+    assert props["scope_in"] == "2" and props["scope_out"] == "1"
+    case = next(c for c in root.iter("testcase")
+                if c.get("name") == "db.concurrent-connections")
+    if allow:  # the team gates only on what was verified: it decides nothing
+        assert case.find("skipped") is not None and root.get("failures") == "0"
+    else:
+        failure = case.find("failure")
+        assert failure.get("message") == (
+            "not verified: http://127.0.0.1:9 is not reachable: ConnectError")
+        assert root.get("failures") == "1" and root.get("skipped") == "0"
+
+
+def test_junit_failure_message_is_the_first_finding():
+    run = sample_run()
+    run.criteria[1].reason = (
+        "vercel.json: 2 finding(s)\n  vercel.json:3: no security headers\n  vercel.json:9: x")
+    root = ET.fromstring(render_junit(run).split("\n", 1)[1])
+    failure = next(c for c in root.iter("testcase")
+                   if c.get("name") == "db.concurrent-connections").find("failure")
+    assert failure.get("message") == "vercel.json:3: no security headers"
+    assert "2 finding(s)" in failure.text

@@ -212,6 +212,31 @@ def test_threshold_overrides_judge_the_trend(tmp_path: Path) -> None:
     assert not reviews.bottleneck(history, NOW, CATALOG, strict).passed
 
 
+def test_a_figure_measured_only_up_to_its_threshold_is_no_bottleneck(tmp_path: Path) -> None:
+    figures = {"perf.avg-response": 100.0, "db.concurrent-connections": 100.0}
+    record_run(tmp_path, run("weekly", NOW - DAY, figures, capped=["db.concurrent-connections"]))
+    review = reviews.bottleneck(read_history(tmp_path, "demo"), NOW, CATALOG, _threshold_of)
+    assert review.passed and review.measured is not None
+    assert review.measured["name"] == "perf.avg-response", review.reason
+    uncapped = tmp_path / "uncapped"
+    record_run(uncapped, run("weekly", NOW - DAY, figures))
+    review = reviews.bottleneck(read_history(uncapped, "demo"), NOW, CATALOG, _threshold_of)
+    assert review.status is Status.FAIL and "db.concurrent-connections" in review.reason
+
+
+def test_capacity_report_waits_for_a_forecast_that_could_not_be_made(tmp_path: Path) -> None:
+    forecast = {reviews.FORECAST_ID: None}
+    record_run(tmp_path, run("monthly", NOW - DAY, forecast, unverified=[reviews.FORECAST_ID]))
+    review = reviews.capacity_report(read_history(tmp_path, "demo"), NOW)
+    assert review.status is Status.NOT_VERIFIED and "too few earlier runs" in review.reason
+    made = tmp_path / "made"
+    record_run(made, run("monthly", NOW - DAY, {reviews.FORECAST_ID: 40.0}))
+    assert reviews.capacity_report(read_history(made, "demo"), NOW).passed
+    skipped = tmp_path / "skipped"
+    record_run(skipped, run("monthly", NOW - DAY, {"routine.resource-usage": 40.0}))
+    assert reviews.capacity_report(read_history(skipped, "demo"), NOW).status is Status.FAIL
+
+
 def test_one_weekly_run_is_no_trend(tmp_path: Path) -> None:
     weekly(tmp_path, NOW, range(0, -1, -1), [100.0])
     review = reviews.performance_metrics(read_history(tmp_path, "demo"), NOW, CATALOG,

@@ -8,9 +8,24 @@ from pathlib import Path
 import pytest
 
 from golive import Finding
+from golive.catalog import Threshold, load_catalog
 from golive.rules import cloudwatch
 
 from ._helpers import text_of, write
+
+
+def _threshold(criterion_id: str) -> Threshold:
+    threshold = load_catalog().get(criterion_id).threshold
+    assert threshold is not None
+    return threshold
+
+
+# the plan's numbers, read from the catalog as the checks do
+_LIMITS = {
+    "cpu": _threshold("routine.alert-cpu"),
+    "memory": _threshold("routine.alert-memory"),
+    "latency": _threshold("perf.avg-response"),
+}
 
 PROBES: dict[str, tuple[Callable[[Path], list[Finding]], str]] = {
     "mon.cloudwatch-agent-config": (
@@ -34,12 +49,13 @@ PROBES: dict[str, tuple[Callable[[Path], list[Finding]], str]] = {
         "acme-request-latency: log group /acme/prod/application is not declared"),
     "mon.filter-security-events": (lambda r: cloudwatch.metric_filter_findings(r, "security"),
                                    "no security metric filter"),
-    "mon.alarm-resource": (lambda r: cloudwatch.alarm_category_findings(r, "cpu", "memory"),
-                           "no memory alarm"),
+    "mon.alarm-resource": (lambda r: cloudwatch.alarm_category_findings(
+        r, "cpu", "memory", limits=_LIMITS), "no memory alarm"),
     "mon.alarm-error-rate": (lambda r: cloudwatch.alarm_category_findings(r, "error-rate"),
                              "error-rate alarm acme-error-rate-high has no AlarmActions"),
-    "mon.alarm-latency": (lambda r: cloudwatch.alarm_category_findings(r, "latency"),
-                          "no latency alarm"),
+    # the twin's latency alarm fires at 999999 ms with its actions disabled
+    "mon.alarm-latency": (lambda r: cloudwatch.alarm_category_findings(
+        r, "latency", limits=_LIMITS), "looser than the plan's 200 ms"),
     "mon.alarm-definitions": (cloudwatch.alarm_definitions_findings,
                               "DatapointsToAlarm 6 must be between 1 and EvaluationPeriods"),
     "mon.notification-rules": (cloudwatch.notification_rules_findings,
@@ -62,6 +78,8 @@ def test_defect_found_on_broken(broken_repo: Path, criterion_id: str) -> None:
 
 
 def test_other_broken_defects(broken_repo: Path) -> None:
+    assert "has its actions disabled (ActionsEnabled: false)" in text_of(
+        cloudwatch.alarm_category_findings(broken_repo, "latency", limits=_LIMITS))
     assert "alarm acme-worker-disk-high: AlarmActions topic acme-alerts-page is not defined" in (
         text_of(cloudwatch.alarm_definitions_findings(broken_repo)))
     assert "plain http endpoint" in text_of(cloudwatch.notification_rules_findings(broken_repo))
@@ -127,3 +145,56 @@ def test_metric_math_refers_to_known_ids(tmp_path: Path) -> None:
            " Stat: Sum}, ReturnData: false}\n"
            "      - {Id: r, Expression: \"100 * e / total\", ReturnData: true}\n")
     assert "refers to unknown id total" in text_of(cloudwatch.alarm_definitions_findings(tmp_path))
+
+
+_ALARM = """\
+alarms:
+  - AlarmName: {name}
+    Namespace: {namespace}
+    MetricName: {metric}
+    Statistic: Average
+    Period: 60
+    EvaluationPeriods: 3
+    Threshold: {threshold}
+    ComparisonOperator: {comparison}
+    ActionsEnabled: {enabled}
+    AlarmActions: [arn:aws:sns:ap-northeast-1:123456789012:ops]
+"""
+
+
+@pytest.mark.parametrize(("variant", "fields", "expected"), [
+    # seconds, as the load balancer publishes them: 2 s is ten times the plan's 200 ms
+    ("alb-2s", {"namespace": "AWS/ApplicationELB", "metric": "TargetResponseTime",
+                "threshold": 2}, "fires at 2 s, looser than the plan's 200 ms"),
+    ("alb-0.2s", {"namespace": "AWS/ApplicationELB", "metric": "TargetResponseTime",
+                  "threshold": 0.2}, None),
+    ("ms-150", {"threshold": 150}, None),
+    ("ms-250", {"threshold": 250}, "fires at 250 ms"),
+    ("wrong-way", {"threshold": 150, "comparison": "LessThanThreshold"},
+     "does not fire when latency rises"),
+    ("switched-off", {"threshold": 150, "enabled": "false"}, "actions disabled"),
+])
+def test_latency_alarm_against_the_plan(
+    tmp_path: Path, variant: str, fields: dict[str, object], expected: str | None
+) -> None:
+    values: dict[str, object] = {
+        "name": "api-latency", "namespace": "Custom/App", "metric": "ResponseTime",
+        "comparison": "GreaterThanThreshold", "enabled": "true", **fields,
+    }
+    write(tmp_path / variant, "alarm-definitions.yml", _ALARM.format(**values))
+    found = text_of(cloudwatch.alarm_category_findings(
+        tmp_path / variant, "latency", limits=_LIMITS))
+    if expected is None:
+        assert found == ""
+    else:
+        assert expected in found
+
+
+def test_one_sound_latency_alarm_is_enough(tmp_path: Path) -> None:
+    tight = _ALARM.format(name="api-latency-p50", namespace="Custom/App", metric="Latency",
+                          threshold=180, comparison="GreaterThanThreshold", enabled="true")
+    loose = _ALARM.format(name="api-latency-p99", namespace="Custom/App", metric="Latency",
+                          threshold=2000, comparison="GreaterThanThreshold", enabled="true")
+    write(tmp_path, "alarm-definitions.yml", tight + loose.split("alarms:\n", 1)[1])
+    assert cloudwatch.alarm_category_findings(tmp_path, "latency", limits=_LIMITS) == []
+    assert cloudwatch.alarms_examined(tmp_path) == 2

@@ -206,3 +206,18 @@ def test_secret_scan_covers_untracked_committable_files(good_repo: Path, tmp_pat
     messages = text_of(secrets.secret_scan_findings(repo))
     assert "config/db.yml:1: plain-text secret committed: Basic Auth Credentials" in messages
     assert "Zq7rVb2Lm9Xw4Tk8" not in messages
+
+
+def test_ci_variables_and_tests_are_not_the_app_contract(tmp_path: Path) -> None:
+    for repo in (tmp_path / "good", tmp_path / "bad"):
+        write(repo, ".env.template", "APP_SECRET=\n")
+        write(repo, "scripts/release.mjs", "log(process.env.GITHUB_SHA, process.env.RUNNER_OS)\n")
+        write(repo, "tests/gates/build.test.mjs", "const t = process.env.EXPO_TOKEN\n")
+        write(repo, "apps/web/e2e/auth.spec.ts", "const i = process.env.TEST_WORKER_INDEX\n")
+        write(repo, "apps/web/playwright.config.ts", "const u = process.env.PLAYWRIGHT_BASE_URL\n")
+        write(repo, "src/lib/app.ts", "const s = process.env.APP_SECRET\n")
+    write(tmp_path / "bad", "src/lib/pay.ts", "const k = process.env.STRIPE_SECRET_KEY\n")
+    assert envfiles.env_template_findings(tmp_path / "good") == []
+    assert text_of(envfiles.env_template_findings(tmp_path / "bad")).startswith(
+        "src/lib/pay.ts:1: process.env.STRIPE_SECRET_KEY is used here"
+    )

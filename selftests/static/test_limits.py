@@ -78,3 +78,15 @@ def test_compose_only(tmp_path: Path) -> None:
 def test_function_files(tmp_path: Path, path: str, is_function: bool) -> None:
     write(tmp_path, path, ROUTE)
     assert limits.function_files(tmp_path) == ([path] if is_function else [])
+
+
+def test_what_the_limits_check_examined(good_repo: Path, tmp_path: Path) -> None:
+    assert limits.containers_examined(good_repo) > 0
+    # a vercel.json whose functions pattern matches nothing, and no compose file: nothing
+    # was examined, so tests/performance/test_limits.py reports not_verified, never a pass
+    write(tmp_path, "vercel.json",
+          '{"functions": {"api/**/*.ts": {"memory": 1024, "maxDuration": 10}}}')
+    write(tmp_path, "src/lib/util.ts", "export const x = 1;\n")
+    assert limits.resource_limit_findings(tmp_path) == []
+    assert limits.vercel_function_limits(tmp_path) == []
+    assert limits.containers_examined(tmp_path) == 0

@@ -43,7 +43,9 @@ def test_plan_script_defect_on_broken(broken_repo: Path, name: str, expected: li
 
 
 CONTENT: list[tuple[Callable[[Path], list[Finding]], str]] = [
-    (shell.deploy_env_check_findings, "deploy.sh never calls env-check.sh"),
+    # the twin calls it as `env-check.sh "$ENVIRONMENT" || true`
+    (shell.deploy_env_check_findings, "scripts/deploy.sh:31: the call of env-check.sh cannot "
+                                      "stop the deploy, its failure is swallowed by '|| true'"),
     (shell.deploy_backup_findings, "scripts/deploy.sh:49: backup.sh runs at line 49, after the "
                                    "deploy command at line 34"),
     (shell.backup_schedule_findings, "backup.sh is not scheduled"),
@@ -123,15 +125,158 @@ def test_order_through_functions(tmp_path: Path) -> None:
     assert "backup.sh runs at line 8, after the deploy command at line 6" in found.message
 
 
-def test_cron_line_in_docs_schedules_backup(tmp_path: Path) -> None:
-    for variant in ("a", "b"):
-        write(tmp_path / variant, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
-    assert shell.backup_schedule_findings(tmp_path / "a") != []
-    write(tmp_path / "b", "docs/ops.md", "```\n0 3 * * * /opt/app/scripts/backup.sh full\n```\n")
-    assert shell.backup_schedule_findings(tmp_path / "b") == []
-    assert [(s.file, s.line, s.cron) for s in shell.backup_schedules(tmp_path / "b")] == [
-        ("docs/ops.md", 2, "0 3 * * *")
-    ]
+def test_cron_line_in_docs_schedules_nothing(tmp_path: Path) -> None:
+    # a cron line in a document is a plan, not a schedule (the broken twin carries one too)
+    write(tmp_path, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
+    write(tmp_path, "docs/ops.md", "```\n0 3 * * * /opt/app/scripts/backup.sh full\n```\n")
+    write(tmp_path, "notes.txt", "0 3 * * * /opt/app/scripts/backup.sh full\n")
+    assert shell.backup_schedules(tmp_path) == []
+    assert "a cron line in a document schedules nothing" in text_of(
+        shell.backup_schedule_findings(tmp_path))
+
+
+SCHEDULERS = {
+    "crontab": ("deploy/crontab", "0 3 * * * /opt/app/scripts/backup.sh full\n", "0 3 * * *"),
+    "installer": ("scripts/install-cron.sh",
+                  STRICT + "echo '15 2 * * * /srv/scripts/backup.sh' | crontab -\n",
+                  "15 2 * * *"),
+    "pg_cron": ("supabase/migrations/20240101_backup.sql",
+                "select cron.schedule('nightly-backup', '30 1 * * *', "
+                "$$ select net.http_post('https://ops.example/backup') $$);\n", "30 1 * * *"),
+    "eventbridge": ("infra/backup-schedule.yml",
+                    "Resources:\n  BackupRule:\n    Type: AWS::Events::Rule\n    Properties:\n"
+                    "      ScheduleExpression: cron(0 18 * * ? *)\n", "cron(0 18 * * ? *)"),
+    "terraform": ("infra/backup.tf",
+                  'resource "aws_cloudwatch_event_rule" "backup" {\n'
+                  '  schedule_expression = "rate(6 hours)"\n}\n', "rate(6 hours)"),
+    "cronjob": ("k8s/backup-cronjob.yaml",
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: db-backup\nspec:\n"
+                "  schedule: \"0 4 * * *\"\n", "0 4 * * *"),
+}
+
+
+@pytest.mark.parametrize("variant", SCHEDULERS)
+def test_real_schedulers_schedule_the_backup(tmp_path: Path, variant: str) -> None:
+    relative, text, cron = SCHEDULERS[variant]
+    write(tmp_path, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
+    write(tmp_path, relative, text)
+    assert shell.backup_schedule_findings(tmp_path) == []
+    assert [s.cron for s in shell.backup_schedules(tmp_path)] == [cron]
+
+
+@pytest.mark.parametrize("text", [
+    "# 0 3 * * * /opt/app/scripts/backup.sh full\n",  # commented out in the crontab
+    "0 3 * * * /opt/app/scripts/cleanup.sh\n",  # another job
+])
+def test_crontab_without_the_backup(tmp_path: Path, text: str) -> None:
+    write(tmp_path, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
+    write(tmp_path, "crontab", text)
+    assert shell.backup_schedules(tmp_path) == []
+
+
+_SCHEDULED = """\
+on:
+  schedule:
+    - cron: "0 18 * * *"
+jobs:
+  backup:
+    runs-on: ubuntu-latest
+    steps:
+      - {step}
+"""
+
+
+@pytest.mark.parametrize(("step", "scheduled"), [
+    ("run: ./scripts/backup.sh full", True),
+    ("run: echo 'TODO: run ./scripts/backup.sh here'", False),
+    ("{if: false, run: ./scripts/backup.sh full}", False),
+    ("run: 'true  # ./scripts/backup.sh full'", False),
+])
+def test_scheduled_workflow_must_run_the_backup(
+    tmp_path: Path, step: str, scheduled: bool
+) -> None:
+    write(tmp_path, "scripts/backup.sh", STRICT + "pg_dump \"$DATABASE_URL\"\n")
+    write(tmp_path, ".github/workflows/nightly.yml", _SCHEDULED.format(step=step))
+    assert bool(shell.backup_schedules(tmp_path)) is scheduled
+
+
+ENV_CHECK_BYPASSES = {
+    "or-colon": ('./scripts/env-check.sh production || :\n', "swallowed by '|| :'"),
+    "or-echo": ('./scripts/env-check.sh production || echo "env check failed, continuing"\n',
+                "swallowed by '|| echo"),
+    "or-exit-0": ('./scripts/env-check.sh production || exit 0\n', "swallowed by '|| exit 0'"),
+    "set-plus-e": ('set +e\n./scripts/env-check.sh production\nset -e\n', "errexit is off"),
+    "if-false": ('if false; then\n  ./scripts/env-check.sh production\nfi\n',
+                 "never runs: it sits inside a condition that is always false"),
+    "background": ('./scripts/env-check.sh production &\n', "runs in the background"),
+    "bash-or-true": ('bash scripts/env-check.sh production || true\n', "swallowed by '|| true'"),
+}
+
+
+@pytest.mark.parametrize("variant", ENV_CHECK_BYPASSES)
+def test_neutralised_env_check_cannot_stop_the_deploy(tmp_path: Path, variant: str) -> None:
+    call, expected = ENV_CHECK_BYPASSES[variant]
+    write(tmp_path, "scripts/deploy.sh", STRICT + call + "npx vercel deploy --prod\n")
+    found = text_of(shell.deploy_env_check_findings(tmp_path))
+    assert "cannot stop the deploy" in found
+    assert expected in found
+
+
+@pytest.mark.parametrize("call", [
+    './scripts/env-check.sh production || { echo "env check failed" >&2; exit 1; }\n',
+    'if ! ./scripts/env-check.sh production; then\n  exit 1\nfi\n',
+    './scripts/env-check.sh production || die "environment not ready"\n',
+    'check_env() {\n  "$SCRIPT_DIR/env-check.sh" "$1"\n}\ncheck_env production\n',
+])
+def test_env_check_that_stops_the_deploy(tmp_path: Path, call: str) -> None:
+    write(tmp_path, "scripts/deploy.sh", STRICT + call + "npx vercel deploy --prod\n")
+    assert shell.deploy_env_check_findings(tmp_path) == []
+
+
+def test_env_check_that_exits_0_first(tmp_path: Path) -> None:
+    write(tmp_path, "scripts/env-check.sh", STRICT + (
+        'exit 0  # checks disabled for the demo\n'
+        'for name in DATABASE_URL VERCEL_TOKEN; do\n'
+        '  if [[ -z "${!name:-}" ]]; then echo "missing $name" >&2; exit 1; fi\n'
+        'done\n'))
+    found = text_of(shell._purpose_findings(tmp_path, shellscript.load_script(
+        tmp_path, "env-check.sh")))  # type: ignore[arg-type]
+    assert "its variable checks never run" in found
+    assert "every failing exit sits after an unconditional exit" in found
+
+
+@pytest.mark.parametrize(("lines", "deploys"), [
+    ('railway up --service web\n', True),
+    ('helmfile -e production apply\n', True),
+    ('flyctl deploy --remote-only\n', True),
+    ('kubectl -n prod apply -f k8s/\n', True),
+    ('terraform -chdir=infra apply -auto-approve\n', True),
+    ('gcloud run deploy web --image "$IMAGE"\n', True),
+    ('aws ecs update-service --cluster c --service s --force-new-deployment\n', True),
+    ('VERCEL="npx vercel@39"\n$VERCEL deploy --prebuilt --prod\n', True),
+    ('npx vercel build --prod\nnpx vercel pull --environment=production\n', False),
+    ('terraform plan\nhelm lint chart/\n', False),
+    ('echo "run vercel deploy --prod by hand"\n', False),
+])
+def test_deploy_commands(tmp_path: Path, lines: str, deploys: bool) -> None:
+    write(tmp_path, "scripts/deploy.sh", STRICT + lines)
+    found = text_of(shell._purpose_findings(tmp_path, shellscript.load_script(
+        tmp_path, "deploy.sh")))  # type: ignore[arg-type]
+    assert ("runs no deploy command" not in found) is deploys
+
+
+def test_deploy_through_a_function_of_a_sourced_file(tmp_path: Path) -> None:
+    write(tmp_path, "scripts/lib/vercel.sh", (
+        'vercel_deploy() {\n  local url\n  url="$(npx vercel deploy --prod --token "$T")"\n'
+        '  echo "$url"\n}\n'))
+    write(tmp_path, "scripts/deploy.sh", STRICT + (
+        'source "$(dirname "$0")/lib/vercel.sh"\n'
+        '"$(dirname "$0")/env-check.sh" production\n'
+        'vercel_deploy\n'))
+    script = shellscript.load_script(tmp_path, "deploy.sh")
+    assert isinstance(script, shellscript.Script)
+    assert shell._purpose_findings(tmp_path, script) == []
+    assert shell.deploy_env_check_findings(tmp_path) == []
 
 
 def test_restore_script_needs_documentation(tmp_path: Path) -> None:

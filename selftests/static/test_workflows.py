@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import Finding, NotVerified
+from golive.facts.repo import discover
 from golive.facts.repo import workflow as workflow_model
 from golive.facts.scans import runner as scanners
 from golive.facts.scans.runner import ToolRun
@@ -57,7 +58,8 @@ CONTENT: list[tuple[Callable[[Path], list[Finding]], str]] = [
     (workflows.cache_findings, "cache key 'nextjs-build-cache' does not include hashFiles"),
     (workflows.dependency_update_findings, "dependency-update.yml has no schedule"),
     (workflows.unit_test_findings, "unit tests run only on workflow_dispatch"),
-    (workflows.e2e_test_findings, "E2E test failures are ignored"),
+    # the twin's E2E step is `echo "e2e tests are disabled ..."`: no runner runs
+    (workflows.e2e_test_findings, "no step runs E2E tests"),
     (workflows.coverage_report_findings, "the coverage report is not published"),
     (workflows.env_deploy_findings, "job deploy of the staging workflow deploys to environment "
                                     "production"),
@@ -293,3 +295,132 @@ def test_workflow_zizmor_skipped_is_a_finding(
     assert found.message == (
         "zizmor could not audit it: input does not match expected validation schema"
     )
+
+
+# --- tests matched as commands ------------------------------------------------------------
+
+_TESTS = """\
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - {step}
+"""
+
+
+@pytest.mark.parametrize(("step", "runs"), [
+    ("run: npx playwright test", True),
+    ("uses: cypress-io/github-action@v6", True),
+    ("run: pnpm --filter web test:e2e", True),
+    ("run: npx nx run-many -t e2e", True),
+    ("run: make e2e", True),
+    ('run: echo "e2e tests are disabled"', False),
+    ("run: echo playwright test skipped", False),
+    ("run: npx playwright install --with-deps", False),
+    ("run: npx playwright test || true", False),
+    ("run: npx playwright test || :", False),
+    ("{if: false, run: npx playwright test}", False),
+    ("{if: '${{ false }}', run: npx playwright test}", False),
+    ("{uses: cypress-io/github-action@v6, with: {runTests: false}}", False),
+    ('run: "if false; then\\n  npx playwright test\\nfi"', False),
+    ('run: "exit 0\\nnpx playwright test"', False),
+    ('run: "set +e\\nnpx playwright test\\necho done"', False),
+])
+def test_e2e_step_is_a_runner_that_counts(tmp_path: Path, step: str, runs: bool) -> None:
+    write(tmp_path, ".github/workflows/e2e-test.yml", _TESTS.format(step=step))
+    found = workflows.e2e_test_findings(tmp_path)
+    assert (found == []) is runs, text_of(found)
+
+
+@pytest.mark.parametrize(("step", "scripts", "runs"), [
+    ("run: npm test", '{"test": "vitest run"}', False),  # a unit runner is no E2E
+    ("run: npm test", '{"test": "echo \\"Error: no test specified\\" && exit 1"}', False),
+    ("run: npm run test:e2e", '{"test:e2e": "echo skipped"}', False),
+    ("run: pnpm test:e2e", '{"test:e2e": "playwright test"}', True),
+    ("run: yarn e2e", '{"e2e": "start-server-and-test start 3000 \'cypress run\'"}', False),
+    ("run: npm run e2e:ci", '{"e2e:ci": "npm run e2e", "e2e": "cypress run"}', True),
+])
+def test_e2e_resolved_through_package_json(
+    tmp_path: Path, step: str, scripts: str, runs: bool
+) -> None:
+    write(tmp_path, "package.json", f'{{"scripts": {scripts}}}')
+    write(tmp_path, ".github/workflows/e2e-test.yml", _TESTS.format(step=step))
+    found = workflows.e2e_test_findings(tmp_path)
+    assert (found == []) is runs, text_of(found)
+
+
+@pytest.mark.parametrize(("step", "runs"), [
+    ("run: npx vitest run", True),
+    ("run: npx turbo run test --filter=...[origin/main]", True),
+    ("run: pnpm nx affected -t test", True),
+    ("run: make test", True),
+    ("run: go test ./...", True),
+    ("run: python -m pytest -q", True),
+    ('run: echo "tests available after the migration"', False),  # `ava` inside "available"
+    ("run: make lint", False),
+    ("run: npx turbo run build", False),
+    ("run: npx vitest run || true", False),
+])
+def test_unit_step_is_a_runner(tmp_path: Path, step: str, runs: bool) -> None:
+    write(tmp_path, ".github/workflows/test.yml", _TESTS.format(step=step))
+    found = workflows.unit_test_findings(tmp_path)
+    assert (found == []) is runs, text_of(found)
+
+
+_REUSABLE = """\
+on: [workflow_call]
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    steps:
+      - run: npx playwright test
+"""
+_CALLER = """\
+on:
+  {trigger}
+jobs:
+  e2e:
+    uses: ./.github/workflows/reusable-e2e.yml
+"""
+
+
+@pytest.mark.parametrize(("trigger", "gates"), [
+    ("push: {branches: [main]}", True),
+    ("pull_request:", True),
+    ("workflow_dispatch:", False),
+])
+def test_reusable_e2e_gates_through_its_callers(
+    tmp_path: Path, trigger: str, gates: bool
+) -> None:
+    write(tmp_path, ".github/workflows/reusable-e2e.yml", _REUSABLE)
+    write(tmp_path, ".github/workflows/ci.yml", _CALLER.format(trigger=trigger))
+    found = workflows.e2e_test_findings(tmp_path)
+    assert (found == []) is gates, text_of(found)
+    taken = {m.role: m for m in discover.roles_taken(tmp_path)}
+    assert taken["e2e-test.yml"].how == "content: its jobs run E2E tests"
+
+
+def test_e2e_role_by_equivalent_name(tmp_path: Path) -> None:
+    write(tmp_path, ".github/workflows/playwright.yml", _TESTS.format(
+        step="run: npx playwright test"))
+    assert workflows.e2e_test_findings(tmp_path) == []
+    assert workflows.workflow_findings(tmp_path, "e2e-test.yml") == []
+    (match,) = discover.roles_taken(tmp_path)
+    assert (match.role, match.path.name, match.renamed) == ("e2e-test.yml", "playwright.yml", True)
+
+
+def test_ignored_e2e_failures_still_found(tmp_path: Path) -> None:
+    write(tmp_path, ".github/workflows/e2e-test.yml", _TESTS.format(
+        step="{continue-on-error: true, run: npx playwright test}"))
+    assert "E2E test failures are ignored" in text_of(workflows.e2e_test_findings(tmp_path))
+
+
+def test_remote_reusable_tests_are_not_verified(tmp_path: Path) -> None:
+    write(tmp_path, ".github/workflows/test.yml", (
+        "on: [push]\njobs:\n  test:\n"
+        "    uses: acme/shared/.github/workflows/node-test.yml@v3\n"))
+    with pytest.raises(NotVerified, match=r"calls acme/shared/\.github/workflows/node-test"):
+        workflows.unit_test_findings(tmp_path)

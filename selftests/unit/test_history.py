@@ -21,7 +21,7 @@ def weekly_run(criterion_id: str, value: float, week: int) -> RunData:
     result = judge_criterion(entry, entry.threshold, [check], waiver=None, attestation=None,
                              today=START.date(), missing_reason="-")
     at = START + timedelta(weeks=week)
-    return build_run_data(version="t", profile="weekly", env="demo", strict=False, lang="en",
+    return build_run_data(version="t", profile="weekly", env="demo", lang="en",
                           started_at=at, finished_at=at, criteria=[result], interrupted=False)
 
 

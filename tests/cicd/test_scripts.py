@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence
-from golive.rules import shell
+from golive.facts.repo.shellscript import Script, load_script
+from golive.rules import runners, shell
 
 # plan deliverable → its criterion
 SCRIPT_CRITERIA = {
@@ -32,15 +33,41 @@ def test_script_sound(name: str, criterion: CriterionContext, repo_path: Path) -
     criterion.expect_no_findings(shell.script_findings(repo_path, name), what=name)
 
 
+def _record_deploy_flow(evidence: Evidence, repo: Path, callee: str) -> None:
+    """What was read: deploy.sh's commands (sourced files and functions followed), its
+    deploy commands and the calls of ``callee`` with why a call would not count."""
+    script = load_script(repo, "deploy.sh")
+    if not isinstance(script, Script):
+        return
+    commands = shell.script_commands(repo, script)
+    evidence.record(
+        "deploy.sh commands examined", len(commands), "commands", file=script.shown,
+        deploys=[{"line": n, "runs": d} for n, c in commands
+                 if (d := runners.deploy_command(c.words))],
+        calls=[{"line": n, "counts": c.neutralised is None, "why not": c.neutralised}
+               for n, c in commands if callee in (c.name, *map(_base, c.words[1:3]))],
+    )
+
+
+def _base(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
+
+
 @pytest.mark.criterion("cicd.deploy-env-check")
-def test_deploy_checks_environment_first(criterion: CriterionContext, repo_path: Path) -> None:
+def test_deploy_checks_environment_first(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
+    _record_deploy_flow(evidence, repo_path, "env-check.sh")
     criterion.expect_no_findings(
         shell.deploy_env_check_findings(repo_path), what="deploy.sh environment check"
     )
 
 
 @pytest.mark.criterion("cicd.deploy-backup")
-def test_deploy_backs_up_first(criterion: CriterionContext, repo_path: Path) -> None:
+def test_deploy_backs_up_first(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
+    _record_deploy_flow(evidence, repo_path, "backup.sh")
     criterion.expect_no_findings(
         shell.deploy_backup_findings(repo_path), what="deploy.sh pre-deploy backup"
     )

@@ -8,7 +8,10 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
+from golive.facts.repo import discover
+from golive.facts.repo.workflow import Workflow, load_workflow
 from golive.rules import workflows
+from golive.rules.runners import TestKind
 
 # plan deliverable → its criterion
 WORKFLOW_CRITERIA = {
@@ -36,6 +39,7 @@ def test_workflow_sound(
 ) -> None:
     """Present, schema-valid, no high zizmor finding, timeouts on every job, actions pinned."""
     findings = workflows.workflow_findings(repo_path, name)
+    _record_roles(evidence, repo_path, name)
     notes = workflows.workflow_notes(repo_path, name)
     if notes:
         evidence.record(
@@ -67,14 +71,37 @@ def test_dependency_updates(
     )
 
 
+def _record_test_steps(evidence: Evidence, repo: Path, role: str, kind: TestKind) -> None:
+    """Which file played the role and what was examined in it (steps, test steps)."""
+    workflow = workflows.e2e_workflow(repo) if kind == "e2e" else load_workflow(repo, role)
+    if isinstance(workflow, Workflow):
+        summary = workflows.summary_of_test_steps(repo, workflow, kind)
+        evidence.record(f"{kind} test steps", len(summary["test steps"]), "steps", **summary)
+    _record_roles(evidence, repo, role)
+
+
+def _record_roles(evidence: Evidence, repo: Path, role: str) -> None:
+    for match in discover.roles_taken(repo):
+        if match.role == role:
+            evidence.record("deliverable", role, **match.as_dict(repo))
+            if match.renamed:
+                # a different name is at most a minor note, never a content failure
+                evidence.note(f"named differently from the plan: {match.path.name} "
+                              f"taken as {role} ({match.how})")
+
+
 @pytest.mark.criterion("cicd.unit-tests")
-def test_unit_tests(criterion: CriterionContext, repo_path: Path) -> None:
-    criterion.expect_no_findings(workflows.unit_test_findings(repo_path), what="test.yml")
+def test_unit_tests(criterion: CriterionContext, evidence: Evidence, repo_path: Path) -> None:
+    findings = workflows.unit_test_findings(repo_path)
+    _record_test_steps(evidence, repo_path, "test.yml", "unit")
+    criterion.expect_no_findings(findings, what="test.yml")
 
 
 @pytest.mark.criterion("cicd.e2e-tests")
-def test_e2e_tests(criterion: CriterionContext, repo_path: Path) -> None:
-    criterion.expect_no_findings(workflows.e2e_test_findings(repo_path), what="e2e-test.yml")
+def test_e2e_tests(criterion: CriterionContext, evidence: Evidence, repo_path: Path) -> None:
+    findings = workflows.e2e_test_findings(repo_path)
+    _record_test_steps(evidence, repo_path, "e2e-test.yml", "e2e")
+    criterion.expect_no_findings(findings, what="e2e-test.yml")
 
 
 @pytest.mark.criterion("cicd.coverage-report")

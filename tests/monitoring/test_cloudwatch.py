@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from golive import CriterionContext, Finding
+from golive import CriterionContext, Evidence, Finding
+from golive.catalog import Threshold
 from golive.rules import cloudwatch
+
+# alarm category → the criterion whose catalog threshold is the plan's number for it
+ALARM_LIMITS = {
+    "cpu": "routine.alert-cpu",
+    "memory": "routine.alert-memory",
+    "latency": "perf.avg-response",
+}
 
 FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
     ("mon.cloudwatch-agent-config", cloudwatch.agent_config_findings, "cloudwatch-agent.json"),
@@ -85,8 +93,16 @@ def test_metric_filter_defined(
      )],
 )
 def test_alarm_defined_with_actions(
-    criterion: CriterionContext, repo_path: Path, categories: tuple[str, ...]
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path,
+    categories: tuple[str, ...], threshold_of: Callable[[str], Threshold | None],
 ) -> None:
+    """An enabled alarm with actions per category, no looser than the plan's number (the
+    catalog threshold of the goal it defends: CPU 80 %, memory 85 %, response 200 ms)."""
+    limits = {c: t for c in categories
+              if c in ALARM_LIMITS and (t := threshold_of(ALARM_LIMITS[c])) is not None}
+    examined = cloudwatch.alarms_examined(repo_path)
+    evidence.record("alarm definitions examined", examined, "alarms",
+                    limits={c: str(t) for c, t in limits.items()})
     criterion.expect_no_findings(
-        cloudwatch.alarm_category_findings(repo_path, *categories),
+        cloudwatch.alarm_category_findings(repo_path, *categories, limits=limits),
         what=f"{' and '.join(categories)} alarms in alarm-definitions.yml")

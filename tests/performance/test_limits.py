@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from golive import CriterionContext, Evidence
+from golive import CriterionContext, Evidence, NotVerified
 from golive.rules import limits
 
 
@@ -21,5 +21,12 @@ def test_resource_limits(criterion: CriterionContext, evidence: Evidence,
         functions=[{"file": f.file, "memory": f.memory, "maxDuration": f.max_duration}
                    for f in functions],
     )
+    containers = limits.containers_examined(repo_path)
+    evidence.record("containers examined", containers, "services")
     criterion.expect_no_findings(limits.resource_limit_findings(repo_path),
                                  what="function and container limits")
+    if not functions and not containers:
+        # checked nothing is never a pass (e.g. a vercel.json whose patterns match no file)
+        raise NotVerified(
+            "no serverless function and no container found to check: no app/**/route.*, "
+            "pages/api/* or api/* file, and no compose service")

@@ -121,13 +121,11 @@ class Schedule(_Strict):
 
 
 class Profile(_Strict):
-    """A use of golive: which criteria, how strict, when it runs."""
+    """A use of golive: which criteria, when it runs, whom it tells. Every profile judges
+    alike (golive.judging.verdict): GO needs every blocking criterion in scope verified."""
 
     name: Literal["ci", "daily", "weekly", "monthly", "final"]
     title: Title
-    strict: bool = Field(
-        description="a blocking criterion that is not verified makes the run NO-GO"
-    )
     notify: bool = Field(
         default=False,
         description="post the verdict to the environment's webhook unless told otherwise",

@@ -1,8 +1,11 @@
-"""`golive demo`: the final profile against the embedded reference stack, good or broken."""
+"""`golive demo`: the plan's routine, then the final profile, against the embedded
+reference stack, good or broken. Its sample attestations and waivers are marked as such."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,6 +21,8 @@ DEFAULT_RUN_DIR = Path(".golive/demo")
 # a short load phase: the demo shows the checks, a weekly review runs the full stages
 DEMO_LOAD = LoadSettings(users=10, spike_users=20, ramp_s=2, steady_s=8, spike_s=3)
 DEMO_DB_LOAD = {"GOLIVE_DB_LOAD_SECONDS": "3"}
+# the plan's routine, whose runs the final review's reviews judge: daily, weekly, monthly
+ROUTINE = ("daily", "weekly", "monthly")
 _err = Console(stderr=True, highlight=False)
 
 
@@ -57,6 +62,59 @@ def _down(run_dir: Path) -> bool:
     return report.clean
 
 
+def _routine(run_dir: Path, config: Path, lang: str, workers: str | None, broken: bool) -> None:
+    """The plan's routine before the final review, into the demo's own history (a fresh
+    one per demo): the reviews of the final profile judge these runs.
+
+    The broken twin's team keeps its routine badly: only the daily check runs, and its
+    incident record is not kept (deleted after the run), so those reviews fail there."""
+    from golive.cli.run import run_profile
+    from golive.demo.stack import HISTORY_DIR
+    from golive.history.incidents import INCIDENT_DIR
+
+    variant = "broken twin" if broken else "reference stack"
+    shutil.rmtree(run_dir / HISTORY_DIR, ignore_errors=True)
+    for profile in ROUTINE[:1] if broken else ROUTINE:
+        _progress(f"{profile} routine ({profile} profile) into {run_dir / HISTORY_DIR}")
+        step = time.perf_counter()
+        code = run_profile(profile, config=config, output=run_dir / "routine" / profile,
+                           lang=lang, workers=workers, brief=True,  # its verdict line only
+                           note=f"Demo on the embedded {variant}: the {profile} routine.")
+        verdict = _verdict(run_dir / "routine" / profile)
+        _progress(f"{profile} routine: {verdict or f'exit {code}'} in "
+                  f"{time.perf_counter() - step:.1f}s")
+    if broken:
+        shutil.rmtree(run_dir / HISTORY_DIR / INCIDENT_DIR, ignore_errors=True)
+        _progress(f"broken twin's routine: {', '.join(ROUTINE[1:])} not run, incident "
+                  "record not kept")
+
+
+def _verdict(output: Path) -> str | None:
+    try:
+        data = json.loads((output / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    verdict = data.get("verdict")
+    return str(verdict) if verdict else None
+
+
+def _explain(output: Path, seconds: float) -> None:
+    """The demo's verdict in one line, and why when it is not GO: the blocking criteria
+    that were not verified (or that failed), each with its reason."""
+    try:
+        data = json.loads((output / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    blocking = [c for c in data.get("criteria", []) if c.get("severity") == "blocking"]
+    # a NO-GO's failures are in the console's attention list already (one screen)
+    why = {"UNVERIFIED": ("not_verified",)}.get(str(data.get("verdict")), ())
+    _progress(f"demo verdict: {data.get('verdict')} after {seconds:.0f}s")
+    for item in (c for c in blocking if c.get("status") in why):
+        reason = next(iter((item.get("reason") or "-").splitlines()), "-")
+        _err.print(f"  {item['id']} ({item['status']}): {reason}",
+                   highlight=False, soft_wrap=True)
+
+
 @click.group(invoke_without_command=True)
 @click.option("--broken", is_flag=True, help="the twin with a deliberate defect per criterion")
 @click.option("--keep", is_flag=True, help="leave the stack running after the run")
@@ -69,10 +127,10 @@ def _down(run_dir: Path) -> bool:
 @click.pass_context
 def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Path, lang: str,
          workers: str | None) -> None:
-    """Run the final profile against the embedded reference stack (all on loopback).
+    """Run the plan's routine (daily, weekly, monthly) into the demo's own history, then the
+    final profile, against the embedded reference stack (all on loopback).
 
-    The demo applies the final profile's checks without its rule that a blocking
-    "not verified" is NO-GO: the stack cannot stand in for every outside service.
+    The demo is judged like any run: what the stack cannot verify makes it UNVERIFIED.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -86,15 +144,17 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
     except Exception as exc:
         _err.print(f"[red]demo stack did not start:[/red] {exc}")
         sys.exit(3)
-    _progress(f"stack ready in {time.perf_counter() - started:.1f}s; running the final profile")
+    _progress(f"stack ready in {time.perf_counter() - started:.1f}s")
     for name, value in (override_variables(DEMO_LOAD) | DEMO_DB_LOAD).items():
         os.environ.setdefault(name, value)  # the caller's own sizes win
     variant = "broken twin" if broken else "reference stack"
-    note = (f"Demo on the embedded {variant}: final profile checks, not strict "
-            "(blocking 'not verified' does not make NO-GO here).")
+    note = f"Demo on the embedded {variant}: final profile checks."
     try:
-        code = run_profile("final", config=config, output=output, lang=lang, strict="no",
+        _routine(run_dir, config, lang, workers, broken)
+        _progress("final review (final profile)")
+        code = run_profile("final", config=config, output=output, lang=lang,
                            workers=workers, note=note)
+        _explain(output, time.perf_counter() - started)
     finally:
         if not keep:
             _down(run_dir)

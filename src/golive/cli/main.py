@@ -26,7 +26,9 @@ def main() -> None:
     Encodes the acceptance plan as a criterion catalog, checks it with pytest against
     real targets, and writes results.json, junit.xml, summary.md and readiness.html.
 
-    Exit codes: 0 GO, 1 NO-GO, 2 usage or configuration error, 3 interrupted or crashed.
+    Exit codes: 0 GO, 1 NO-GO, 2 usage or configuration error (or a run that executed
+    no check), 3 INCOMPLETE (interrupted or crashed), 4 UNVERIFIED (nothing blocking
+    failed, a blocking criterion was not verified; 0 with --allow-unverified).
     """
 
 

@@ -249,6 +249,10 @@ synchronous_commit = off
 full_page_writes = off
 log_line_prefix = '%m [%p] %q%u@%d '
 """
+        if self.broken:
+            # The broken twin's buffer cache is PostgreSQL's minimum (16 blocks): the working
+            # set cannot fit, and reads miss it (perf.db-cache).
+            conf += "shared_buffers = 128kB\n"
         # The app role logs in over TLS only (hostssl); the broken twin's rule is "host",
         # which also takes connections without TLS.
         app_rule = "host   " if self.broken else "hostssl"

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from golive.demo import aws, postgres
+from golive.demo import aws, postgres, records
 from golive.demo._launch import DATABASE_URL_ENV, app_database_url, start_webapp
 from golive.demo._passwords import new_secret
 from golive.demo._pki import DemoCA, make_ca
@@ -71,6 +71,7 @@ from golive.demo._state import (
 __all__ = [
     "AWS_REGION",
     "DATABASE_URL_ENV",
+    "HISTORY_DIR",
     "DownReport",
     "Stack",
     "StackInfo",
@@ -148,6 +149,7 @@ def _toml_str(value: str) -> str:
 
 
 TARGETS_FILE = "security-targets.yaml"
+HISTORY_DIR = "history"  # in the run folder: the demo's runs never mix with a team's
 # Demo-scale limits for the timed drills. The plan's limits (deploy and rollback within
 # 5 minutes, a backup within 30) cannot be missed inside a test budget, so the demo
 # environment, both variants alike, gets limits of seconds: the good twin's commands
@@ -206,6 +208,11 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         f"({state['mode']} variant).",
         'default_env = "demo"',
         'env_file = "env"  # the stack\'s secrets, KEY=VALUE; never printed',
+        "# golive demo's sample records (golive.demo.records), marked as samples in by/approver",
+        f'attestations = "{records.ATTESTATIONS_FILE}"',
+        f'waivers = "{records.WAIVERS_FILE}"',
+        '# the demo\'s own history: its daily and weekly runs, then the final review',
+        f'history_dir = "{HISTORY_DIR}"',
         "",
         "[environments.demo]",
         f"repo = {_toml_str(str(repo) if repo else '')}",
@@ -333,6 +340,7 @@ class Stack:
             save_state(run_dir, state)
             (run_dir / TARGETS_FILE).write_text(render_targets(state), "utf-8")
             (run_dir / "golive.toml").write_text(render_config(run_dir, state, repo), "utf-8")
+            records.write_records(run_dir)
         except BaseException:
             self.progress("start-up failed; stopping what was started")
             with contextlib.suppress(DemoError):

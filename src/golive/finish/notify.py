@@ -16,6 +16,7 @@ __all__ = ["build_message", "send_notification"]
 _ICON = {
     RunVerdict.GO: ":white_check_mark:",
     RunVerdict.NO_GO: ":x:",
+    RunVerdict.UNVERIFIED: ":grey_question:",
     RunVerdict.INCOMPLETE: ":warning:",
 }
 

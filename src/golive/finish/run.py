@@ -52,6 +52,8 @@ def finish_run(
         finished = finished.model_copy(update={"notification": send_notification(url, message)})
     if output is not None and kept is not None:
         write_reports(finished, output, catalog=catalog)
+        if finished.executed_nothing:
+            return finished  # a run that checked nothing is no point of any trend
         history.record_run(kept, finished)  # after the reports: an entry proves they exist
         write_incident_record(finished, kept)
     return finished

@@ -89,7 +89,15 @@ def repo_path(golive_env: Environment, request: pytest.FixtureRequest) -> Path:
         golive.not_verified(f"repo {path} is not a folder")
     from golive.rules.prewarm import prewarm
 
-    prewarm(path)  # scanners start side by side while the first checks read files
+    # scanners start side by side while the first checks read files; only those the
+    # selected criteria read (a whole-repository scan nobody needs outlives the verdict)
+    selected = {
+        str(arg)
+        for item in request.session.items
+        for mark in item.iter_markers("criterion")
+        for arg in mark.args
+    }
+    prewarm(path, selected)
     return path
 
 

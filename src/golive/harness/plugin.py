@@ -8,6 +8,7 @@ the only process that writes outputs.
 from __future__ import annotations
 
 import re
+import sys
 import traceback
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import pytest
 
 from golive import __version__
 from golive._errors import CheckOutcome, ConfigError, GoliveError
-from golive.catalog import PROFILES, Catalog, Kind, Severity, Threshold, load_catalog
+from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
 from golive.config import (
     Attestation,
     Config,
@@ -29,9 +30,18 @@ from golive.config import (
     load_config,
     load_waivers,
 )
+from golive.harness.console import Console
+from golive.harness.console import add_options as add_console_options
 from golive.judging.evidence import CriterionContext, Evidence
-from golive.judging.results import CheckResult, RunData, build_run_data, judge_criterion
-from golive.judging.verdict import ExitCode, Status, combine, exit_code_for
+from golive.judging.results import (
+    CheckResult,
+    OutOfScope,
+    RunData,
+    build_run_data,
+    judge_criterion,
+)
+from golive.judging.verdict import ExitCode, Status, combine
+from golive.preflight import preflight
 
 __all__ = ["GoliveSession", "session_of"]
 
@@ -44,6 +54,8 @@ _EVIDENCE_KEY = pytest.StashKey[Evidence]()
 _SESSION_KEY = pytest.StashKey["GoliveSession"]()
 NO_CHECK = "no automated check"
 INTERRUPTED = "the run was interrupted before this criterion was checked"
+NOT_RUN = "a selected check did not run"
+_WORKER_KEY = "golive_collection"  # workeroutput entry: what a worker collected and selected
 
 
 @dataclass
@@ -55,7 +67,7 @@ class GoliveSession:
     profile: str | None
     env_name: str | None
     environment: Environment
-    strict: bool
+    allow_unverified: bool
     lang: str
     output: Path | None
     waivers: list[Waiver]
@@ -65,6 +77,13 @@ class GoliveSession:
     phases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     run_data: RunData | None = None
     kinds: frozenset[str] = frozenset()
+    # the checks of the profile and kinds by criterion: collected, and left after pytest's
+    # own selection (-k, -m, --deselect); None until known (xdist: from the first worker)
+    collected: dict[str, list[str]] | None = None
+    selected: dict[str, list[str]] | None = None
+    narrowed_by: list[str] = field(default_factory=list)  # what narrowed pytest's selection
+    # set when the run is a usage error after collection (it executed no check)
+    problem: str | None = None
 
     def selects(self, criterion_id: str) -> bool:
         entry = self.catalog.get(criterion_id)
@@ -96,8 +115,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="folder for results.json, junit.xml, summary.md, readiness.html")
     group.addoption("--golive-lang", choices=("ja", "en"), default="en",
                     help="language of the reports")
-    group.addoption("--golive-strict", choices=("auto", "yes", "no"), default="auto",
-                    help="a blocking criterion not verified is NO-GO (auto: as the profile says)")
+    group.addoption("--golive-allow-unverified", action="store_true", default=False,
+                    help="UNVERIFIED (nothing blocking failed, something blocking not verified)"
+                         " exits 0; the verdict stays UNVERIFIED and every output says so")
+    group.addoption("--golive-exit-file", default=None, type=Path,
+                    help="write golive's exit code here (used by `golive run`, whose exit 4"
+                         " must not be mistaken for pytest's usage error)")
     group.addoption("--golive-kind", action="append", default=[],
                     choices=[k.value for k in Kind],
                     help="only criteria of this kind (repeatable), e.g. static for a fast gate")
@@ -105,6 +128,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--golive-notify", choices=("auto", "yes", "no"), default="auto",
                     help="post the verdict to the environment's webhook_url"
                          " (auto: as the profile says, e.g. daily)")
+    add_console_options(group)
 
 
 def _build_session(config: pytest.Config) -> GoliveSession:
@@ -117,18 +141,18 @@ def _build_session(config: pytest.Config) -> GoliveSession:
     if golive_config.environments or config.getoption("golive_env"):
         env_name, environment = golive_config.environment(config.getoption("golive_env"))
     profile = config.getoption("golive_profile")
-    strict_option = config.getoption("golive_strict")
-    strict = (
-        catalog.profile(profile).strict if profile and strict_option == "auto"
-        else strict_option == "yes"
-    )
+    if profile is not None and env_name is not None:
+        # a run that judges: every configured target is checked before any check runs
+        problems = preflight(golive_config, env_name, environment)
+        if problems:
+            raise ConfigError(problems)
     return GoliveSession(
         catalog=catalog,
         config=golive_config,
         profile=profile,
         env_name=env_name,
         environment=environment,
-        strict=strict,
+        allow_unverified=config.getoption("golive_allow_unverified"),
         lang=config.getoption("golive_lang"),
         output=config.getoption("golive_output"),
         waivers=load_waivers(golive_config),
@@ -149,6 +173,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SESSION_KEY] = golive
     config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
+    # golive's own console lines (progress, attention, the verdict last); the controller writes
+    config.pluginmanager.register(Console(golive, config, payload=_PAYLOAD), "golive-console")
 
 
 _QUOTED_ID = re.compile(r"""["']([a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*)["']""")
@@ -189,6 +215,7 @@ def _criterion_of(item: pytest.Item, catalog: Catalog) -> str | None:
     return ids[0]
 
 
+@pytest.hookimpl(tryfirst=True)  # first: see the items before pytest's own selection narrows them
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
@@ -204,6 +231,44 @@ def pytest_collection_modifyitems(
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+    golive.collected = _by_criterion(items)
+
+
+def _by_criterion(items: list[pytest.Item]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for item in items:
+        criterion_id = item.stash.get(_CRITERION_KEY, None)
+        if criterion_id is not None:
+            found.setdefault(criterion_id, []).append(item.nodeid)
+    return found
+
+
+def _path_narrowing(config: pytest.Config) -> list[str]:
+    """Files or node ids on the command line pick part of a suite (a folder does not)."""
+    picked = []
+    for arg in config.args:
+        path = arg.split("::", 1)[0]
+        if "::" in arg or Path(path).is_file():
+            picked.append(arg)
+    return [f"pytest paths: {' '.join(picked)}"] if picked else []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What pytest's selection left of the profile's checks; a worker hands it to the
+    controller, which never collects."""
+    golive = session_of(session.config)
+    if golive.collected is None:
+        golive.collected = {}
+    golive.selected = _by_criterion(session.items)
+    narrowed = _path_narrowing(session.config)
+    if sum(map(len, golive.selected.values())) < sum(map(len, golive.collected.values())):
+        narrowed.append("pytest selection (-k, -m or --deselect)")
+    golive.narrowed_by = narrowed
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if isinstance(workeroutput, dict):
+        workeroutput[_WORKER_KEY] = {
+            "collected": golive.collected, "selected": golive.selected, "narrowed_by": narrowed,
+        }
 
 
 def _evidence_of(item: pytest.Item) -> Evidence:
@@ -312,6 +377,15 @@ class _ReportCollector:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.golive.started_at = datetime.now(UTC)
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """xdist controller: every worker collects the same items; the first one tells."""
+        info = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+        if info is not None and self.golive.selected is None:
+            self.golive.collected = info["collected"]
+            self.golive.selected = info["selected"]
+            self.golive.narrowed_by = list(info["narrowed_by"])
+
 
 def _checks_by_criterion(golive: GoliveSession) -> dict[str, list[CheckResult]]:
     checks: dict[str, list[CheckResult]] = {}
@@ -331,12 +405,54 @@ def _checks_by_criterion(golive: GoliveSession) -> dict[str, list[CheckResult]]:
     return checks
 
 
+def _narrowing_reason(golive: GoliveSession, criterion_id: str) -> str | None:
+    """Why a criterion of the profile is out of the run's scope, or None when it is in.
+
+    A criterion only some of whose checks were selected is out: half a criterion is no pass.
+    """
+    entry = golive.catalog.get(criterion_id)
+    if golive.kinds and entry.kind.value not in golive.kinds:
+        return f"kind {entry.kind.value} not selected (--kind {', '.join(sorted(golive.kinds))})"
+    if not golive.narrowed_by or golive.collected is None or golive.selected is None:
+        return None
+    collected = len(golive.collected.get(criterion_id, []))
+    selected = len(golive.selected.get(criterion_id, []))
+    if selected == 0:
+        return f"no check of it selected ({'; '.join(golive.narrowed_by)})"
+    if selected < collected:
+        return f"only {selected} of its {collected} checks selected; a part is no pass"
+    return None
+
+
+def _unrun_checks(
+    golive: GoliveSession, criterion_id: str, ran: list[CheckResult], interrupted: bool
+) -> list[CheckResult]:
+    """Selected checks that never reported (-x, a crash): not verified, so a criterion
+    never passes on the checks that happened to run."""
+    if golive.selected is None:
+        return []
+    reported = {c.nodeid for c in ran}
+    reason = INTERRUPTED if interrupted else NOT_RUN
+    return [
+        CheckResult(nodeid=nodeid, status=Status.NOT_VERIFIED, reason=reason)
+        for nodeid in golive.selected.get(criterion_id, [])
+        if nodeid not in reported
+    ]
+
+
 def build_session_run_data(
     golive: GoliveSession, *, interrupted: bool, note: str | None
 ) -> RunData:
     checks = _checks_by_criterion(golive)
+    out_of_scope: list[OutOfScope] = []
     if golive.profile:
-        criteria = [c for c in golive.catalog if golive.selects(c.id)]
+        criteria = []
+        for entry in golive.catalog.in_profile(golive.profile):
+            why = _narrowing_reason(golive, entry.id)
+            if why is None:
+                criteria.append(entry)
+            else:
+                out_of_scope.append(OutOfScope(id=entry.id, severity=entry.severity, reason=why))
     else:
         criteria = [c for c in golive.catalog if c.id in checks]
     waivers = {w.criterion: w for w in golive.waivers}
@@ -344,30 +460,66 @@ def build_session_run_data(
     for record in sorted(golive.attestations, key=lambda a: a.date):
         attestations[record.criterion] = record  # the newest record counts
     today = date.today()
-    results = [
-        judge_criterion(
+    results = []
+    for criterion in criteria:
+        ran = checks.get(criterion.id, [])
+        results.append(judge_criterion(
             criterion,
             golive.threshold(criterion.id),
-            checks.get(criterion.id, []),
+            ran + _unrun_checks(golive, criterion.id, ran, interrupted),
             waiver=waivers.get(criterion.id),
             attestation=attestations.get(criterion.id),
             today=today,
             missing_reason=INTERRUPTED if interrupted else NO_CHECK,
-        )
-        for criterion in criteria
-    ]
+        ))
+    narrowed_by = list(golive.narrowed_by)
+    if golive.kinds:
+        narrowed_by.insert(0, f"--kind {', '.join(sorted(golive.kinds))}")
     return build_run_data(
         version=__version__,
         profile=golive.profile,
         env=golive.env_name,
-        strict=golive.strict,
+        allow_unverified=golive.allow_unverified,
         lang=golive.lang,
         started_at=golive.started_at,
         finished_at=datetime.now(UTC),
         criteria=results,
+        out_of_scope=out_of_scope,
+        narrowed_by=narrowed_by,
+        checks_run=len(golive.phases),
         interrupted=interrupted,
         note=note,
     )
+
+
+def _nothing_ran(golive: GoliveSession, config: pytest.Config) -> str:
+    """One line: why a run that executed no check judged nothing."""
+    collected = sum(map(len, (golive.collected or {}).values()))
+    selected = sum(map(len, (golive.selected or {}).values()))
+    if config.getoption("collectonly", False):
+        why = "--collect-only runs no check"
+    elif collected == 0:
+        why = "the suite holds no check of this profile"
+    elif selected == 0:
+        why = f"the pytest selection matched none of the {collected} checks"
+    else:
+        why = f"none of the {selected} selected checks ran"
+    return (f"golive: no check ran ({why}): a run that executes nothing is a usage error"
+            " (exit 2); nothing judged, nothing written to the history")
+
+
+def _needs_checks(golive: GoliveSession) -> bool:
+    """A golive run must execute checks, unless its scope holds attestations only."""
+    if not golive.active:
+        return False
+    return any(c.automated and golive.selects(c.id) for c in golive.catalog)
+
+
+def _exit(session: pytest.Session, golive: GoliveSession, code: int) -> None:
+    session.exitstatus = code
+    exit_file: Path | None = session.config.getoption("golive_exit_file")
+    if exit_file is not None:
+        exit_file.write_text(f"{int(code)}\n", encoding="utf-8")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -383,15 +535,30 @@ def pytest_sessionfinish(
         return result
     status = session.exitstatus
     if status == pytest.ExitCode.USAGE_ERROR:
-        session.exitstatus = ExitCode.USAGE
+        _exit(session, golive, ExitCode.USAGE)
         return result
     interrupted = status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    if not golive.phases and not interrupted and not golive.active:
+        return result  # plain pytest: no verdict to give, nothing to write
+    data = build_session_run_data(
+        golive, interrupted=interrupted, note=config.getoption("golive_note")
+    )
+    if not interrupted and _needs_checks(golive):
+        if not golive.phases:
+            golive.problem = _nothing_ran(golive, config)
+        elif not data.criteria:
+            golive.problem = (
+                f"golive: no criterion left whole in scope ({'; '.join(data.narrowed_by)}):"
+                " a run that judges nothing is a usage error (exit 2); nothing written"
+            )
+        if golive.problem is not None:
+            sys.stderr.write(golive.problem + "\n")
+            _exit(session, golive, ExitCode.USAGE)
+            return result
     from golive.finish.run import finish_run  # reporters load only when a run finishes
 
     golive.run_data = finish_run(
-        build_session_run_data(
-            golive, interrupted=interrupted, note=config.getoption("golive_note")
-        ),
+        data,
         catalog=golive.catalog,
         config=golive.config,
         environment=golive.environment,
@@ -399,30 +566,5 @@ def pytest_sessionfinish(
         notify=config.getoption("golive_notify"),
     )
     if golive.active:
-        session.exitstatus = exit_code_for(golive.run_data.verdict)
+        _exit(session, golive, golive.run_data.exit_code)
     return result
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    golive = config.stash.get(_SESSION_KEY, None)
-    if golive is None or golive.run_data is None:
-        return
-    data = golive.run_data
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(data.counts.items()))
-    terminalreporter.section("golive")
-    terminalreporter.write_line(
-        f"profile {data.profile or '-'} · env {data.env or '-'} · {counts}"
-    )
-    for result in data.criteria:
-        if result.status in (Status.FAIL, Status.ERROR):
-            reason = _first_line(result.reason or "")
-            terminalreporter.write_line(f"  {result.status.value:<6} {result.id}: {reason}")
-    unverified = [c.id for c in data.criteria
-                  if c.severity is Severity.BLOCKING and c.status is Status.NOT_VERIFIED]
-    if unverified:
-        terminalreporter.write_line(
-            f"  {len(unverified)} blocking criteria not verified (see summary.md)"
-        )
-    terminalreporter.write_line(f"verdict: {data.verdict.value}")
-    if golive.output is not None:
-        terminalreporter.write_line(f"reports: {golive.output}")

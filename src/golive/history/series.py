@@ -90,7 +90,6 @@ def trend_of(series: Series) -> Trend | None:
         version=__version__,
         profile=None,
         env=None,
-        strict=False,
         lang="en",
         started_at=last.at,
         finished_at=last.at,

@@ -35,6 +35,8 @@ class Point(BaseModel):
     status: Status
     value: float | None = None
     unit: str | None = None
+    # measured only up to its threshold (see CriterionContext.expect): no headroom in it
+    capped: bool = False
 
 
 class HistoryEntry(BaseModel):
@@ -56,7 +58,8 @@ def entry_of(run: RunData) -> HistoryEntry:
     points = {}
     for result in run.criteria:
         value, unit = _point(result.measured)
-        points[result.id] = Point(status=result.status, value=value, unit=unit)
+        capped = isinstance(result.measured, dict) and result.measured.get("capped") is True
+        points[result.id] = Point(status=result.status, value=value, unit=unit, capped=capped)
     notified = run.notification.get("sent") if run.notification else None
     return HistoryEntry(profile=run.profile, env=run.env, finished_at=run.finished_at,
                         verdict=run.verdict, criteria=points, notified=notified)

@@ -68,8 +68,19 @@ class CriterionContext:
     def id(self) -> str:
         return self.entry.id
 
-    def expect(self, measured: float, *, name: str | None = None, unit: str | None = None) -> None:
-        """Compare ``measured`` (in the threshold's unit) against the threshold; record both."""
+    def expect(
+        self,
+        measured: float,
+        *,
+        name: str | None = None,
+        unit: str | None = None,
+        capped: bool = False,
+    ) -> None:
+        """Compare ``measured`` (in the threshold's unit) against the threshold; record both.
+
+        ``capped``: the check measured only up to the threshold (it opened as many
+        connections as required, say), so the figure proves the threshold but says nothing
+        of the headroom beyond it; the bottleneck review does not rank it."""
         if self.threshold is None:
             raise TypeError(f"{self.id} has no threshold in the catalog")
         if unit is not None and unit != self.threshold.unit:
@@ -82,6 +93,8 @@ class CriterionContext:
         shown = round(value, 3)
         self.evidence.record(label, shown, self.threshold.unit, expected=str(self.threshold), ok=ok)
         self.evidence.measured = {"value": shown, "unit": self.threshold.unit, "name": label}
+        if capped:
+            self.evidence.measured["capped"] = True
         if not ok:
             raise AssertionError(
                 f"{label}: measured {shown} {self.threshold.unit}, required {self.threshold}"

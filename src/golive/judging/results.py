@@ -13,12 +13,13 @@ from pydantic import BaseModel, Field
 
 from golive.catalog import Criterion, Kind, Severity, Threshold
 from golive.config import Attestation, Waiver
-from golive.judging.verdict import RunVerdict, Status, combine, run_verdict
+from golive.judging.verdict import RunVerdict, Status, combine, exit_code_for, run_verdict
 
 __all__ = [
     "SCHEMA",
     "CheckResult",
     "CriterionResult",
+    "OutOfScope",
     "RunData",
     "Trend",
     "build_run_data",
@@ -57,6 +58,15 @@ class CriterionResult(BaseModel):
     rationale: str = ""
 
 
+class OutOfScope(BaseModel):
+    """A criterion of the profile that a narrowing (--kind, pytest selection) left out:
+    listed so the scope is explicit, never judged, never counted in the verdict."""
+
+    id: str
+    severity: Severity
+    reason: str
+
+
 class Trend(BaseModel):
     """One measured figure against earlier runs (computed by golive.history.trends)."""
 
@@ -74,21 +84,41 @@ class RunData(BaseModel):
     golive_version: str
     profile: str | None
     env: str | None
-    strict: bool
+    # UNVERIFIED exits 0 (--allow-unverified); the verdict stays UNVERIFIED
+    allow_unverified: bool = False
     lang: str
     started_at: datetime
     finished_at: datetime
     verdict: RunVerdict
+    exit_code: int = 0  # golive's exit code for this verdict (golive.judging.verdict)
     interrupted: bool = False
     note: str | None = None
     counts: dict[str, int]
-    criteria: list[CriterionResult]
+    criteria: list[CriterionResult]  # the run's scope: only these are judged
+    out_of_scope: list[OutOfScope] = Field(default_factory=list)
+    narrowed_by: list[str] = Field(default_factory=list)  # what narrowed the scope, if any
+    checks_run: int | None = None  # checks that executed (None: not counted, older runs)
     # filled by golive.history.trends before the reporters run
     trends: list[Trend] = Field(default_factory=list)
     history_runs: int = 0
     notification: dict[str, Any] | None = None
 
     model_config = {"populate_by_name": True}
+
+    @property
+    def scope(self) -> dict[str, int]:
+        return {"in": len(self.criteria), "out": len(self.out_of_scope)}
+
+    @property
+    def blocking_unverified(self) -> list[CriterionResult]:
+        """The blocking criteria in scope that neither passed nor are waived: UNVERIFIED."""
+        return [c for c in self.criteria if c.severity is Severity.BLOCKING
+                and c.status is Status.NOT_VERIFIED]
+
+    @property
+    def executed_nothing(self) -> bool:
+        """No check ran although the scope holds automated criteria: judged nothing."""
+        return self.checks_run == 0 and any(c.automated for c in self.criteria)
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
@@ -164,28 +194,37 @@ def build_run_data(
     version: str,
     profile: str | None,
     env: str | None,
-    strict: bool,
     lang: str,
     started_at: datetime,
     finished_at: datetime,
     criteria: list[CriterionResult],
     interrupted: bool,
+    allow_unverified: bool = False,
+    out_of_scope: list[OutOfScope] | None = None,
+    narrowed_by: list[str] | None = None,
+    checks_run: int | None = None,
     note: str | None = None,
 ) -> RunData:
+    """``criteria`` is the run's scope; ``out_of_scope`` what a narrowing left out."""
     blocking = [c.status for c in criteria if c.severity is Severity.BLOCKING]
+    verdict = run_verdict(blocking, interrupted=interrupted)
     return RunData(
         golive_version=version,
         profile=profile,
         env=env,
-        strict=strict,
+        allow_unverified=allow_unverified,
         lang=lang,
         started_at=started_at,
         finished_at=finished_at,
-        verdict=run_verdict(blocking, strict=strict, interrupted=interrupted),
+        verdict=verdict,
+        exit_code=int(exit_code_for(verdict, allow_unverified=allow_unverified)),
         interrupted=interrupted,
         note=note,
         counts=dict(Counter(c.status.value for c in criteria)),
         criteria=criteria,
+        out_of_scope=out_of_scope or [],
+        narrowed_by=narrowed_by or [],
+        checks_run=checks_run,
     )
 
 

@@ -32,14 +32,32 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "waived": {"ja": "免除中", "en": "Waived"},
     "by_area": {"ja": "領域別", "en": "By area"},
-    "strict_on": {
-        "ja": "厳格モード: 未検証のブロッキング基準は NO-GO",
-        "en": "Strict: a blocking criterion that is not verified is NO-GO",
+    "verdict_GO": {
+        "ja": "ブロッキング基準はすべて合格・有効な免除・署名済みです(実行範囲内)",
+        "en": "Every blocking criterion in scope passed or is validly waived or attested",
     },
-    "strict_off": {
-        "ja": "非厳格モード: 未検証の基準は NO-GO にしない(合格とも数えない)",
-        "en": "Not strict: unverified criteria do not make NO-GO (nor count as passed)",
+    "verdict_NO-GO": {
+        "ja": "ブロッキング基準が不合格またはエラーです",
+        "en": "A blocking criterion failed or errored",
     },
+    "verdict_UNVERIFIED": {
+        "ja": "不合格はありませんが、未検証のブロッキング基準があります(GO ではありません)",
+        "en": "Nothing blocking failed, but blocking criteria were not verified: this is not GO",
+    },
+    "verdict_INCOMPLETE": {
+        "ja": "実行が中断または異常終了しました",
+        "en": "The run was interrupted or crashed",
+    },
+    "allow_unverified": {
+        "ja": "--allow-unverified: UNVERIFIED でも終了コード 0(検証できた基準だけでゲート)",
+        "en": "--allow-unverified: UNVERIFIED exits 0 (the gate judges only what was verified)",
+    },
+    "exit_code": {"ja": "終了コード", "en": "exit code"},
+    "scope": {"ja": "範囲", "en": "Scope"},
+    "in_scope": {"ja": "件が範囲内", "en": "criteria in scope"},
+    "out_of_scope": {"ja": "範囲外(判定に含めない)", "en": "Out of scope (not judged)"},
+    "out_of_scope_count": {"ja": "件が範囲外", "en": "out of scope"},
+    "narrowed_by": {"ja": "絞り込み", "en": "narrowed by"},
     "interrupted": {
         "ja": "実行が中断されました。結果は部分的です。",
         "en": "The run was interrupted; results are partial.",

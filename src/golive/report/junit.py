@@ -1,30 +1,69 @@
-"""JUnit XML: one test case per criterion, its id and area as properties."""
+"""JUnit XML: one test case per criterion in scope, its id and area as properties.
+
+CI tools read failures, not golive's statuses: a criterion that keeps the run from GO is a
+``<failure>`` (or ``<error>``), so a test tab never reads "0 failures" beside a red job;
+only criteria that decide nothing stay ``<skipped>``.
+"""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
-from golive.judging.results import RunData
-from golive.judging.verdict import Status
+from golive.catalog import Severity
+from golive.judging.results import CriterionResult, RunData
+from golive.judging.verdict import RunVerdict, Status
 
 __all__ = ["render_junit"]
 
+# the header line evidence.expect_no_findings writes above the findings themselves
+_FINDINGS_HEADER = re.compile(r": \d+ finding\(s\)$")
+
+
+def _headline(reason: str) -> str:
+    """The line a CI tool shows: the first finding rather than "N finding(s)"."""
+    lines = [line.strip() for line in reason.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1 and _FINDINGS_HEADER.search(lines[0]):
+        return lines[1]
+    return lines[0]
+
+
+def _decides(result: CriterionResult, data: RunData) -> bool:
+    """A blocking criterion not verified keeps the run from GO, unless the team gates only
+    on what could be verified (--allow-unverified)."""
+    return (
+        result.status is Status.NOT_VERIFIED
+        and result.severity is Severity.BLOCKING
+        and data.verdict in (RunVerdict.NO_GO, RunVerdict.UNVERIFIED)
+        and not data.allow_unverified
+    )
+
 
 def render_junit(data: RunData) -> str:
+    deciding = {c.id for c in data.criteria if _decides(c, data)}
+    failures = sum(c.status is Status.FAIL or c.id in deciding for c in data.criteria)
+    errors = sum(c.status is Status.ERROR for c in data.criteria)
     suite = ET.Element(
         "testsuite",
         name=f"golive-{data.profile or 'run'}",
         tests=str(len(data.criteria)),
-        failures=str(sum(c.status is Status.FAIL for c in data.criteria)),
-        errors=str(sum(c.status is Status.ERROR for c in data.criteria)),
-        skipped=str(sum(c.status not in (Status.PASS, Status.FAIL, Status.ERROR)
-                        for c in data.criteria)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped=str(len(data.criteria) - failures - errors
+                    - sum(c.status is Status.PASS for c in data.criteria)),
         timestamp=data.started_at.isoformat(),
         time=f"{(data.finished_at - data.started_at).total_seconds():.3f}",
     )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("verdict", data.verdict.value), ("profile", data.profile or ""),
-                        ("env", data.env or "")):
+    for name, value in (
+        ("verdict", data.verdict.value), ("exit_code", str(data.exit_code)),
+        ("allow_unverified", str(data.allow_unverified).lower()),
+        ("profile", data.profile or ""), ("env", data.env or ""),
+        ("scope_in", str(data.scope["in"])), ("scope_out", str(data.scope["out"])),
+        ("narrowed_by", "; ".join(data.narrowed_by)),
+    ):
         ET.SubElement(props, "property", name=name, value=value)
     for result in data.criteria:
         case = ET.SubElement(
@@ -36,15 +75,16 @@ def render_junit(data: RunData) -> str:
                             ("severity", result.severity.value), ("kind", result.kind.value),
                             ("status", result.status.value)):
             ET.SubElement(case_props, "property", name=name, value=value)
-        message = result.reason or ""
+        reason = result.reason or ""
         if result.status is Status.FAIL:
-            ET.SubElement(case, "failure", message=message.splitlines()[0] if message else "")
-            case[-1].text = message
+            ET.SubElement(case, "failure", message=_headline(reason)).text = reason
         elif result.status is Status.ERROR:
-            ET.SubElement(case, "error", message=message.splitlines()[0] if message else "")
-            case[-1].text = message
+            ET.SubElement(case, "error", message=_headline(reason)).text = reason
+        elif result.id in deciding:
+            ET.SubElement(case, "failure", message=f"not verified: {_headline(reason)}",
+                          type="not_verified").text = reason
         elif result.status is not Status.PASS:
-            ET.SubElement(case, "skipped", message=f"{result.status.value}: {message}")
+            ET.SubElement(case, "skipped", message=f"{result.status.value}: {reason}")
     ET.indent(suite)
     body = ET.tostring(suite, encoding="unicode")
     return f'<?xml version="1.0" encoding="utf-8"?>\n{body}\n'

@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from golive.facts.repo.commands import parse_commands
 from golive.facts.repo.discover import find_deliverable, repo_files
 from golive.facts.repo.packagejson import package_scripts
 from golive.facts.repo.structured import Document, Located, line_of, load_structured, relative
@@ -53,6 +54,7 @@ from golive.facts.repo.workflow import (
     step_uses,
 )
 from golive.judging.findings import Finding
+from golive.rules.runners import deploy_command, runner_kinds
 from golive.rules.workflows import environment_export
 
 __all__ = [
@@ -130,12 +132,6 @@ _TEST_FILE_PATTERNS = {
 
 # --- test runs in workflows ---------------------------------------------------------------
 
-_RUNNER = re.compile(
-    r"\b(vitest|jest|mocha|ava|pytest|py\.test|tox|nox|go\s+test|cargo\s+test|phpunit|rspec|"
-    r"(npm|pnpm|yarn|bun)(\s+run)?\s+test\b[\w:.-]*)"
-)
-_E2E_COMMAND = re.compile(r"playwright|cypress|testcafe|wdio|webdriverio|\be2e\b|test:e2e",
-                          re.IGNORECASE)
 _INTEGRATION_COMMAND = re.compile(r"integration|\btest:int\b|--project[= ]int\b", re.IGNORECASE)
 _NOT_INTEGRATION = re.compile(
     r"not\s+integration|--(ignore|exclude)[= ]\S*integration|--project[= ]unit", re.IGNORECASE
@@ -164,12 +160,15 @@ def _expand(command: str, scripts: dict[str, str], depth: int = 0) -> str:
 
 
 def _command_kinds(command: str, scripts: dict[str, str]) -> set[str]:
-    """The kinds of test one shell line runs."""
+    """The kinds of test one shell line runs: a runner matched as a command (``echo unit
+    tests`` runs none), integration when its text or script says so."""
+    resolved = {name: [body] for name, body in scripts.items()} if scripts else None
+    kinds: set[str] = set()
+    for part in parse_commands(command, errexit=True):
+        kinds |= runner_kinds(part.words, resolved)
+    if "unit" not in kinds:
+        return set()
     expanded = _expand(command, scripts)
-    if not _RUNNER.search(expanded):
-        return set()
-    if _E2E_COMMAND.search(expanded):
-        return set()
     if _INTEGRATION_COMMAND.search(expanded) and not _NOT_INTEGRATION.search(expanded):
         return {"integration"}
     return {"unit"}
@@ -551,12 +550,6 @@ def update_pretest_findings(repo: Path) -> list[Finding]:
 
 # --- staged rollout -----------------------------------------------------------------------
 
-_DEPLOY_COMMAND = re.compile(
-    r"deploy\.sh|\bvercel(@[\w.-]+)?\b.*\b(deploy|promote)\b|\bvercel(@[\w.-]+)?\b.*--prod\b|"
-    r"\bnetlify\s+deploy\b|\bflyctl\s+deploy\b|\bkubectl\s+(apply|set\s+image)\b|"
-    r"\bhelm\s+(upgrade|install)\b|\baws\s+ecs\s+update-service\b|\bterraform\s+apply\b",
-    re.IGNORECASE,
-)
 _ROLLBACK = re.compile(r"rollback|roll back|rollout\s+undo", re.IGNORECASE)
 _PRODUCTION = re.compile(r"^prod(uction)?\b", re.IGNORECASE)
 _STAGING = re.compile(r"^(staging|stage|stg|preview|pre-?prod)\b", re.IGNORECASE)
@@ -571,8 +564,9 @@ def _deploy_commands(workflow: Workflow, job_id: str) -> list[str]:
     job = workflow.jobs[job_id]
     if isinstance(job.get("uses"), str):
         return [str(job["uses"])]
-    commands = [c for s in workflow.steps(job_id) for c in shell_commands(step_run(s))
-                if _DEPLOY_COMMAND.search(c)]
+    commands = [c.text for s in workflow.steps(job_id)
+                for c in parse_commands(step_run(s), errexit=True)
+                if c.neutralised is None and (deploy_command(c.words) or c.name == "deploy.sh")]
     commands += [step_uses(s) for s in workflow.steps(job_id) if "deploy" in step_uses(s).lower()]
     return commands
 

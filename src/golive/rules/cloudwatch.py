@@ -18,11 +18,12 @@ Shapes read beyond AWS's own schemas:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from golive.catalog import Threshold
 from golive.facts.repo.discover import find_deliverable
 from golive.facts.repo.structured import Document, Located, headings, line_of, load_deliverable
 from golive.judging.findings import Finding
@@ -37,6 +38,7 @@ __all__ = [
     "agent_config_findings",
     "alarm_category_findings",
     "alarm_definitions_findings",
+    "alarms_examined",
     "collected_logs",
     "log_category_findings",
     "log_config_findings",
@@ -691,9 +693,81 @@ def _alarm_metrics_of(alarm: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             yield name, str(metric.get("Namespace")), str(metric.get("MetricName"))
 
 
-def alarm_category_findings(repo: Path, *categories: str) -> list[Finding]:
-    """An alarm for each of ``categories`` (cpu, memory, error-rate, latency), each with an
-    AlarmActions target (an alarm that notifies no one is not an alarm)."""
+# metrics whose unit is fixed by the service (CloudWatch documents them per namespace)
+_METRIC_UNITS = {
+    ("AWS/ApplicationELB", "TargetResponseTime"): "s",
+    ("AWS/ELB", "Latency"): "s",
+    ("AWS/ApiGateway", "Latency"): "ms",
+    ("AWS/ApiGateway", "IntegrationLatency"): "ms",
+    ("AWS/Lambda", "Duration"): "ms",
+    ("AWS/CloudFront", "OriginLatency"): "ms",
+    ("AWS/AppSync", "Latency"): "ms",
+}
+_UNIT_NAMES = {"Seconds": "s", "Milliseconds": "ms", "Microseconds": "us", "Percent": "%"}
+_TO_MS = {"s": 1000.0, "ms": 1.0, "us": 0.001}
+
+
+def _alarm_unit(alarm: dict[str, Any]) -> str | None:
+    unit = alarm.get("Unit")
+    if isinstance(unit, str) and unit in _UNIT_NAMES:
+        return _UNIT_NAMES[unit]
+    for _, namespace, metric in _alarm_metrics_of(alarm):
+        known = _METRIC_UNITS.get((namespace, metric))
+        if known:
+            return known
+        if re.search(r"(_ms|Ms|Millis|Milliseconds)$", metric):
+            return "ms"
+        if re.search(r"(_seconds|Seconds|_s)$", metric):
+            return "s"
+    return None
+
+
+def _limit_problem(alarm: dict[str, Any], category: str, limit: Threshold) -> str | None:
+    """Why the alarm fires later than the plan's number (None: no looser than it)."""
+    threshold = alarm.get("Threshold")
+    if "ThresholdMetricId" in alarm:
+        return None  # anomaly band: no fixed number to compare
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        return f"Threshold {threshold!r} is not a number"
+    if not str(alarm.get("ComparisonOperator", "")).startswith("GreaterThan"):
+        return (f"ComparisonOperator {alarm.get('ComparisonOperator')} does not fire when "
+                f"{category} rises")
+    value, shown = float(threshold), f"{threshold}"
+    if limit.unit in _TO_MS:
+        unit = _alarm_unit(alarm) or "ms"
+        value = float(threshold) * _TO_MS.get(unit, 1.0) / _TO_MS[limit.unit]
+        shown = f"{threshold} {unit}"
+    if value > limit.value:
+        return (f"fires at {shown}, looser than the plan's {limit.value:g} {limit.unit}: it "
+                f"stays silent while {category} breaks the goal")
+    return None
+
+
+def _alarm_problems(alarm: dict[str, Any], category: str, limit: Threshold | None) -> list[str]:
+    problems = []
+    if alarm.get("ActionsEnabled") is False or str(alarm.get("ActionsEnabled")).lower() == "false":
+        problems.append("has its actions disabled (ActionsEnabled: false): it notifies no one")
+    if not alarm.get("AlarmActions"):
+        problems.append("has no AlarmActions: it notifies no one")
+    if limit is not None:
+        problem = _limit_problem(alarm, category, limit)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def alarms_examined(repo: Path) -> int:
+    """How many alarm definitions the alarm checks read."""
+    return len(_alarms(repo)[1])
+
+
+def alarm_category_findings(
+    repo: Path, *categories: str, limits: Mapping[str, Threshold] | None = None
+) -> list[Finding]:
+    """An alarm for each of ``categories`` (cpu, memory, error-rate, latency) that notifies:
+    AlarmActions set and not disabled, and — when ``limits`` gives the plan's number for the
+    category (from the catalog) — a threshold no looser than it. One such alarm per category
+    is enough; when none qualifies, every candidate's problems are reported."""
     doc, alarms, found = _alarms(repo)
     if doc is None or found:
         return found
@@ -704,11 +778,14 @@ def alarm_category_findings(repo: Path, *categories: str) -> list[Finding]:
             found.append(doc.finding(
                 f"no {category} alarm (AlarmName or metric containing {', '.join(words)})",
                 doc.data, "alarms"))
-        for alarm in ours:
-            if not alarm.get("AlarmActions"):
-                found.append(doc.finding(
-                    f"{category} alarm {alarm.get('AlarmName')} has no AlarmActions: it "
-                    "notifies no one", alarm))
+            continue
+        limit = (limits or {}).get(category)
+        problems = [(a, _alarm_problems(a, category, limit)) for a in ours]
+        if any(not p for _, p in problems):
+            continue
+        for alarm, listed in problems:
+            found += [doc.finding(f"{category} alarm {alarm.get('AlarmName')} {p}", alarm)
+                      for p in listed]
     return found
 
 

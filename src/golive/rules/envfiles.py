@@ -67,8 +67,9 @@ PLATFORM_VARIABLES = frozenset(
         "npm_package_version",
     }
 )
-_PLATFORM_PREFIXES = ("VERCEL_", "NEXT_PUBLIC_VERCEL_")
-_PLATFORM_EXACT = frozenset({"VERCEL"})
+# set by Vercel, or by the CI runner for the build and test steps (GitHub Actions)
+_PLATFORM_PREFIXES = ("VERCEL_", "NEXT_PUBLIC_VERCEL_", "GITHUB_", "RUNNER_", "ACTIONS_")
+_PLATFORM_EXACT = frozenset({"VERCEL", "GITHUB_ACTIONS"})
 
 _SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _BUILD_DIRS = frozenset({".next", "out", "dist", "build", "coverage", ".vercel", ".turbo"})
@@ -168,20 +169,37 @@ _USES = (
 _DESTRUCTURE = re.compile(r"\b(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b")
 
 
-def _sources(repo: Path) -> list[Path]:
+# tests and their runners' configs read what the test runner sets, not the app's contract
+_TEST_DIRS = frozenset(
+    {"tests", "test", "__tests__", "e2e", "__mocks__", "fixtures", "playwright", "cypress"}
+)
+_TEST_FILE = re.compile(
+    r"\.(test|spec|e2e)\.[cm]?[jt]sx?$|^(playwright|vitest|jest|cypress)\.config\.[cm]?[jt]s$"
+)
+
+
+def _is_test_source(relative_parts: tuple[str, ...]) -> bool:
+    return bool(
+        _TEST_DIRS.intersection(relative_parts[:-1]) or _TEST_FILE.search(relative_parts[-1])
+    )
+
+
+def _sources(repo: Path, *, app_only: bool = False) -> list[Path]:
     root = Path(repo).resolve()
     return [
         p
         for p in repo_files(root)
         if p.name.endswith(_SOURCE_SUFFIXES)
         and not _BUILD_DIRS.intersection(p.relative_to(root).parts[:-1])
+        and not (app_only and _is_test_source(p.relative_to(root).parts))
     ]
 
 
 def code_env_usages(repo: Path) -> dict[str, list[tuple[str, int]]]:
-    """Every variable the .ts/.js sources read from process.env, with where (file, line)."""
+    """Every variable the app's .ts/.js sources read from process.env, with where (file,
+    line); tests and test-runner configs are not the app."""
     uses: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for path in _sources(repo):
+    for path in _sources(repo, app_only=True):
         try:
             source = strip_comments(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from golive.facts.repo.compose import load_stack
 from golive.facts.repo.discover import find_deliverable, repo_files
 from golive.facts.repo.structured import Document, Located, line_of, load_structured
 from golive.judging.findings import Finding
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_DURATION_S",
     "MEMORY_MB",
     "FunctionLimits",
+    "containers_examined",
     "function_files",
     "function_limit_findings",
     "function_limits",
@@ -186,6 +188,12 @@ def function_limit_findings(repo: Path) -> list[Finding]:
                     f"within {bounds[0]}–{bounds[1]}",
                 ))
     return found
+
+
+def containers_examined(repo: Path) -> int:
+    """How many compose services (base and override merged) the container limits read."""
+    stack = load_stack(repo, Finding("docker-compose.yml", None, "not found"))
+    return len(stack.merged_services()) if stack.base is not None else 0
 
 
 def resource_limit_findings(repo: Path) -> list[Finding]:

@@ -210,7 +210,20 @@ def capacity_report(history: RunHistory, now: datetime) -> Review:
         point = entry.criteria.get(FORECAST_ID)
         return point is not None and point.status in _VERIFIED and point.value is not None
 
-    return _report(history, now, "monthly", "capacity report", forecast)
+    review = _report(history, now, "monthly", "capacity report", forecast)
+    recent = history.runs("monthly", since=now - WINDOWS["monthly"])
+    points = [r.criteria.get(FORECAST_ID) for r in recent]
+    if review.status is Status.FAIL and points and all(
+        p is not None and p.status is Status.NOT_VERIFIED for p in points
+    ):
+        # the monthly run tried, but the history is still too short for a forecast
+        return Review(
+            Status.NOT_VERIFIED,
+            f"the monthly runs could not make the usage forecast yet ({FORECAST_ID} "
+            "not verified: too few earlier runs)",
+            facts=review.facts,
+        )
+    return review
 
 
 # --- インシデント記録 -------------------------------------------------------------------
@@ -444,6 +457,7 @@ def bottleneck(
         if (
             threshold is None
             or point.value is None
+            or point.capped
             or catalog.get(cid).area not in ("performance", "database")
             or (point.unit is not None and point.unit != threshold.unit)
         ):

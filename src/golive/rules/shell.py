@@ -30,15 +30,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from golive.facts.repo.commands import Command, parse_commands
 from golive.facts.repo.discover import find_files
-from golive.facts.repo.shellscript import Script, load_script
+from golive.facts.repo.shellscript import Script, load_script, read_script
 from golive.facts.repo.structured import line_of, relative
-from golive.facts.repo.workflow import WORKFLOW_DIR, Workflow, load_workflow_file
+from golive.facts.repo.workflow import (
+    WORKFLOW_DIR,
+    Workflow,
+    load_workflow_file,
+    step_if,
+    step_run,
+)
 from golive.facts.scans.shellcheck import shellcheck_findings
 from golive.judging.findings import Finding
+from golive.rules.runners import deploy_command
 
 __all__ = [
     "PLAN_SCRIPTS",
@@ -52,6 +60,7 @@ __all__ = [
     "deploy_env_check_findings",
     "resource_status_findings",
     "restore_procedure_findings",
+    "script_commands",
     "script_findings",
     "strict_mode_findings",
 ]
@@ -65,13 +74,6 @@ PLAN_SCRIPTS = (
     "config-validator.sh",
 )
 
-_DEPLOY_COMMAND = re.compile(
-    r"\bvercel(@[\w.-]+)?\b.*\b(deploy|promote)\b|\bvercel(@[\w.-]+)?\b.*--prod\b|"
-    r"\bsupabase(@[\w.-]+)?\s+(db\s+push|migration\s+up)\b|\bnetlify\s+deploy\b|"
-    r"\bflyctl\s+deploy\b|\bkubectl\s+(apply|rollout)\b|\bhelm\s+upgrade\b|"
-    r"\baws\s+ecs\s+update-service\b|\bdocker\s+compose\b.*\bup\b",
-    re.IGNORECASE,
-)
 _BACKUP_COMMAND = re.compile(
     r"\bpg_dump(all)?\b|\bpg_basebackup\b|\bsupabase(@[\w.-]+)?\s+db\s+dump\b|\bpgbackrest\b|"
     r"\bwal-g\s+backup-push\b|\bbarman\b|\baws\s+rds\s+create-db-snapshot\b|\brestic\s+backup\b|"
@@ -121,18 +123,29 @@ def strict_mode_findings(script: Script) -> list[Finding]:
     )]
 
 
-def _purpose_findings(script: Script) -> list[Finding]:
-    if script.name == "deploy.sh" and not script.has(_DEPLOY_COMMAND):
+def _purpose_findings(repo: Path, script: Script) -> list[Finding]:
+    if script.name == "deploy.sh" and not _deploy_lines(repo, script):
         return [Finding(script.shown, None,
-                        "runs no deploy command (vercel deploy/--prod, supabase db push, ...)")]
+                        "runs no deploy command (vercel deploy/--prod, supabase db push, "
+                        "railway up, flyctl deploy, helm upgrade, kubectl apply, terraform "
+                        "apply, aws ecs update-service, gcloud run deploy, ...)")]
     if script.name == "env-check.sh":
         found = []
+        dead = _dead_lines(script)
         if not script.has(_ENV_CHECK):
             found.append(Finding(script.shown, None, "checks no required environment variable "
                                  "(-z \"${VAR}\", ${!name}, ${VAR:?})"))
+        elif all(n in dead for n in script.commands(_ENV_CHECK)):
+            found.append(Finding(script.shown, min(dead),
+                                 f"its variable checks never run: {next(iter(dead.values()))}"))
         if not script.has(_FAILS):
             found.append(Finding(script.shown, None,
                                  "never exits non-zero: a failed check does not stop the deploy"))
+        elif all(n in dead for n in script.commands(_FAILS)):
+            found.append(Finding(
+                script.shown, None,
+                "never exits non-zero: every failing exit sits after an unconditional exit or "
+                "inside an always-false condition, so a failed check does not stop the deploy"))
         return found
     if script.name == "backup.sh" and not script.has(_BACKUP_COMMAND):
         return [Finding(script.shown, None,
@@ -147,21 +160,105 @@ def script_findings(repo: Path, name: str) -> list[Finding]:
         return [script]
     found = list(shellcheck_findings(repo).get(script.shown, []))
     found += strict_mode_findings(script)
-    found += _purpose_findings(script)
+    found += _purpose_findings(repo, script)
     return found
 
 
 # --- deploy.sh: environment check and backup before the deploy ------------------------
 
 
+_NEVER_RUNS = "never runs"
+_MESSAGES = frozenset({"echo", "printf", "log", "info", "warn", "debug", ":"})
+
+
+def _dead_lines(script: Script) -> dict[int, str]:
+    """Lines whose commands never run, with the reason."""
+    return {c.line: c.neutralised for c in parse_commands(script.text)
+            if c.neutralised and c.neutralised.startswith(_NEVER_RUNS)}
+
+
+def _sourced(repo: Path, word: str) -> Script | None:
+    name = word.rsplit("/", 1)[-1]
+    if not name or "$" in name:
+        return None
+    path = _shallowest_named(repo, name)
+    if path is None:
+        return None
+    loaded = read_script(repo, path)
+    return loaded if isinstance(loaded, Script) else None
+
+
+def _shallowest_named(repo: Path, name: str) -> Path | None:
+    hits = find_files(repo, name)
+    return min(hits, key=lambda p: (len(p.parts), str(p))) if hits else None
+
+
+def script_commands(repo: Path, script: Script, depth: int = 0) -> list[tuple[int, Command]]:
+    """(line in the main flow, command) of every command ``script`` runs: a function's body
+    at the line of its first call (never-called functions left out), a sourced file's
+    commands at the ``source`` line."""
+    out: list[tuple[int, Command]] = []
+    for command in parse_commands(script.text):
+        line = script.effective_line(command.line) if command.in_function else command.line
+        if line is None:
+            continue
+        if command.name in {"source", "."} and len(command.words) > 1:
+            sourced = _sourced(repo, command.words[1]) if depth < 3 else None
+            if sourced is not None:
+                out += _sourced_commands(repo, script, sourced, line, command, depth)
+            continue
+        out.append((line, command))
+    return out
+
+
+def _sourced_commands(repo: Path, script: Script, sourced: Script, line: int,
+                      source: Command, depth: int) -> list[tuple[int, Command]]:
+    """A sourced file's commands: its top level at the ``source`` line, a function it
+    defines at the first call of that function in ``script``."""
+    out: list[tuple[int, Command]] = []
+    for command in parse_commands(sourced.text):
+        at: int | None = line
+        name = sourced.function_at(command.line) if command.in_function else None
+        if name is not None:
+            called = script.first(re.compile(rf"(^|[\s;&|(]){re.escape(name)}($|[\s;&|)])"))
+            at = called if called is not None and called > line else None
+        if at is None:
+            continue
+        if command.name in {"source", "."} and depth < 2:
+            continue  # nested libraries: their top level only
+        out.append((at, replace(command, neutralised=source.neutralised or command.neutralised)))
+    return out
+
+
+def _deploy_lines(repo: Path, script: Script) -> list[int]:
+    return sorted(line for line, c in script_commands(repo, script)
+                  if deploy_command(c.words) and not (c.neutralised or "").startswith(_NEVER_RUNS))
+
+
+def _calls(command: Command, callee: str) -> bool:
+    if command.name == callee:
+        return True
+    if command.name in _MESSAGES:
+        return False
+    return any(w.rsplit("/", 1)[-1] == callee for w in command.words[1:3])
+
+
 def _before_deploy(repo: Path, callee: str, what: str) -> list[Finding]:
     script = load_script(repo, "deploy.sh")
     if isinstance(script, Finding):
         return [script]
-    deploy = script.first(_DEPLOY_COMMAND)
-    call = script.first(re.compile(rf"(^|[/\s\"']){re.escape(callee)}\b"))
-    if call is None:
+    commands = script_commands(repo, script)
+    deploys = _deploy_lines(repo, script)
+    deploy = deploys[0] if deploys else None
+    calls = [(line, c) for line, c in commands if _calls(c, callee)]
+    if not calls:
         return [Finding(script.shown, deploy, f"deploy.sh never calls {callee}: {what}")]
+    live = [line for line, c in calls if c.neutralised is None]
+    if not live:
+        return [Finding(script.shown, line,
+                        f"the call of {callee} cannot stop the deploy, {c.neutralised}: {what}")
+                for line, c in calls]
+    call = min(live)
     if deploy is not None and call > deploy:
         return [Finding(
             script.shown, call,
@@ -200,30 +297,94 @@ def _scheduled_workflows(repo: Path) -> Iterator[Workflow]:
             yield loaded
 
 
+def _runs_backup(text: str) -> bool:
+    """Whether shell ``text`` runs backup.sh as a command that is not switched off."""
+    return any(
+        _calls(c, "backup.sh") and not (c.neutralised or "").startswith(_NEVER_RUNS)
+        for c in parse_commands(text, errexit=True)
+    )
+
+
+# files a scheduler reads: a cron table, and a script only when it installs one
+_CRONTABS = ("crontab", "crontab*", "*.crontab", "*.cron", "cron.d/*", "cron/*")
+_SCHEDULED_CONFIGS = ("*.yml", "*.yaml", "*.json", "*.tf", "*.sql", "*.toml", "*.timer")
+_PG_CRON = re.compile(r"cron\.schedule\s*\(\s*(?:'[^']*'\s*,\s*)?'([^']+)'\s*,\s*([^)]*)",
+                      re.IGNORECASE | re.DOTALL)
+_SCHEDULE_EXPRESSION = re.compile(
+    r"(?:ScheduleExpression|schedule_expression)[\"']?\s*[:=]\s*[\"']?((?:cron|rate|at)\([^)]*\))"
+)
+_K8S_CRONJOB = re.compile(r"^kind:\s*CronJob\b", re.MULTILINE)
+_K8S_SCHEDULE = re.compile(r"^\s*schedule:\s*[\"']?([^\"'\n]+)", re.MULTILINE)
+_ON_CALENDAR = re.compile(r"^OnCalendar\s*=\s*(.+)$", re.MULTILINE)
+_BACKUP_WORD = re.compile(r"backup", re.IGNORECASE)
+_NEVER_IF = re.compile(r"^\s*(\$\{\{\s*)?(false|0|''|null)(\s*\}\})?\s*$", re.IGNORECASE)
+
+
+def _config_schedules(root: Path, path: Path, text: str) -> Iterator[Schedule]:
+    """Schedules of a scheduler's own configuration that run a backup: pg_cron
+    (``cron.schedule``), EventBridge/CloudWatch Events rules and EventBridge Scheduler
+    (CloudFormation, SAM, Terraform, JSON), Kubernetes CronJobs, systemd timers."""
+    shown = relative(root, path)
+
+    def line(index: int) -> int:
+        return text.count("\n", 0, index) + 1
+
+    for match in _PG_CRON.finditer(text):
+        if _BACKUP_WORD.search(match.group(0)):
+            yield Schedule(shown, line(match.start()), match.group(1))
+    expressions = list(_SCHEDULE_EXPRESSION.finditer(text))
+    if expressions and _BACKUP_WORD.search(text):
+        for match in expressions:
+            yield Schedule(shown, line(match.start()), match.group(1))
+    if _K8S_CRONJOB.search(text) and _BACKUP_WORD.search(text):
+        for match in _K8S_SCHEDULE.finditer(text):
+            yield Schedule(shown, line(match.start()), match.group(1).strip())
+    if path.suffix == ".timer" and _BACKUP_WORD.search(path.name + text):
+        for match in _ON_CALENDAR.finditer(text):
+            yield Schedule(shown, line(match.start()), match.group(1).strip())
+
+
 def backup_schedules(repo: Path) -> list[Schedule]:
-    """Every schedule that runs backup.sh: scheduled workflows and cron lines."""
+    """Every schedule a real scheduler keeps for the backup: a workflow with ``on: schedule``
+    whose steps run backup.sh, a cron table (or a script that installs one with
+    ``crontab``) naming backup.sh, and the scheduler configurations of
+    :func:`_config_schedules`. A cron line in a document schedules nothing."""
     root = Path(repo)
     schedules = []
     for workflow in _scheduled_workflows(root):
         entries = workflow.triggers.get("schedule")
-        if not isinstance(entries, list) or "backup.sh" not in "".join(
-            str(step.get("run", "")) for _, step in workflow.all_steps()
+        if not isinstance(entries, list) or not any(
+            _runs_backup(step_run(step)) and not _NEVER_IF.match(step_if(step))
+            and not _NEVER_IF.match(step_if(workflow.jobs[job_id]))
+            for job_id, step in workflow.all_steps()
         ):
             continue
         for entry in entries:
             if isinstance(entry, dict) and entry.get("cron"):
                 schedules.append(Schedule(workflow.shown, line_of(entry), str(entry["cron"])))
-    candidates = find_files(root, "crontab", "crontab*", "*.cron", "cron.d/*", "*.md", "*.txt",
-                            "*.sh")
+    candidates = find_files(root, *_CRONTABS)
+    candidates += [p for p in find_files(root, "*.sh") if p not in candidates]
     for path in candidates:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
+        if path.suffix == ".sh" and not re.search(r"\bcrontab\b", text):
+            continue  # a cron line in a script that installs no crontab schedules nothing
         for number, line in enumerate(text.splitlines(), start=1):
+            if line.lstrip().startswith("#"):
+                continue
             match = _CRON_LINE.search(line)
             if match:
                 schedules.append(Schedule(relative(root, path), number, match.group(1)))
+    for path in find_files(root, *_SCHEDULED_CONFIGS):
+        if WORKFLOW_DIR in path.as_posix():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        schedules += _config_schedules(root, path, text)
     return schedules
 
 
@@ -236,8 +397,9 @@ def backup_schedule_findings(repo: Path) -> list[Finding]:
         return []
     return [Finding(
         script.shown, None,
-        "backup.sh is not scheduled: no workflow with on: schedule runs it and no cron line "
-        "(crontab, *.cron, scripts, Markdown) names it",
+        "backup.sh is not scheduled: no workflow with on: schedule runs it, no crontab names "
+        "it, and no scheduler configuration (pg_cron, EventBridge rule, Kubernetes CronJob, "
+        "systemd timer) runs a backup; a cron line in a document schedules nothing",
     )]
 
 

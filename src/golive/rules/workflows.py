@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from golive._errors import NotVerified
-from golive.facts.repo.discover import find_files
+from golive.facts.repo.commands import parse_commands
+from golive.facts.repo.discover import RoleMatch, find_files, remember_role
+from golive.facts.repo.packagejson import all_package_scripts
 from golive.facts.repo.structured import Located, line_of, load_structured, relative
 from golive.facts.repo.workflow import (
     PLAN_WORKFLOWS,
@@ -42,16 +44,21 @@ from golive.facts.repo.workflow import (
     find_workflow,
     load_named_workflows,
     load_workflow,
+    load_workflow_file,
+    load_workflows,
     reviewer_rule,
+    step_if,
     step_run,
     step_uses,
     workflow_files,
 )
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import Finding
+from golive.rules.runners import TestKind, deploy_command, runner_kinds
 
 __all__ = [
     "CoverageGate",
+    "RunnerStep",
     "approval_findings",
     "cache_findings",
     "coverage_gate_findings",
@@ -61,12 +68,16 @@ __all__ = [
     "dependency_update_sources",
     "deploy_environments",
     "e2e_test_findings",
+    "e2e_workflow",
+    "effective_events",
     "env_deploy_findings",
     "environment_export",
     "parallel_build_findings",
     "pinning_findings",
     "rollback_trigger_findings",
     "schema_findings",
+    "steps_running_tests",
+    "summary_of_test_steps",
     "timeout_findings",
     "unit_test_findings",
     "workflow_findings",
@@ -81,14 +92,6 @@ ON_DEMAND_EVENTS = frozenset({"workflow_dispatch", "repository_dispatch", "workf
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _VERSION_TAG = re.compile(r"^v?\d+(\.\d+){0,2}([-+.][0-9A-Za-z.-]+)?$")
-_UNIT_RUNNER = re.compile(
-    r"\b(vitest|jest|mocha|ava|pytest|go test|cargo test|"
-    r"(npm|pnpm|yarn|bun)( run)? test(:unit)?)\b"
-)
-_E2E_RUNNER = re.compile(
-    r"\b(playwright test|cypress run|testcafe|wdio|webdriverio|test:e2e|e2e)\b", re.IGNORECASE
-)
-_E2E_WORDS = re.compile(r"playwright|cypress|e2e|testcafe|wdio", re.IGNORECASE)
 _COVERAGE_RUN = re.compile(
     r"--coverage\b|\bcoverage run\b|--cov\b|--cov=|\bc8\b|\bnyc\b|test:coverage|"
     r"\bcoverage\b.*\breport\b"
@@ -102,12 +105,6 @@ _COVERAGE_PUBLISHERS = (
     "irongut/CodeCoverageSummary",
     "marocchino/sticky-pull-request-comment",
     "py-cov-action/python-coverage-comment-action",
-)
-_DEPLOY_COMMAND = re.compile(
-    r"deploy\.sh|\bvercel(@[\w.-]+)?\b.*\b(deploy|promote)\b|\bvercel(@[\w.-]+)?\b.*--prod\b|"
-    r"\bnetlify\s+deploy\b|\bflyctl\s+deploy\b|\bkubectl\s+(apply|rollout)\b|\bhelm\s+upgrade\b|"
-    r"\baws\s+ecs\s+update-service\b",
-    re.IGNORECASE,
 )
 _ROLLBACK_COMMAND = re.compile(
     r"\brollback\b|\bvercel(@[\w.-]+)?\b.*\b(promote|alias)\b|rollout\s+undo|helm\s+rollback|"
@@ -502,37 +499,170 @@ def dependency_update_findings(repo: Path) -> list[Finding]:
 # --- tests: unit, E2E, coverage -------------------------------------------------------
 
 
-def _runs_on_changes(workflow: Workflow, what: str) -> list[Finding]:
-    if _events(workflow, CHANGE_EVENTS):
+def _runs_on_changes(workflow: Workflow, what: str, repo: Path | None = None) -> list[Finding]:
+    events = effective_events(repo, workflow) if repo is not None else set(workflow.triggers)
+    if events & CHANGE_EVENTS:
         return []
-    events = workflow.events_text
+    shown = ", ".join(sorted(events)) or "nothing"
     return [Finding(
         workflow.shown, workflow.on_line,
-        f"{what} run only on {events}, not on push or pull_request: they don't gate changes",
+        f"{what} run only on {shown}, not on push or pull_request: they don't gate changes",
     )]
 
 
-def _test_steps(workflow: Workflow, pattern: re.Pattern[str], exclude: re.Pattern[str] | None
-                ) -> list[tuple[str, Located]]:
-    hits = []
-    for job_id, step in workflow.all_steps():
-        run = step_run(step)
-        if pattern.search(run) and not (exclude and exclude.search(run)):
-            hits.append((job_id, step))
-    return hits
+def _local_callee(repo: Path, uses: str) -> Workflow | None:
+    """The repository's own reusable workflow a job ``uses: ./.github/workflows/x.yml``."""
+    if not uses.startswith("./"):
+        return None
+    path = Path(repo) / uses[2:].split("@", 1)[0]
+    if not path.is_file():
+        return None
+    loaded = load_workflow_file(repo, path)
+    return loaded if isinstance(loaded, Workflow) else None
 
 
-def _ignored_failures(workflow: Workflow, steps: list[tuple[str, Located]], what: str
-                      ) -> list[Finding]:
+def _all_workflows(repo: Path) -> list[Workflow]:
+    return load_workflows(repo)[0]
+
+
+def effective_events(repo: Path | None, workflow: Workflow, depth: int = 0) -> set[str]:
+    """The events that run ``workflow``: its own, and for a reusable workflow
+    (``on: workflow_call``) the events of every workflow that calls it."""
+    events = set(workflow.triggers) - {"workflow_call"}
+    if repo is None or "workflow_call" not in workflow.triggers or depth > 3:
+        return events | ({"workflow_call"} if "workflow_call" in workflow.triggers else set())
+    target = workflow.path.resolve()
+    for caller in _all_workflows(repo):
+        for job in caller.jobs.values():
+            callee = step_uses(job)
+            if callee.startswith("./") and (Path(repo) / callee[2:]).resolve() == target:
+                events |= effective_events(repo, caller, depth + 1)
+    return events
+
+
+@dataclass(frozen=True)
+class RunnerStep:
+    """A step that runs tests: which workflow and job, the command (None for an action
+    such as cypress-io/github-action), and why its failure would not count."""
+
+    workflow: Workflow
+    job_id: str
+    step: Located
+    runner: str
+    neutralised: str | None
+
+    def finding(self, message: str) -> Finding:
+        return self.workflow.finding(message, self.step, "run" if "run" in self.step else None)
+
+
+_NEVER_IF = re.compile(r"^\s*(\$\{\{\s*)?(false|0|''|null)(\s*\}\})?\s*$", re.IGNORECASE)
+_E2E_ACTIONS = ("cypress-io/github-action",)
+
+
+def _switched_off(workflow: Workflow, job_id: str, step: Located) -> str | None:
+    for holder, what in ((step, "the step"), (workflow.jobs[job_id], f"job {job_id}")):
+        condition = step_if(holder)
+        if condition and _NEVER_IF.match(condition):
+            return f"never runs: {what} has if: {condition.strip()}"
+    return None
+
+
+def _shell_errexit(workflow: Workflow, job_id: str, step: Located) -> bool:
+    """GitHub runs ``run:`` with ``bash -e`` unless a custom shell line leaves -e out."""
+    for holder in (step, workflow.jobs[job_id].get("defaults"), workflow.data.get("defaults")):
+        shell = holder.get("shell") if holder is step else (
+            holder.get("run", {}).get("shell") if isinstance(holder, dict)
+            and isinstance(holder.get("run"), dict) else None)
+        if isinstance(shell, str):
+            return "{0}" not in shell or bool(re.search(r"\s-\w*e", shell))
+    return True
+
+
+def _reached_steps(repo: Path, workflow: Workflow, depth: int = 0
+                   ) -> list[tuple[Workflow, str, Located]]:
+    """Every step the workflow runs, following calls of the repository's reusable workflows."""
+    steps = list((workflow, job_id, step) for job_id, step in workflow.all_steps())
+    if depth < 3:
+        for job in workflow.jobs.values():
+            callee = _local_callee(repo, step_uses(job))
+            if callee is not None:
+                steps += _reached_steps(repo, callee, depth + 1)
+    return steps
+
+
+def steps_running_tests(repo: Path, workflow: Workflow, kind: TestKind) -> list[RunnerStep]:
+    """Steps of ``workflow`` (and the reusable workflows it calls) that run a ``kind`` test
+    runner, matched as commands and resolved through package.json scripts."""
+    scripts = all_package_scripts(repo)
     found = []
-    for job_id, step in steps:
-        holder = workflow.continue_on_error(job_id, step)
+    for owner, job_id, step in _reached_steps(repo, workflow):
+        off = _switched_off(owner, job_id, step)
+        uses = step_uses(step)
+        if kind == "e2e" and uses.startswith(_E2E_ACTIONS):
+            settings = step.get("with")
+            skipped = isinstance(settings, dict) and str(settings.get("runTests")) in {
+                "false", "False"}
+            reason = off or ("never runs tests: runTests: false" if skipped else None)
+            found.append(RunnerStep(owner, job_id, step, uses.split("@", 1)[0], reason))
+            continue
+        commands = parse_commands(step_run(step), errexit=_shell_errexit(owner, job_id, step))
+        for command in commands:
+            if kind in runner_kinds(command.words, scripts):
+                found.append(RunnerStep(owner, job_id, step, " ".join(command.words)[:120],
+                                      off or command.neutralised))
+    return found
+
+
+def _ignored_failures(steps: list[RunnerStep], what: str) -> list[Finding]:
+    found = []
+    for test in steps:
+        holder = test.workflow.continue_on_error(test.job_id, test.step)
         if holder is not None:
-            found.append(workflow.finding(
-                f"{what} failures are ignored (continue-on-error: true in job {job_id})",
+            found.append(test.workflow.finding(
+                f"{what} failures are ignored (continue-on-error: true in job {test.job_id})",
                 holder, "continue-on-error",
             ))
     return found
+
+
+def _test_findings(repo: Path, workflow: Workflow, kind: TestKind, what: str, examples: str
+                   ) -> list[Finding]:
+    steps = steps_running_tests(repo, workflow, kind)
+    counted = [t for t in steps if t.neutralised is None]
+    found = []
+    if not steps:
+        remote = _remote_calls(workflow)
+        if remote:
+            raise NotVerified(
+                f"{workflow.shown} runs no step of its own that golive can read: it calls "
+                f"{', '.join(remote)}, whose steps are not in this repository")
+    if not counted:
+        found += [t.finding(f"the {what} step '{t.runner}' does not count: {t.neutralised}")
+                  for t in steps]
+        if not steps:
+            found.append(workflow.finding(
+                f"no step runs {what}s ({examples}); matched as commands, package scripts "
+                "resolved through package.json", workflow.data, "jobs"))
+    return found + _ignored_failures(counted, what)
+
+
+def _remote_calls(workflow: Workflow) -> list[str]:
+    """Reusable workflows of other repositories the workflow's jobs call."""
+    return sorted({u for job in workflow.jobs.values()
+                   if (u := step_uses(job)) and not u.startswith("./")})
+
+
+def summary_of_test_steps(repo: Path, workflow: Workflow, kind: TestKind) -> dict[str, Any]:
+    """What the test-step check examined, for the evidence: the file, its steps (followed
+    through local reusable workflows), the test steps and whether each counts."""
+    steps = steps_running_tests(repo, workflow, kind)
+    return {
+        "file": workflow.shown,
+        "steps examined": len(_reached_steps(repo, workflow)),
+        "test steps": [{"file": t.workflow.shown, "job": t.job_id, "runs": t.runner,
+                        "counts": t.neutralised is None, "why not": t.neutralised}
+                       for t in steps],
+    }
 
 
 def unit_test_findings(repo: Path) -> list[Finding]:
@@ -540,30 +670,39 @@ def unit_test_findings(repo: Path) -> list[Finding]:
     workflow = load_workflow(repo, "test.yml")
     if isinstance(workflow, Finding):
         return [workflow]
-    steps = _test_steps(workflow, _UNIT_RUNNER, _E2E_WORDS)
-    found = _runs_on_changes(workflow, "unit tests")
-    if not steps:
-        found.append(workflow.finding(
-            "no step runs unit tests (vitest, jest, npm test, pytest, ...)", workflow.data, "jobs"
-        ))
-    return found + _ignored_failures(workflow, steps, "unit test")
+    found = _runs_on_changes(workflow, "unit tests", repo)
+    return found + _test_findings(repo, workflow, "unit", "unit test",
+                                  "vitest, jest, npm test, pytest, go test, turbo run test, ...")
+
+
+def e2e_workflow(repo: Path) -> Workflow | Finding:
+    """The workflow in the role of e2e-test.yml: the plan name or a name teams use for it,
+    else any workflow whose jobs run an E2E runner (gating changes preferred)."""
+    workflow = load_workflow(repo, "e2e-test.yml")
+    if isinstance(workflow, Workflow):
+        return workflow
+    candidates = [w for w in _all_workflows(repo)
+                  if any(t.neutralised is None for t in steps_running_tests(repo, w, "e2e"))]
+    if not candidates:
+        return workflow
+    gating = [w for w in candidates if effective_events(repo, w) & CHANGE_EVENTS]
+    chosen = (gating or candidates)[0]
+    remember_role(repo, RoleMatch("e2e-test.yml", chosen.path, "content: its jobs run E2E tests"))
+    return chosen
 
 
 def e2e_test_findings(repo: Path) -> list[Finding]:
     """e2e-test.yml runs an E2E runner (Playwright, Cypress, ...) on changes, failures count."""
-    workflow = load_workflow(repo, "e2e-test.yml")
+    workflow = e2e_workflow(repo)
     if isinstance(workflow, Finding):
         return [workflow]
-    steps = _test_steps(workflow, _E2E_RUNNER, None)
     found = []
-    if not _events(workflow, CHANGE_EVENTS | {"deployment_status", "workflow_run"}):
-        found += _runs_on_changes(workflow, "E2E tests")
-    if not steps:
-        found.append(workflow.finding(
-            "no step runs E2E tests (playwright test, cypress run, npm run test:e2e, ...)",
-            workflow.data, "jobs",
-        ))
-    return found + _ignored_failures(workflow, steps, "E2E test")
+    if not effective_events(repo, workflow) & (
+        CHANGE_EVENTS | {"deployment_status", "workflow_run"}
+    ):
+        found += _runs_on_changes(workflow, "E2E tests", repo)
+    return found + _test_findings(repo, workflow, "e2e", "E2E test",
+                                  "playwright test, cypress run, npm run test:e2e, ...")
 
 
 def coverage_report_findings(repo: Path) -> list[Finding]:
@@ -714,7 +853,10 @@ def _deploys(workflow: Workflow, job_id: str) -> bool:
     if isinstance(job.get("uses"), str):
         return True
     return any(
-        _DEPLOY_COMMAND.search(step_run(step)) or "deploy" in step_uses(step).lower()
+        "deploy" in step_uses(step).lower() or any(
+            deploy_command(c.words) or c.name == "deploy.sh"
+            for c in parse_commands(step_run(step), errexit=True)
+        )
         for step in workflow.steps(job_id)
     )
 

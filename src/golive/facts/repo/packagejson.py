@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from golive.facts.repo.discover import find_files
 from golive.facts.repo.structured import Document, load_structured
 
-__all__ = ["package_scripts"]
+__all__ = ["all_package_scripts", "package_scripts"]
 
 
 def package_scripts(repo: Path) -> dict[str, str] | None:
@@ -20,3 +21,21 @@ def package_scripts(repo: Path) -> dict[str, str] | None:
         return None
     scripts = loaded.data.get("scripts") if isinstance(loaded.data, dict) else None
     return {str(k): str(v) for k, v in scripts.items()} if isinstance(scripts, dict) else {}
+
+
+def all_package_scripts(repo: Path) -> dict[str, list[str]] | None:
+    """``{name: [command, ...]}`` over every package.json of the repository (workspaces
+    included, dependencies skipped); None when the repository has no package.json."""
+    root = Path(repo)
+    paths = find_files(root, "package.json")
+    if not paths:
+        return None
+    merged: dict[str, list[str]] = {}
+    for path in paths:
+        loaded = load_structured(root, path)
+        if not isinstance(loaded, Document) or not isinstance(loaded.data, dict):
+            continue
+        scripts = loaded.data.get("scripts")
+        for name, command in (scripts.items() if isinstance(scripts, dict) else []):
+            merged.setdefault(str(name), []).append(str(command))
+    return merged

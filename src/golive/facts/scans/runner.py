@@ -61,12 +61,17 @@ def _key(executable: str, args: Sequence[str], inputs: Sequence[Path]) -> str:
 
 _lock = threading.Lock()
 _running: dict[str, threading.Event] = {}
+# scans that ran out of time in this process: a second asker gets the same answer at once
+# instead of paying the whole timeout again (the prewarm thread and the check share a key)
+_timed_out: dict[str, str] = {}
 
 
 def _claim(key: str, cached: Path) -> ToolRun | None:
     """The cached run, or None once this thread owns the scan (others wait for it)."""
     while True:
         with _lock:
+            if key in _timed_out:
+                raise NotVerified(_timed_out[key])
             if cached.is_file():
                 data = json.loads(cached.read_text(encoding="utf-8"))
                 return ToolRun(**{**data, "cached": True})
@@ -99,6 +104,10 @@ def run_scanner(
         return found
     try:
         return _run_and_cache(name, executable, args, cached, timeout=timeout, cwd=cwd)
+    except NotVerified as exc:
+        with _lock:
+            _timed_out[key] = exc.reason
+        raise
     finally:
         with _lock:
             _running.pop(key).set()

@@ -1,5 +1,7 @@
 """Committed secrets: detect-secrets over the tracked files (``golive.rules.secrets``) and
-over every file version in the git history that is no longer in HEAD."""
+over every file version in the git history that is no longer in HEAD, with the same
+filters and live-key detectors (``golive.rules.secret_shapes``): a live key is critical
+and listed first."""
 
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ from golive._errors import NotVerified
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import SecFinding, SourceResult
 from golive.rules import secrets as static_secrets
+from golive.rules.secret_shapes import candidate_exclusion, excluded_file_reason, live_keys
 
 __all__ = ["MAX_BLOBS", "history_secret_findings", "secret_scan"]
 
 SOURCE = "secret-scan"
 MAX_BLOBS = 2000
-MAX_BLOB_BYTES = 512 * 1024
+# detect-secrets costs seconds of CPU per MiB: the history gets the same bounds as HEAD
+MAX_BLOB_BYTES = static_secrets.MAX_FILE_BYTES
+MAX_HISTORY_BYTES = static_secrets.MAX_TOTAL_BYTES
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
@@ -71,7 +76,9 @@ def history_secret_findings(repo: Path) -> tuple[list[SecFinding], list[str]]:
     root = Path(repo).resolve()
     listed = _history_blobs(root)
     if listed is None:
-        return [], ["history not scanned: not a git repository (or git missing)"]
+        if _git(root, "rev-parse", "--is-inside-work-tree") is None:
+            return [], ["history not scanned: not a git repository (or git missing)"]
+        return [], ["history not scanned: git could not list it (an incomplete clone?)"]
     blobs, cut = listed
     notes = [f"history: {len(blobs)} earlier file versions scanned"]
     if cut:
@@ -79,17 +86,33 @@ def history_secret_findings(repo: Path) -> tuple[list[SecFinding], list[str]]:
     if not blobs:
         return [], notes
     findings = []
+    skipped: dict[str, int] = {}
+    texts: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="golive-history-") as folder:
         base = Path(folder)
         names: dict[str, tuple[str, str]] = {}
+        total = 0
         for sha, path in blobs:
+            reason = excluded_file_reason(path)
+            if reason is not None:
+                skipped[reason] = skipped.get(reason, 0) + 1
+                continue
             content = _git(root, "cat-file", "blob", sha)
             if content is None or b"\0" in content[:8192]:
+                continue
+            total += len(content)
+            if total > MAX_HISTORY_BYTES:
+                budget = f"beyond the budget of {MAX_HISTORY_BYTES // 1024 // 1024} MiB"
+                skipped[budget] = skipped.get(budget, 0) + 1
                 continue
             name = f"{sha[:12]}/{path}"
             (base / name).parent.mkdir(parents=True, exist_ok=True)
             (base / name).write_bytes(content)
             names[name] = (sha, path)
+            texts[name] = content.decode("utf-8", "replace")
+        notes += [
+            f"history: {n} file versions not scanned: {r}" for r, n in sorted(skipped.items())
+        ]
         if not names:
             return [], notes
         run = run_scanner(
@@ -105,41 +128,79 @@ def history_secret_findings(repo: Path) -> tuple[list[SecFinding], list[str]]:
                 f"detect-secrets gave no report on the history: "
                 f"{(run.stderr or run.stdout).strip()[:200]}"
             ) from exc
+    excluded: dict[str, int] = {}
     for name, secrets in sorted(results.items()):
-        sha, path = names.get(Path(name).as_posix(), ("?", name))
+        name = Path(name).as_posix()
+        sha, path = names.get(name, ("?", name))
+        text = texts.get(name, "")
+        keys, benign = live_keys(text)
+        live = {k.line: k.kind for k in keys}
+        lines = text.splitlines()
         commit = (
             _git(root, "log", "--all", "-1", "--format=%h", f"--find-object={sha}") or b""
         ).decode().strip() or "?"
         for secret in secrets:
+            number = secret.get("line_number")
+            line = number if isinstance(number, int) else 0
+            at = lines[line - 1] if 0 < line <= len(lines) else ""
+            kind_found = str(secret.get("type", "secret"))
+            reason = (
+                None
+                if line in live
+                else benign.get(line) or candidate_exclusion(path, at, kind_found)
+            )
+            if reason is not None:
+                excluded[reason] = excluded.get(reason, 0) + 1
+                continue
+            kind = live.get(line)
             findings.append(
                 SecFinding(
                     SOURCE,
                     "secret.committed",
-                    "high",
-                    f"secret in git history: {secret.get('type', 'secret')} "
+                    "critical" if kind else "high",
+                    f"secret in git history: {kind or secret.get('type', 'secret')}"
+                    f"{' (live key by shape)' if kind else ''} "
                     f"(commit {commit}; removed from HEAD but still in history; rotate "
                     "it; value withheld)",
                     path,
-                    secret.get("line_number"),
+                    line or None,
                 )
             )
-    return findings, notes
+    notes += [f"history: {n} candidates excluded: {r}" for r, n in sorted(excluded.items())]
+    return sorted(findings, key=lambda f: f.severity != "critical"), notes
 
 
 def secret_scan(repo: Path) -> SourceResult:
     """HEAD's tracked files and the history; NotVerified problems make it unverified."""
     try:
-        current = static_secrets.secret_scan_findings(repo)
+        current = static_secrets.scan_secrets(repo)
         history, notes = history_secret_findings(repo)
     except NotVerified as exc:
         return SourceResult.unverified(SOURCE, exc.reason)
     findings = [
-        SecFinding(SOURCE, "secret.committed", "high", f.message, f.file, f.line) for f in current
+        SecFinding(
+            SOURCE,
+            "secret.committed",
+            "critical" if n < current.live else "high",  # live keys come first
+            f.message,
+            f.file,
+            f.line,
+        )
+        for n, f in enumerate(current.findings)
     ]
+    notes = [
+        *(f"{n} files not scanned: {r}" for r, n in sorted(current.skipped.items())),
+        *(f"{n} candidates excluded: {r}" for r, n in sorted(current.excluded.items())),
+        *notes,
+    ]
+    # a history git can't list is a required part unchecked: not verified, never a pass
+    gaps = [n for n in notes if n.startswith("history not scanned: git could not")]
     return SourceResult(
         SOURCE,
         True,
         findings + history,
-        notes=notes,
-        checked=["tracked files (detect-secrets)", "git history"],
+        notes=[n for n in notes if n not in gaps],
+        gaps=gaps,
+        checked=[f"{current.scanned} committable files (detect-secrets)", "git history"],
+        facts=current.facts(),
     )

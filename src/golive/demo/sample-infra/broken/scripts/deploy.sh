@@ -28,7 +28,7 @@ case "$ENVIRONMENT" in
   *) usage ;;
 esac
 started=$SECONDS
-
+"$SCRIPT_DIR/env-check.sh" "$ENVIRONMENT" || true  # 警告だけ出して先へ進む
 # 1. マイグレーションとデプロイ
 log "applying database migrations"
 npx --yes supabase@2.6.8 db push --db-url "$DATABASE_URL"
