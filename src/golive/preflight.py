@@ -26,8 +26,9 @@ _URL_FIELDS = (
     "base_url", "aws_endpoint_url", "webhook_url", "github_api_url", "vercel_api_url",
     "datadog_api_url", "zap_api_url",
 )
-_FOLDER_FIELDS = ("repo", "exports_dir")
-_FILE_FIELDS = ("security_targets",)
+# the repository is read by every static check; exports and target files are optional
+# sources whose absence the checks that read them report as not verified
+_FOLDER_FIELDS = ("repo",)
 
 
 def preflight(config: Config, env_name: str, environment: Environment) -> list[str]:
@@ -46,10 +47,6 @@ def _problems(config: Config, env: Environment) -> Iterator[tuple[str, str]]:
                 yield field, f"folder not found: {path}"
             elif not os.access(path, os.R_OK | os.X_OK):
                 yield field, f"folder not readable: {path}"
-    for field in _FILE_FIELDS:
-        value = getattr(env, field)
-        if value and not config.path(value).is_file():
-            yield field, f"file not found: {config.path(value)}"
     for field in _URL_FIELDS:
         problem = _url_problem(resolve_secret(getattr(env, field)), _WEB_SCHEMES)
         if problem:
