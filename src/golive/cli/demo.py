@@ -54,7 +54,9 @@ def _write_exports(run_dir: Path, broken: bool) -> None:
 def _down(run_dir: Path) -> bool:
     from golive.demo.stack import Stack
 
-    report = Stack(_progress).down(run_dir)
+    # one line for the whole stop: the verdict, printed after it, stays the last line
+    report = Stack(lambda line: None).down(run_dir)
+    _progress("stack stopped" if report.clean else "stack stopped with leftovers")
     if not report.clean:
         _err.print(
             f"[red]left over:[/red] pids {report.leftover_pids} ports {report.leftover_ports}"
@@ -154,13 +156,13 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
         _progress("final review (final profile)")
         code = run_profile("final", config=config, output=output, lang=lang,
                            workers=workers, note=note)
-        _explain(output, time.perf_counter() - started)
     finally:
         if not keep:
             _down(run_dir)
         else:
             _progress(f"stack kept running; stop it with: golive demo down --run-dir {run_dir}")
     _err.print(f"report: {(output / 'readiness.html').resolve()}")
+    _explain(output, time.perf_counter() - started)  # the verdict last
     sys.exit(code)
 
 
