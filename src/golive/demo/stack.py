@@ -209,8 +209,9 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         'default_env = "demo"',
         'env_file = "env"  # the stack\'s secrets, KEY=VALUE; never printed',
         "# golive demo's sample records (golive.demo.records), marked as samples in by/approver",
-        f'attestations = "{records.ATTESTATIONS_FILE}"',
-        f'waivers = "{records.WAIVERS_FILE}"',
+        # absolute, so a copy of this file elsewhere still finds them
+        f"attestations = {_toml_str(str(run_dir.resolve() / records.ATTESTATIONS_FILE))}",
+        f"waivers = {_toml_str(str(run_dir.resolve() / records.WAIVERS_FILE))}",
         '# the demo\'s own history: its daily and weekly runs, then the final review',
         f'history_dir = "{HISTORY_DIR}"',
         "",
