@@ -8,8 +8,8 @@ Each is defined once here and runs once per test run (drills and the load phase 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from contextlib import closing, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +85,26 @@ def data_loss_drill(
 @pytest.fixture(scope="session")
 def alarms(aws_client: Callable[[str], Any]) -> list[aws.Alarm]:
     """The account's CloudWatch metric alarms."""
-    with closing(aws_client("cloudwatch")) as cw:
+    with closing(aws_client("cloudwatch")) as cw, _aws_reachable():
         return aws.list_alarms(cw)
 
 
 @pytest.fixture(scope="session")
 def log_groups(aws_client: Callable[[str], Any]) -> list[aws.LogGroup]:
     """The account's CloudWatch log groups."""
-    with closing(aws_client("logs")) as logs:
+    with closing(aws_client("logs")) as logs, _aws_reachable():
         return aws.list_log_groups(logs)
+
+
+@contextmanager
+def _aws_reachable() -> Iterator[None]:
+    """An account that cannot be reached or signed for is not verified, never an error."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    try:
+        yield
+    except (EndpointConnectionError, NoCredentialsError) as exc:
+        golive.not_verified(f"AWS not reachable: {type(exc).__name__}")
 
 
 # --- SaaS exports and golive's own history ------------------------------------------------
