@@ -4,8 +4,7 @@ Checks in ``tests/`` take what they need as fixtures; the names here are for the
 annotations.
 """
 
-from golive.harness.fixtures import ThresholdOf
 from golive.harness.once import RunOnce
-from golive.harness.plugin import GoliveSession
+from golive.harness.plugin import GoliveSession, ThresholdOf
 
 __all__ = ["GoliveSession", "RunOnce", "ThresholdOf"]

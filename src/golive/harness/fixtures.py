@@ -17,14 +17,13 @@ import pytest
 
 import golive
 from golive._net import is_loopback
-from golive.catalog import Catalog, Threshold
+from golive.catalog import Catalog
 from golive.config import Config, Environment, resolve_secret
 from golive.facts.live.security_targets import SecurityTargets, load_targets
 from golive.harness.once import RunOnce
-from golive.harness.plugin import GoliveSession, session_of
+from golive.harness.plugin import GoliveSession, ThresholdOf, session_of
 
 __all__ = [
-    "ThresholdOf",
     "aws_client",
     "base_url",
     "database_dsn",
@@ -38,9 +37,6 @@ __all__ = [
     "security_targets",
     "threshold_of",
 ]
-
-ThresholdOf = Callable[[str], Threshold | None]
-
 
 def _session(request: pytest.FixtureRequest) -> GoliveSession:
     return session_of(request.config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import traceback
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,7 +43,10 @@ from golive.judging.results import (
 from golive.judging.verdict import ExitCode, Status, combine
 from golive.preflight import preflight
 
-__all__ = ["GoliveSession", "session_of"]
+__all__ = ["GoliveSession", "ThresholdOf", "session_of"]
+
+# what the threshold_of fixture hands a check: the environment's threshold of a criterion id
+ThresholdOf = Callable[[str], Threshold | None]
 
 # the fixtures every suite gets from an installed golive (targets, shared sessions)
 pytest_plugins = ["golive.harness.fixtures", "golive.harness.security", "golive.harness.sessions"]

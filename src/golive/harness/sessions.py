@@ -22,9 +22,8 @@ from golive.facts.live import aws, drills
 from golive.facts.live.commands import CommandResult
 from golive.facts.load import LoadPlan, LoadResult, check_target, configured_plan, run_load
 from golive.facts.saas import sources
-from golive.harness.fixtures import ThresholdOf
 from golive.harness.once import RunOnce, run_folder
-from golive.harness.plugin import session_of
+from golive.harness.plugin import ThresholdOf, session_of
 from golive.harness.saas import available
 from golive.history.store import RunHistory, history_folder, read_history
 from golive.resources import loadtests_dir
