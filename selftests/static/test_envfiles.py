@@ -214,6 +214,7 @@ def test_ci_variables_and_tests_are_not_the_app_contract(tmp_path: Path) -> None
         write(repo, "scripts/release.mjs", "log(process.env.GITHUB_SHA, process.env.RUNNER_OS)\n")
         write(repo, "tests/gates/build.test.mjs", "const t = process.env.EXPO_TOKEN\n")
         write(repo, "apps/web/e2e/auth.spec.ts", "const i = process.env.TEST_WORKER_INDEX\n")
+        write(repo, "scripts/testing/smoke.js", "const u = process.env.SMOKE_TARGET_URL\n")
         write(repo, "apps/web/playwright.config.ts", "const u = process.env.PLAYWRIGHT_BASE_URL\n")
         write(repo, "src/lib/app.ts", "const s = process.env.APP_SECRET\n")
     write(tmp_path / "bad", "src/lib/pay.ts", "const k = process.env.STRIPE_SECRET_KEY\n")

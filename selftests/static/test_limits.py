@@ -90,3 +90,46 @@ def test_what_the_limits_check_examined(good_repo: Path, tmp_path: Path) -> None
     assert limits.resource_limit_findings(tmp_path) == []
     assert limits.vercel_function_limits(tmp_path) == []
     assert limits.containers_examined(tmp_path) == 0
+
+
+def test_monorepo_functions_are_read_beside_their_vercel_json(tmp_path: Path) -> None:
+    write(tmp_path, "apps/web/vercel.json",
+          '{"functions": {"app/api/**/route.ts": {"memory": 1024, "maxDuration": 10}}}')
+    write(tmp_path, "apps/web/app/api/health/route.ts", ROUTE)
+    assert limits.resource_limit_findings(tmp_path) == []
+    functions = limits.vercel_function_limits(tmp_path)
+    assert [(f.file, f.memory, f.max_duration) for f in functions] == [
+        ("apps/web/app/api/health/route.ts", 1024, 10)]
+    # the pattern is the app's: a route at the repository root is not one of its functions
+    other = tmp_path / "other"
+    write(other, "apps/web/vercel.json",
+          '{"functions": {"app/api/**/route.ts": {"memory": 1024}}}')
+    write(other, "apps/web/app/api/a/route.ts", ROUTE)
+    (found,) = limits.resource_limit_findings(other)
+    assert found.file == "apps/web/vercel.json"
+    assert "function apps/web/app/api/a/route.ts runs with the platform's default maxDuration" \
+        in found.message
+
+
+def test_every_vercel_project_and_legacy_builds_are_examined(tmp_path: Path) -> None:
+    # the root project deploys main.py through a legacy build: a function with default limits
+    write(tmp_path, "vercel.json", '{"version": 2, "builds": [{"src": "main.py", '
+                                   '"use": "@vercel/python"}, {"src": "public/**", '
+                                   '"use": "@vercel/static"}]}')
+    write(tmp_path, "main.py", "app = None\n")
+    write(tmp_path, "public/index.html", "<p>hi</p>\n")
+    write(tmp_path, "apps/web/vercel.json",
+          '{"functions": {"app/**/route.ts": {"memory": 1024, "maxDuration": 10}}}')
+    write(tmp_path, "apps/web/app/api/a/route.ts", ROUTE)
+    files = {f.file: (f.memory, f.max_duration) for f in limits.vercel_function_limits(tmp_path)}
+    assert files == {"main.py": (None, None), "apps/web/app/api/a/route.ts": (1024, 10)}
+    found = text_of(limits.resource_limit_findings(tmp_path))
+    assert "function main.py runs with the platform's default memory" in found
+    assert "apps/web/app/api/a/route.ts" not in found
+
+
+def test_legacy_builds_turn_the_api_folder_convention_off(tmp_path: Path) -> None:
+    write(tmp_path, "vercel.json", '{"builds": [{"src": "main.py", "use": "@vercel/python"}]}')
+    write(tmp_path, "main.py", "app = None\n")
+    write(tmp_path, "api/schemas.py", "X = 1\n")  # a module main.py imports, not a function
+    assert [f.file for f in limits.vercel_function_limits(tmp_path)] == ["main.py"]

@@ -177,8 +177,15 @@ def test_sound_changelog(tmp_path: Path) -> None:
      "release 1.0.0 (2025-02-01) is dated after 1.1.0 (2025-01-01), listed above it"),
     (_entry("1.0.0", "2025-01-01") + _entry("1.0.0", "2024-12-01"),
      "release 1.0.0 has two entries (the other at line 5)"),
-    ("## [1.0.0] - 2025-01-01\n\nfixed things\n",
-     "release 1.0.0 records no change: no Added/Changed"),
+    ("## [1.0.0] - 2025-01-01\n\nTBD\n", "release 1.0.0 records no change"),
+    ("## [1.0.0] - 2025-01-01\n\n### Impact\n\n- staging only\n",
+     "release 1.0.0 records no change"),
+    ("## [1.1.0] - 2025-02-01\n\n" + _entry("1.0.0", "2025-01-01"),
+     "release 1.1.0 records no change"),
+    ("## [1.0.0] - 2025-01-01\n\n### 影響範囲\n\n- なし\n\n[1.0.0]: https://x/compare\n",
+     "release 1.0.0 records no change"),
+    ("## Version 1.0 - Smarch 3, 2025\n\n- x\n", "'Smarch 3, 2025' is not an ISO date"),
+    ("## [1.0.0] - February 30, 2025\n\n- x\n", "February 30, 2025 is not a calendar date"),
     ("## Release notes\n\n" + _entry("1.0.0", "2025-01-01"),
      "'## Release notes' is not a change log entry heading"),
     ("", "the change log has no release entry"),
@@ -229,3 +236,104 @@ def test_a_bare_file_name_is_found_anywhere(tmp_path: Path) -> None:
           "2. DB の設定は `resource-limits.conf` を戻す。\n")
     write(tmp_path, "docker/postgres/resource-limits.conf", "max_connections = 100\n")
     assert process.rollback_procedure_findings(tmp_path) == []
+
+
+# --- change-log shapes teams write (issue 9): each is a change record ---------------------
+
+RELEASE_PLEASE = """# Changelog
+
+# [2.1.0](https://example.test/compare/v2.0.1...v2.1.0) (2025-01-21)
+
+### Features
+
+- **auth:** sign-in with a magic link ([abc1234](https://example.test/commit/abc1234))
+
+## [2.0.1](https://example.test/compare/v2.0.0...v2.0.1) (2025-01-07)
+
+### Bug Fixes
+
+- **build:** pin the runtime ([def5678](https://example.test/commit/def5678))
+"""
+
+VERSION_DATE_WRITTEN = """# Billing - Changelog
+
+## Version 3.0 - February 14, 2025
+
+### Card form rewritten
+
+The card form now validates the number as it is typed, so a wrong digit is caught
+before the request leaves the browser.
+
+## Version 2.0 - 20 January 2025
+
+- Invoices are e-mailed as PDF.
+"""
+
+PROSE_SUBSECTIONS = """# Changelog
+
+## [0.7.0] — 2025-02-10
+
+The release that retires the old queue.
+
+### The queue, as data
+
+The jobs table replaces the Redis list; the worker reads it with SKIP LOCKED.
+
+### Also
+
+- the health endpoint reports the queue depth.
+"""
+
+JAPANESE_PROSE = """# 変更履歴
+
+## バージョン 1.2 (2025年2月1日)
+
+### 通知の見直し
+
+夜間のアラートは Slack の #oncall にだけ送るようにした。
+
+## 1.1.0 (2025/01/15)
+
+- バックアップの保持期間を 30 日に延長。
+"""
+
+
+@pytest.mark.parametrize("text", [RELEASE_PLEASE, VERSION_DATE_WRITTEN, PROSE_SUBSECTIONS,
+                                  JAPANESE_PROSE, HEAD + "## [1.0.0] - 2025-01-01\n\nfixed "
+                                  "the retry loop\n"],
+                         ids=["release-please", "version-written-date", "prose-subsections",
+                              "japanese-prose", "prose-only"])
+def test_changelog_shapes_teams_write(tmp_path: Path, text: str) -> None:
+    write(tmp_path, "CHANGELOG.md", text)
+    assert process.change_record_findings(tmp_path, TODAY) == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (RELEASE_PLEASE.replace("### Features\n\n- **auth:** sign-in with a magic link "
+                            "([abc1234](https://example.test/commit/abc1234))\n", ""),
+     "release 2.1.0 records no change"),
+    (VERSION_DATE_WRITTEN.replace("February 14", "February 31"),
+     "release 3.0: February 31, 2025 is not a calendar date"),
+    (PROSE_SUBSECTIONS.replace("— 2025-02-10", "— 2025-02-10").replace(
+        "The release that retires the old queue.\n\n### The queue, as data\n\nThe jobs "
+        "table replaces the Redis list; the worker reads it with SKIP LOCKED.\n\n### Also\n\n"
+        "- the health endpoint reports the queue depth.\n", "### 影響範囲\n\n- キュー\n"),
+     "release 0.7.0 records no change"),
+    (JAPANESE_PROSE.replace("2025年2月1日", "2025年1月1日"),
+     "release 1.1.0 (2025/01/15) is dated after 1.2 (2025年1月1日), listed above it"),
+], ids=["release-please-empty-newest", "written-impossible-date", "prose-only-impact",
+        "japanese-order"])
+def test_changelog_shapes_with_planted_defects(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "CHANGELOG.md", text)
+    assert message in text_of(process.change_record_findings(tmp_path, TODAY))
+
+
+def test_archived_changelog_does_not_count(tmp_path: Path) -> None:
+    write(tmp_path, "docs/archive/planning/CHANGELOG.md", VERSION_DATE_WRITTEN)
+    (found,) = process.change_record_findings(tmp_path, TODAY)
+    assert found.file == "docs/archive/planning/CHANGELOG.md"
+    assert found.message.startswith("not found: a current change log; only archived ones")
+    # the repository walk is cached per run: the variant gets its own folder
+    write(tmp_path / "b", "docs/archive/planning/CHANGELOG.md", VERSION_DATE_WRITTEN)
+    write(tmp_path / "b", "CHANGELOG.md", PROSE_SUBSECTIONS)
+    assert process.change_record_findings(tmp_path / "b", TODAY) == []

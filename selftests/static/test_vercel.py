@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from golive import Finding
+from golive import Finding, NotVerified
 from golive.facts.repo.tsobject import Opaque, TsParseError, exported_object, plain
 from golive.rules import vercel_config as vercel
 
@@ -121,7 +121,7 @@ def test_invalid_build_settings_blocks_dependent_probes(good_repo: Path, tmp_pat
     settings["environments"]["production"]["target"] = "prod"
     (repo / "build-settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
     messages = text_of(vercel.env_separation_findings(repo))
-    assert "environments.production.target: Input should be" in messages
+    assert "environments.production.target: 'prod' is not one of" in messages
     assert "see platform.build-settings-json" in messages
 
 
@@ -185,3 +185,96 @@ def test_route_exists_for_app_and_pages_router(tmp_path: Path) -> None:
     assert vercel.route_exists(tmp_path, "/api/health")
     assert vercel.route_exists(tmp_path, "/api/legacy")
     assert not vercel.route_exists(tmp_path, "/api/missing")
+
+
+# --- vercel.json per Vercel's schema; build-settings.json as teams write it -------------------
+
+ROUTE = "export async function GET() { return new Response('ok'); }\n"
+
+
+def test_vercel_json_unknown_key_and_wrong_type(tmp_path: Path) -> None:
+    write(tmp_path, "vercel.json", '{\n  "framework": "nextjs",\n  "regionz": ["hnd1"],\n'
+                                   '  "cleanUrls": "yes"\n}\n')
+    found = text_of(vercel.vercel_json_findings(tmp_path))
+    assert "vercel.json:3: regionz: unknown field" in found
+    assert "vercel.json:4: cleanUrls: Input should be a valid boolean" in found
+
+
+def test_vercel_json_current_keys_accepted(tmp_path: Path) -> None:
+    write(tmp_path, "vercel.json", json.dumps({
+        "$schema": "https://openapi.vercel.sh/vercel.json", "framework": None,
+        "bunVersion": "1.x", "fluid": True, "relatedProjects": ["prj_123"],
+        "functions": {"api/*.ts": {"maxDuration": 10, "experimentalTriggers": [
+            {"type": "queue/v1beta", "topic": "jobs", "consumer": "worker"}]}}}))
+    write(tmp_path, "api/jobs.ts", ROUTE)
+    assert vercel.vercel_json_findings(tmp_path) == []
+
+
+def test_monorepo_function_patterns_are_relative_to_their_vercel_json(tmp_path: Path) -> None:
+    write(tmp_path, "apps/web/vercel.json",
+          '{"functions": {"app/api/**/*.ts": {"memory": 1024, "maxDuration": 10}}}')
+    write(tmp_path, "apps/web/app/api/health/route.ts", ROUTE)
+    assert vercel.vercel_json_findings(tmp_path) == []
+    other = tmp_path / "other"
+    write(other, "apps/web/vercel.json",
+          '{"functions": {"app/api/**/*.ts": {"memory": 1024, "maxDuration": 10}}}')
+    write(other, "app/api/health/route.ts", ROUTE)  # beside the root, not the app
+    assert "functions pattern 'app/api/**/*.ts' matches no file" in text_of(
+        vercel.vercel_json_findings(other))
+
+
+def test_build_settings_as_vercel_project_settings(tmp_path: Path) -> None:
+    # neither framework nor installCommand: Vercel does not demand them, nor does golive
+    write(tmp_path, "vercel.json", '{"buildCommand": "next build"}')
+    write(tmp_path, "build-settings.json",
+          '{"buildCommand": "next build", "outputDirectory": ".next"}')
+    assert vercel.build_settings_findings(tmp_path) == []
+    assert vercel.deploy_cache_findings(tmp_path) == []
+    for probe in (vercel.env_separation_findings, vercel.build_settings_per_env_findings,
+                  vercel.deploy_hooks_findings, vercel.settings_for_check):
+        # zero environments examined is never a pass, for golive's and other checks alike
+        with pytest.raises(NotVerified, match="Vercel project settings, which declare no "
+                                              "environments"):
+            probe(tmp_path)
+
+
+def test_build_settings_as_vercel_project_json(tmp_path: Path) -> None:
+    write(tmp_path, "vercel.json", '{"framework": "nextjs"}')
+    write(tmp_path, "build-settings.json", json.dumps(
+        {"projectId": "prj_1", "orgId": "team_1",
+         "settings": {"framework": "nextjs", "buildCommand": None, "nodeVersion": "20.x"}}))
+    assert vercel.build_settings_findings(tmp_path) == []
+    write(tmp_path, "build-settings.json", json.dumps(
+        {"projectId": "prj_1", "settings": {"framework": "vite"}}))
+    assert "framework is 'vite' here but 'nextjs' in vercel.json" in text_of(
+        vercel.build_settings_findings(tmp_path))
+
+
+def test_build_settings_wrong_type_is_a_finding(tmp_path: Path) -> None:
+    write(tmp_path, "build-settings.json", '{\n  "framework": "nextjs",\n  "regions": "hnd1"\n}\n')
+    found = text_of(vercel.build_settings_findings(tmp_path))
+    assert "build-settings.json:3: regions: 'hnd1' is not of type 'array'" in found
+
+
+def test_build_settings_in_no_known_shape_is_not_verified(tmp_path: Path) -> None:
+    write(tmp_path, "build-settings.json", '{"steps": [{"run": "npm run build"}]}')
+    with pytest.raises(NotVerified, match=r"^unrecognised format: build-settings.json "
+                                          r"\(accepted: "):
+        vercel.build_settings_findings(tmp_path)
+
+
+def test_no_build_command_only_when_vercel_has_none_to_use(tmp_path: Path) -> None:
+    settings = {"environments": {"production": {"target": "production", "gitBranch": "main",
+                                                "domain": "a.example.com"}}}
+    write(tmp_path / "a", "build-settings.json", json.dumps(settings))
+    assert "production: no build command" in text_of(
+        vercel.build_settings_per_env_findings(tmp_path / "a"))
+    write(tmp_path / "b", "build-settings.json", json.dumps({**settings, "framework": "nextjs"}))
+    assert vercel.build_settings_per_env_findings(tmp_path / "b") == []
+
+
+def test_every_vercel_json_of_a_monorepo_is_judged(tmp_path: Path) -> None:
+    write(tmp_path, "vercel.json", '{"framework": "nextjs"}')
+    write(tmp_path, "apps/docs/vercel.json", '{\n  "cleanUrl": true\n}\n')
+    (found,) = vercel.vercel_json_findings(tmp_path)
+    assert str(found).startswith("apps/docs/vercel.json:2: cleanUrl: unknown field")

@@ -9,7 +9,7 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence
 from golive.facts.repo import discover
-from golive.facts.repo.workflow import Workflow, load_workflow
+from golive.facts.repo.workflow import Workflow
 from golive.rules import workflows
 from golive.rules.runners import TestKind
 
@@ -73,7 +73,7 @@ def test_dependency_updates(
 
 def _record_test_steps(evidence: Evidence, repo: Path, role: str, kind: TestKind) -> None:
     """Which file played the role and what was examined in it (steps, test steps)."""
-    workflow = workflows.e2e_workflow(repo) if kind == "e2e" else load_workflow(repo, role)
+    workflow = workflows.role_workflow(repo, role)
     if isinstance(workflow, Workflow):
         summary = workflows.summary_of_test_steps(repo, workflow, kind)
         evidence.record(f"{kind} test steps", len(summary["test steps"]), "steps", **summary)

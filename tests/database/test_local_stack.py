@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from golive import CriterionContext
+from golive import CriterionContext, Evidence
 from golive.rules import docker
 
 
@@ -60,8 +60,13 @@ def test_resource_limits_conf(criterion: CriterionContext, repo_path: Path) -> N
 
 
 @pytest.mark.criterion("db.dockerfile")
-def test_dockerfile_optimised(criterion: CriterionContext, repo_path: Path) -> None:
-    """hadolint clean; pinned base, multi-stage, non-root, no secrets, .dockerignore."""
+def test_dockerfile_optimised(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
+    """hadolint clean; pinned base, multi-stage, non-root, no secrets, .dockerignore; every
+    Dockerfile judged, listed per app."""
+    for app, files in sorted(docker.dockerfiles_by_app(repo_path).items()):
+        evidence.record(f"Dockerfiles of {app}", len(files), "files", names=files)
     criterion.expect_no_findings(docker.dockerfile_findings(repo_path), what="Dockerfile")
 
 

@@ -20,6 +20,7 @@ from golive.rules import cloudwatch
 ALARM_LIMITS = {
     "cpu": "routine.alert-cpu",
     "memory": "routine.alert-memory",
+    "error-rate": "routine.alert-error-rate",
     "latency": "perf.avg-response",
 }
 
@@ -42,11 +43,20 @@ FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
 )
 def test_cloudwatch_config_sound(
     criterion: CriterionContext,
+    evidence: Evidence,
     repo_path: Path,
     probe: Callable[[Path], list[Finding]],
     what: str,
 ) -> None:
+    _record_sources(evidence, repo_path)
     criterion.expect_no_findings(probe(repo_path), what=what)
+
+
+def _record_sources(evidence: Evidence, repo_path: Path) -> None:
+    """Which files were read as CloudWatch definitions, in which format."""
+    sources = cloudwatch.definition_sources(repo_path)
+    evidence.record("CloudWatch definition files read", sum(len(s) for s in sources.values()),
+                    "files", sources=sources)
 
 
 @pytest.mark.parametrize(
@@ -76,8 +86,9 @@ def test_logs_collected_by_agent(
      )],
 )
 def test_metric_filter_defined(
-    criterion: CriterionContext, repo_path: Path, category: str
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path, category: str
 ) -> None:
+    _record_sources(evidence, repo_path)
     criterion.expect_no_findings(
         cloudwatch.metric_filter_findings(repo_path, category),
         what=f"{category} metric filter definition")
@@ -102,7 +113,8 @@ def test_alarm_defined_with_actions(
               if c in ALARM_LIMITS and (t := threshold_of(ALARM_LIMITS[c])) is not None}
     examined = cloudwatch.alarms_examined(repo_path)
     evidence.record("alarm definitions examined", examined, "alarms",
-                    limits={c: str(t) for c, t in limits.items()})
+                    limits={c: str(t) for c, t in limits.items()},
+                    sources=cloudwatch.definition_sources(repo_path)["alarms"])
     criterion.expect_no_findings(
         cloudwatch.alarm_category_findings(repo_path, *categories, limits=limits),
-        what=f"{' and '.join(categories)} alarms in alarm-definitions.yml")
+        what=f"{' and '.join(categories)} alarms")

@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from golive import CriterionContext, Evidence, Finding
+from golive import CriterionContext, Evidence, Finding, NotVerified
+from golive.catalog import Threshold
 from golive.facts.repo.structured import to_seconds
 from golive.rules import datadog_config as datadog
+
+# monitor category → the criterion whose catalog threshold is the plan's number for it
+MONITOR_LIMITS = {
+    "cpu": "routine.alert-cpu",
+    "memory": "routine.alert-memory",
+    "error-rate": "routine.alert-error-rate",
+    "latency": "perf.avg-response",
+}
 
 FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
     ("mon.datadog-agent-config", datadog.agent_config_findings, "datadog-agent.yml"),
@@ -17,7 +26,6 @@ FILE_CHECKS: list[tuple[str, Callable[[Path], list[Finding]], str]] = [
     ("mon.custom-metrics", datadog.custom_metrics_findings, "custom metric definitions"),
     ("mon.tagging-rules-json", datadog.tagging_rules_json_findings, "tagging-rules.json"),
     ("mon.tagging-rules", datadog.tagging_rules_findings, "env/service/version tagging"),
-    ("mon.alert-rules-config", datadog.alert_rules_findings, "alert-rules.yml"),
     ("mon.alert-severity", datadog.alert_severity_findings, "alert severity levels"),
     ("mon.notification-config", datadog.notification_config_findings,
      "notification-config.yml"),
@@ -43,6 +51,23 @@ def test_datadog_config_sound(
     criterion.expect_no_findings(probe(repo_path), what=what)
 
 
+@pytest.mark.criterion("mon.alert-rules-config")
+def test_alert_rules_sound(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path,
+    threshold_of: Callable[[str], Threshold | None],
+) -> None:
+    """Valid monitors, no looser than the plan's numbers, each notifying someone."""
+    limits = {c: t for c, cid in MONITOR_LIMITS.items() if (t := threshold_of(cid)) is not None}
+    count, sources = datadog.monitors_examined(repo_path)
+    evidence.record("monitors examined", count, "monitors",
+                    sources=[{"file": f, "format": fmt} for f, fmt in sources],
+                    limits={c: str(t) for c, t in limits.items()})
+    criterion.expect_no_findings(datadog.alert_rules_findings(repo_path, limits),
+                                 what="Datadog monitors (alert-rules.yml)")
+    if count == 0:
+        raise NotVerified("no monitor was read, so none was checked")
+
+
 @pytest.mark.parametrize(
     "kind",
     [pytest.param(kind, id=kind, marks=pytest.mark.criterion(cid)) for kind, cid in (
@@ -64,6 +89,10 @@ def test_dashboard_refresh_interval(
     for file, seconds in sorted(report.seconds.items()):
         evidence.record(f"refresh interval of {file}", seconds, "s")
     criterion.expect_no_findings(report.findings, what="dashboard refresh settings")
+    if report.slowest_s is None and report.unset:
+        raise NotVerified(
+            "Datadog's dashboard API has no refresh setting and no refresh_interval is "
+            f"written: {', '.join(report.unset)}")
     assert criterion.threshold is not None and report.slowest_s is not None
     per_unit = to_seconds(1, criterion.threshold.unit)
     criterion.expect(report.slowest_s / per_unit, name="slowest dashboard refresh")

@@ -51,7 +51,8 @@ def test_test_suite(criterion: CriterionContext, evidence: Evidence, repo_path: 
     evidence.record(
         f"{kind} test runs in CI", len(runs), "steps",
         runs=[{"workflow": r.workflow.shown, "job": r.job_id, "command": r.command,
-               "on_pull_requests": r.on_pull_requests} for r in runs],
+               "on_pull_requests": r.on_pull_requests, "integration lane": r.lane}
+              for r in runs],
     )
     criterion.expect_no_findings(cigates.suite_findings(repo_path, kind),
                                  what=f"{kind} tests on pull requests")

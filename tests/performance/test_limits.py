@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from golive import CriterionContext, Evidence, NotVerified
+from golive.facts.repo.discover import find_deliverable
 from golive.rules import limits
 
 
@@ -25,6 +26,13 @@ def test_resource_limits(criterion: CriterionContext, evidence: Evidence,
     evidence.record("containers examined", containers, "services")
     criterion.expect_no_findings(limits.resource_limit_findings(repo_path),
                                  what="function and container limits")
+    vercel = find_deliverable(repo_path, "vercel.json")
+    if vercel is not None and not functions:
+        # the function half examined nothing: containers alone do not make it a pass
+        raise NotVerified(
+            f"{vercel.relative_to(repo_path.resolve()).as_posix()} is there but no serverless "
+            "function (app/**/route.*, pages/api/*, api/*) was found beside it, so no "
+            "function limit was checked")
     if not functions and not containers:
         # checked nothing is never a pass (e.g. a vercel.json whose patterns match no file)
         raise NotVerified(

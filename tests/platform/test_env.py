@@ -15,9 +15,19 @@ from golive.rules import envfiles, secrets
 def test_env_template_complete(
     criterion: CriterionContext, evidence: Evidence, repo_path: Path
 ) -> None:
-    """.env.template lists every variable the code and env-validation.ts use."""
-    used = envfiles.code_env_usages(repo_path)
-    evidence.record("variables read by the code", len(used), "variables", names=sorted(used))
+    """.env.template lists every variable the code and env-validation.ts use; in a monorepo,
+    each app's own template (else the root's) every variable that app reads."""
+    for env in envfiles.app_envs(repo_path):
+        evidence.record(
+            f"{env.app.label}: variables read by the code" if env.app.name != "."
+            else "variables read by the code",
+            len(env.usages),
+            "variables",
+            names=sorted(env.usages),
+            app=env.app.label,
+            kind=env.app.kind,
+            template=env.template.name if env.template is not None else None,
+        )
     criterion.expect_no_findings(envfiles.env_template_findings(repo_path), what=".env.template")
 
 

@@ -12,6 +12,7 @@ from golive import __version__
 from golive.catalog import PROFILES, load_catalog
 from golive.cli.demo import demo
 from golive.cli.run import run
+from golive.cli.schema import schema
 
 __all__ = ["main"]
 
@@ -57,3 +58,4 @@ def criteria(fmt: str, profile: str | None, lang: str) -> None:
 
 main.add_command(run)
 main.add_command(demo)
+main.add_command(schema)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from golive.facts.repo.commands import parse_commands
 from golive.facts.repo.discover import find_deliverable, repo_files
-from golive.facts.repo.packagejson import package_scripts
+from golive.facts.repo.packagejson import task_scripts
 from golive.facts.repo.structured import Document, Located, line_of, load_structured, relative
 from golive.facts.repo.workflow import (
     Workflow,
@@ -51,11 +51,12 @@ from golive.facts.repo.workflow import (
     shell_commands,
     step_if,
     step_run,
+    step_scripts,
     step_uses,
 )
 from golive.judging.findings import Finding
 from golive.rules.runners import deploy_command, runner_kinds
-from golive.rules.workflows import environment_export
+from golive.rules.workflows import effective_events, environment_export, step_updates
 
 __all__ = [
     "SUITE_KINDS",
@@ -64,6 +65,7 @@ __all__ = [
     "scan_steps",
     "security_scan_findings",
     "staged_rollout_findings",
+    "step_commands",
     "suite_files",
     "suite_findings",
     "suite_runs",
@@ -143,7 +145,10 @@ _IGNORED_TAIL = re.compile(r"\|\|\s*(true|:|exit\s+0)\b")
 _NPM_BUILTINS = frozenset({"ci", "install", "i", "audit", "exec", "x", "version", "publish"})
 
 
-def _expand(command: str, scripts: dict[str, str], depth: int = 0) -> str:
+Scripts = dict[str, list[str]]
+
+
+def _expand(command: str, scripts: Scripts, depth: int = 0) -> str:
     """``command`` with each ``npm run X`` followed by the text of script X."""
     if depth > 3:
         return command
@@ -152,26 +157,78 @@ def _expand(command: str, scripts: dict[str, str], depth: int = 0) -> str:
         name = match.group(1) or match.group(2)
         if name in _NPM_BUILTINS:
             continue
-        if name in scripts:
-            extra.append(_expand(scripts[name], scripts, depth + 1))
-        elif name == "test" and "test" in scripts:
-            extra.append(scripts["test"])
+        for body in scripts.get(name, []):
+            extra.append(_expand(body, scripts, depth + 1))
     return " ".join([command, *extra])
 
 
-def _command_kinds(command: str, scripts: dict[str, str]) -> set[str]:
+def _classify(kinds: set[str], text: str, scripts: Scripts, lane: str | None) -> set[str]:
+    """unit and/or integration for a command running test runners of ``kinds``: integration
+    when its text or script says so; in a lane named for integration, integration; in a job
+    that starts a database, a unit runner counts for both and an E2E runner as integration;
+    an E2E runner elsewhere is neither."""
+    expanded = _expand(text, scripts)
+    if _NOT_INTEGRATION.search(expanded):
+        return {"unit"} if "unit" in kinds else set()
+    if _INTEGRATION_COMMAND.search(expanded) or (lane is not None and
+                                                 not lane.startswith(_BACKEND_LANE)):
+        return {"integration"}
+    if lane is not None:
+        return {"unit", "integration"} if "unit" in kinds else {"integration"}
+    return {"unit"} if "unit" in kinds else set()
+
+
+def _command_kinds(command: str, scripts: Scripts, lane: str | None = None) -> set[str]:
     """The kinds of test one shell line runs: a runner matched as a command (``echo unit
-    tests`` runs none), integration when its text or script says so."""
-    resolved = {name: [body] for name, body in scripts.items()} if scripts else None
+    tests`` runs none), classified by :func:`_classify`."""
     kinds: set[str] = set()
     for part in parse_commands(command, errexit=True):
-        kinds |= runner_kinds(part.words, resolved)
-    if "unit" not in kinds:
-        return set()
-    expanded = _expand(command, scripts)
-    if _INTEGRATION_COMMAND.search(expanded) and not _NOT_INTEGRATION.search(expanded):
-        return {"integration"}
-    return {"unit"}
+        kinds |= runner_kinds(part.words, scripts or None)
+    return _classify(kinds, command, scripts, lane) if kinds else set()
+
+
+# steps that start a real backend for the tests that follow
+_DATABASE_IMAGES = re.compile(r"postgres|mysql|mariadb|mongo|redis|supabase", re.IGNORECASE)
+_LANE_NAME = re.compile(r"integration|(^|[^a-z])int[-_ ]?tests?\b", re.IGNORECASE)
+
+
+_BACKEND_LANE = "job "  # lanes known by what they start read "job X starts/runs ..."
+_UNIT_NAME = re.compile(r"(^|[^a-z])unit", re.IGNORECASE)
+
+
+def _starts_backend(argv: tuple[str, ...]) -> bool:
+    words = [w for w in argv if not w.startswith("-")]
+    if words[:2] == ["supabase", "start"] or words[:3] == ["supabase", "db", "start"]:
+        return True
+    if (words[:1] in (["docker-compose"], ["podman-compose"]) and "up" in words) or (
+        words[:2] == ["docker", "compose"] and "up" in words
+    ):
+        return True
+    return words[:2] == ["docker", "run"] and any(_DATABASE_IMAGES.search(w) for w in words)
+
+
+def _job_services_database(job: Located) -> bool:
+    services = job.get("services")
+    return isinstance(services, dict) and any(
+        _DATABASE_IMAGES.search(str(s.get("image", "") if isinstance(s, dict) else s))
+        for s in services.values())
+
+
+def _lane(workflow: Workflow, job_id: str) -> str | None:
+    """Why the job is an integration lane by its name (job id, job name, workflow)."""
+    job = workflow.jobs[job_id]
+    for what, text in (("job", job_id), ("job name", str(job.get("name", "")))):
+        if _LANE_NAME.search(text):
+            # "unit and integration tests" runs both kinds: read like a database job
+            if _UNIT_NAME.search(text):
+                return f"job {job_id} is named for unit and integration tests ({what} {text!r})"
+            return f"named for integration: {what} {text!r}"
+    return None
+
+
+def step_commands(step: Located) -> list[str]:
+    """The shell lines a step runs (its ``run``, or the command an action runs for it)."""
+    return [c for script in step_scripts(step) for c in shell_commands(script)]
 
 
 @dataclass(frozen=True)
@@ -183,18 +240,22 @@ class SuiteRun:
     step: Located
     kind: str
     command: str
+    events: frozenset[str] = frozenset()  # the workflow's, through its callers if reusable
+    lane: str | None = None  # why it counts as an integration run, when not by its command
+    neutralised: str | None = None  # why the command's failure would not count (shell)
 
     @property
     def on_pull_requests(self) -> bool:
-        return _on_pull_requests(self.workflow, self.job_id, self.step)
+        return _on_pull_requests(self.workflow, self.job_id, self.step, self.events)
 
     def ignored(self) -> tuple[Located, str] | None:
         """Where the run's failure is ignored, when it is."""
         holder = self.workflow.continue_on_error(self.job_id, self.step)
         if holder is not None:
             return holder, "continue-on-error: true"
-        if _IGNORED_TAIL.search(self.command):
-            return self.step, f"'{self.command}' ignores its exit status"
+        if self.neutralised is not None or _IGNORED_TAIL.search(self.command):
+            why = f" ({self.neutralised})" if self.neutralised else ""
+            return self.step, f"'{self.command}' ignores its exit status{why}"
         return None
 
 
@@ -203,10 +264,12 @@ _SKIPS_PR = re.compile(
 )
 
 
-def _on_pull_requests(workflow: Workflow, job_id: str, step: Located) -> bool:
-    """Whether the step runs for pull requests: the workflow is triggered by them and no
-    condition of the job or the step skips them."""
-    if "pull_request" not in workflow.triggers:
+def _on_pull_requests(workflow: Workflow, job_id: str, step: Located,
+                      events: frozenset[str] = frozenset()) -> bool:
+    """Whether the step runs for pull requests: the workflow is triggered by them (itself,
+    or for a reusable workflow through a caller) and no condition of the job or the step
+    skips them."""
+    if "pull_request" not in (events or set(workflow.triggers)):
         return False
     return not any(
         _SKIPS_PR.search(step_if(holder)) for holder in (workflow.jobs[job_id], step)
@@ -214,16 +277,34 @@ def _on_pull_requests(workflow: Workflow, job_id: str, step: Located) -> bool:
 
 
 def suite_runs(repo: Path, workflows: list[Workflow] | None = None) -> list[SuiteRun]:
-    """Every step of every workflow that runs unit or integration tests."""
+    """Every step of every workflow that runs unit or integration tests. Package scripts
+    (every workspace) and make targets are resolved; a reusable workflow's steps run on
+    its callers' events. A job named for integration, or one that starts a database
+    (``supabase start``, ``docker compose up``, a database service) before its tests, is an
+    integration lane: its unit and E2E runners count as integration tests."""
     if workflows is None:
         workflows, _ = load_workflows(repo)
-    scripts = package_scripts(repo) or {}
+    scripts = task_scripts(repo) or {}
     runs = []
     for workflow in workflows:
-        for job_id, step in workflow.all_steps():
-            for command in shell_commands(step_run(step)):
-                for kind in sorted(_command_kinds(command, scripts)):
-                    runs.append(SuiteRun(workflow, job_id, step, kind, command))
+        events = frozenset(effective_events(repo, workflow))
+        for job_id in workflow.jobs:
+            lane = _lane(workflow, job_id)
+            if lane is None and _job_services_database(workflow.jobs[job_id]):
+                lane = f"job {job_id} runs a database service"
+            for step in workflow.steps(job_id):
+                for part in (p for script in step_scripts(step)
+                             for p in parse_commands(script, errexit=True)):
+                    if lane is None and _starts_backend(part.words):
+                        lane = f"job {job_id} starts a local backend ({' '.join(part.words)})"
+                    kinds: set[str] = set(runner_kinds(part.words, scripts or None))
+                    if not kinds:
+                        continue
+                    text = " ".join(part.words)
+                    for kind in sorted(_classify(kinds, text, scripts, lane)):
+                        runs.append(SuiteRun(
+                            workflow, job_id, step, kind, part.text[:160], events,
+                            lane if kind == "integration" else None, part.neutralised))
     return runs
 
 
@@ -260,28 +341,37 @@ def _gate_findings(runs: list[SuiteRun], what: str) -> list[Finding]:
     return found
 
 
+def _lane_stands_for_files(runs: list[SuiteRun]) -> bool:
+    """An integration lane that gates pull requests runs its own test files (a Playwright
+    or jest suite against a started backend): its files need no integration name."""
+    return any(r.kind == "integration" and r.on_pull_requests and r.ignored() is None
+               for r in runs)
+
+
 def suite_findings(repo: Path, kind: str) -> list[Finding]:
     """The repository has ``kind`` test files and a pull_request workflow runs them."""
     if kind not in SUITE_KINDS:
         raise ValueError(f"kind must be one of {SUITE_KINDS}, not {kind!r}")
     found: list[Finding] = []
-    if not suite_files(repo, kind):
+    workflows, broken = load_workflows(repo)
+    runs = [r for r in suite_runs(repo, workflows) if r.kind == kind] if workflows else []
+    if not suite_files(repo, kind) and not (kind == "integration" and
+                                            _lane_stands_for_files(runs)):
         found.append(Finding(
             "(repository)", None,
             f"not found: no {kind} test files anywhere in the repository (looked for "
             f"{_TEST_FILE_PATTERNS[kind]})",
         ))
-    workflows, broken = load_workflows(repo)
     if not workflows and not broken:
         return [*found, _no_workflows()]
-    runs = [r for r in suite_runs(repo, workflows) if r.kind == kind]
     if not runs:
         names = ", ".join(w.shown for w in workflows) or "none readable"
+        what = (" — with integration in the command, or in a job named integration or one "
+                "that starts a database" if kind == "integration" else "")
         found.append(Finding(
             ".github/workflows", None,
             f"no workflow step runs the {kind} tests (a test runner — vitest, jest, pytest, "
-            f"npm test, ...{' — with integration in the command' if kind == 'integration' else ''}"
-            f"); workflows read: {names}",
+            f"npm test, make test, turbo/nx tasks, ...{what}); workflows read: {names}",
         ))
         return found + broken
     return found + _gate_findings(runs, f"{kind} tests")
@@ -408,11 +498,6 @@ def security_scan_findings(repo: Path) -> list[Finding]:
 
 _RENOVATE = ("renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json",
              ".renovaterc.json5")
-_UPDATER = re.compile(
-    r"npm-check-updates|\bncu\b|\bnpm\s+update\b|\bnpm\s+(install|i)\b.*@latest|"
-    r"\bpnpm\s+update\b|\byarn\s+upgrade\b|pip-compile\b.*--upgrade|\bpoetry\s+update\b|"
-    r"\buv\s+lock\b.*--upgrade|\bgo\s+get\s+-u\b|\bcargo\s+update\b"
-)
 _OPENS_PR = re.compile(r"\bgh\s+pr\s+create\b")
 _PR_ACTION = "peter-evans/create-pull-request"
 _DEFAULT_TOKEN = re.compile(r"secrets\.GITHUB_TOKEN|github\.token", re.IGNORECASE)
@@ -436,7 +521,7 @@ def _updaters(workflows: list[Workflow]) -> list[_Updater]:
     for workflow in workflows:
         for job_id in workflow.jobs:
             steps = workflow.steps(job_id)
-            if not any(_UPDATER.search(step_run(s)) for s in steps):
+            if not any(step_updates(s) for s in steps):
                 continue
             job_env = workflow.jobs[job_id].get("env")
             for step in steps:
@@ -535,9 +620,9 @@ def update_pretest_findings(repo: Path) -> list[Finding]:
             continue
         steps = updater.workflow.steps(updater.job_id)
         before = steps[: steps.index(updater.opener)]
-        scripts = package_scripts(repo) or {}
+        scripts = task_scripts(repo) or {}
         if not any(
-            _command_kinds(c, scripts) for s in before for c in shell_commands(step_run(s))
+            _command_kinds(c, scripts) for s in before for c in step_commands(s)
             if not _IGNORED_TAIL.search(c)
         ):
             found.append(updater.workflow.finding(
@@ -600,7 +685,27 @@ def _stage(workflow: Workflow, job_id: str) -> str | None:
             return "production"
         if _STAGING_WORD.search(words):
             return "staging"
+        if _ships_on_merge(workflow, job_id):
+            return "production"  # a deploy that names no stage goes to the only one there is
     return None
+
+
+_MERGED = re.compile(r"^(main|master|production|prod|release.*|trunk)$")
+_NOT_A_RELEASE = re.compile(r"backup|dump|snapshot|preview|test", re.IGNORECASE)
+
+
+def _ships_on_merge(workflow: Workflow, job_id: str) -> bool:
+    """The workflow runs on a release, a tag or a push to the main branch (never on pull
+    requests), and the job runs a deploy command itself and is no backup or test."""
+    if _NOT_A_RELEASE.search(f"{job_id} {workflow.jobs[job_id].get('name', '')}") or (
+        _FEEDS_STAGING & set(workflow.triggers)
+    ) or not any(deploy_command(c.words) for s in workflow.steps(job_id)
+                 for c in parse_commands(step_run(s), errexit=True) if c.neutralised is None):
+        return False
+    push = workflow.triggers.get("push")
+    branches = push.get("branches") if isinstance(push, dict) else None
+    return "release" in workflow.triggers or (isinstance(push, dict) and "tags" in push) or (
+        isinstance(branches, list) and any(_MERGED.match(str(b)) for b in branches))
 
 
 def _bypassing_events(workflow: Workflow) -> list[str]:

@@ -23,7 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from golive._errors import NotVerified
 from golive.catalog import Threshold
+from golive.facts.repo.cloudwatch_defs import (
+    ALARM_FILES,
+    FILTER_FILES,
+    Definitions,
+    Item,
+    Unresolved,
+    alarm_definitions,
+    log_group_definitions,
+    metric_filter_definitions,
+    retention_definitions,
+)
 from golive.facts.repo.discover import find_deliverable
 from golive.facts.repo.structured import Document, Located, headings, line_of, load_deliverable
 from golive.judging.findings import Finding
@@ -40,6 +52,7 @@ __all__ = [
     "alarm_definitions_findings",
     "alarms_examined",
     "collected_logs",
+    "definition_sources",
     "log_category_findings",
     "log_config_findings",
     "metric_filter_findings",
@@ -52,8 +65,8 @@ __all__ = [
 AGENT = ("cloudwatch-agent.json",)
 LOG_CONFIG = ("log-config.json",)
 RETENTION = ("retention-policy.json",)
-METRIC_FILTERS = ("metric-filters.json", "metric-filters.yml", "metric-filters.yaml")
-ALARMS = ("alarm-definitions.yml", "alarm-definitions.yaml")
+METRIC_FILTERS = FILTER_FILES
+ALARMS = ALARM_FILES
 NOTIFICATION_RULES = ("notification-rules.yml", "notification-rules.yaml")
 RESPONSE_PROCEDURES = ("response-procedures.md",)
 
@@ -248,18 +261,37 @@ def agent_config_findings(repo: Path) -> list[Finding]:
 # --- log-config.json -----------------------------------------------------------------
 
 
-def _declared_groups(repo: Path) -> tuple[Document | None, dict[str, Any], list[Finding]]:
-    doc = load_deliverable(repo, *LOG_CONFIG)
-    if isinstance(doc, Finding):
-        return None, {}, [doc]
-    data = doc.data
-    groups = data.get("log_groups") if isinstance(data, dict) else None
-    if not isinstance(groups, list) or not groups:
-        return doc, {}, [doc.finding("'log_groups' must be a non-empty list", data)]
-    declared = {
-        str(g["name"]): g for g in groups if isinstance(g, dict) and isinstance(g.get("name"), str)
-    }
-    return doc, declared, []
+def _declared_groups(repo: Path) -> tuple[Definitions, dict[str, Item]]:
+    """The log groups the repository declares (log-config.json, templates, Terraform)."""
+    defs = log_group_definitions(repo)
+    declared = {str(g["name"]): g for g in defs.items if isinstance(g.get("name"), str)}
+    return defs, declared
+
+
+def _early(defs: Definitions) -> list[Finding] | None:
+    """Findings that end a check before judging (the file is missing or unreadable); a file
+    in no known shape ends it as not verified."""
+    if defs.missing is not None:
+        return [defs.missing]
+    if not defs.items and not defs.composites:
+        if defs.problems:
+            return list(defs.problems)
+        if defs.unrecognised:
+            raise NotVerified(defs.unrecognised_reason)
+    return None
+
+
+def _deploy_time(what: str, values: list[str]) -> str:
+    shown = "; ".join(values[:5]) + (f"; … and {len(values) - 5} more" if len(values) > 5 else "")
+    return f"not examinable, {what} set only at deploy time: {shown}"
+
+
+def _anchor(defs: Definitions, key: str, message: str) -> Finding:
+    """A finding about the whole definition (the first file read, at ``key`` when known)."""
+    if defs.plan_doc is not None:
+        return Finding(defs.plan_doc.shown, line_of(defs.plan_doc.data, key), message)
+    file = defs.sources[0].file if defs.sources else (defs.items[0].file if defs.items else "")
+    return Finding(file, None, message)
 
 
 def _used_groups(repo: Path) -> dict[str, str]:
@@ -279,34 +311,40 @@ def _used_groups(repo: Path) -> dict[str, str]:
 
 
 def log_config_findings(repo: Path) -> list[Finding]:
-    """log-config.json parses; log groups are valid, unique, categorized, and every group
-    the agent writes or a filter reads is declared."""
-    doc, declared, found = _declared_groups(repo)
-    if doc is None or found:
-        return found
+    """log-config.json (or the log groups of templates / Terraform) parses; log groups are
+    valid, unique, categorized, and every group the agent writes or a filter reads is
+    declared."""
+    defs, declared = _declared_groups(repo)
+    early = _early(defs)
+    if early is not None:
+        return early
+    found = list(defs.problems)
     seen: set[str] = set()
-    for group in doc.data["log_groups"]:
-        if not isinstance(group, dict):
-            found.append(doc.finding(f"log group entry is not an object: {group!r}",
-                                     doc.data["log_groups"]))
-            continue
+    for group in defs.items:
         name = group.get("name")
+        if isinstance(name, Unresolved):
+            continue  # named at deploy time: nothing to judge
         if not isinstance(name, str) or not LOG_GROUP_NAME.match(name):
-            found.append(doc.finding(
-                f"log group name {name!r} is not valid (1-512 of letters, digits, . - _ / #)",
-                group, "name"))
+            found.append(group.finding(
+                f"log group name {name!r} is not valid (1-512 of letters, digits, . - _ / #)"))
         elif name in seen:
-            found.append(doc.finding(f"log group {name} is declared twice", group, "name"))
+            found.append(group.finding(f"log group {name} is declared twice"))
         seen.add(str(name))
-        if group.get("category") not in LOG_CATEGORIES:
-            found.append(doc.finding(
+        # golive's shape names the category; other formats leave it to the group's name
+        if "category" in group and group.get("category") not in LOG_CATEGORIES:
+            found.append(group.finding(
                 f"log group {name}: category {group.get('category')!r} is not one of "
-                f"{', '.join(LOG_CATEGORIES)}", group))
+                f"{', '.join(LOG_CATEGORIES)}"))
+    undecided = [str(g["name"]) for g in defs.items if isinstance(g.get("name"), Unresolved)]
+    if undecided:
+        # a group named at deploy time may be the one used: nothing more to judge
+        if not found:
+            raise NotVerified(_deploy_time("log group names", undecided))
+        return found
     for name, where in sorted(_used_groups(repo).items()):
         if name not in declared:
-            found.append(doc.finding(
-                f"log group {name} ({where}) is not declared in log_groups", doc.data,
-                "log_groups"))
+            found.append(_anchor(
+                defs, "log_groups", f"log group {name} ({where}) is not declared in log_groups"))
     return found
 
 
@@ -315,37 +353,42 @@ def log_config_findings(repo: Path) -> list[Finding]:
 
 def retention_findings(repo: Path) -> list[Finding]:
     """Every log group named in the configs has a retention CloudWatch accepts."""
-    doc = load_deliverable(repo, *RETENTION)
-    if isinstance(doc, Finding):
-        return [doc]
-    data = doc.data
-    policy: dict[str, tuple[object, Any]] = {}
-    entries = data.get("log_groups") if isinstance(data, dict) else None
-    if isinstance(entries, list):
-        for entry in entries:
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                policy[entry["name"]] = (entry.get("retention_in_days"), entry)
-    elif isinstance(entries, dict):
-        policy = {str(k): (v, entries) for k, v in entries.items()}
-    else:
-        return [doc.finding("'log_groups' must list {name, retention_in_days} entries", data)]
-    found: list[Finding] = []
+    defs = retention_definitions(repo)
+    early = _early(defs)
+    if early is not None:
+        return early
+    found = list(defs.problems)
+    policy: dict[str, tuple[object, Item]] = {}
+    for item in defs.items:
+        if isinstance(item.get("name"), str):
+            policy[item["name"]] = (item.get("retention_in_days"), item)
+    undecided = [f"{i.get('name')}" for i in defs.items if not isinstance(i.get("name"), str)]
     for name, (days, where) in policy.items():
-        if isinstance(days, bool) or days not in RETENTION_DAYS:
-            found.append(doc.finding(
+        if isinstance(days, Unresolved):
+            undecided.append(f"{name} ({days})")
+            continue
+        if days is None and defs.plan_doc is None:
+            found.append(where.finding(
+                f"log group {name} has no retention: CloudWatch keeps it forever"))
+        elif isinstance(days, bool) or days not in RETENTION_DAYS:
+            found.append(where.finding(
                 f"{name}: retention_in_days {days!r} is not a value CloudWatch accepts "
-                f"({', '.join(map(str, sorted(RETENTION_DAYS)))})", where))
+                f"({', '.join(map(str, sorted(RETENTION_DAYS)))})"))
+    if undecided and not found:
+        raise NotVerified(_deploy_time("log group retention", undecided))
+    if undecided:
+        return found  # a group named at deploy time may be the one used
     named = set(_used_groups(repo))
-    _, declared, _ = _declared_groups(repo)
+    _, declared = _declared_groups(repo)
     named.update(declared)
     agent_retention = {
         log.log_group for log, days in _agent_retentions(repo) if days is not None
     }
     for name in sorted(named):
         if name not in policy and name not in agent_retention:
-            found.append(doc.finding(
-                f"log group {name} has no retention: CloudWatch keeps it forever", data,
-                "log_groups"))
+            found.append(_anchor(
+                defs, "log_groups",
+                f"log group {name} has no retention: CloudWatch keeps it forever"))
     return found
 
 
@@ -369,6 +412,7 @@ class MetricFilter:
     transformations: tuple[Any, ...]
     file: str
     line: int | None
+    unresolved: frozenset[str] = frozenset()  # fields set only at deploy time
 
     def finding(self, message: str) -> Finding:
         return Finding(self.file, self.line, f"metric filter {self.name}: {message}")
@@ -381,42 +425,32 @@ class MetricFilter:
         ]
 
 
-def metric_filters(repo: Path) -> tuple[list[MetricFilter], list[Finding]]:
-    """Metric filters from metric-filters.json, else log-config.json's ``metric_filters``."""
-    doc = load_deliverable(repo, *METRIC_FILTERS)
-    if isinstance(doc, Finding):
-        if doc.message.startswith("not found"):
-            config = load_deliverable(repo, *LOG_CONFIG)
-            if isinstance(config, Document) and isinstance(config.data, dict) and (
-                "metric_filters" in config.data
-            ):
-                doc = config
-        if isinstance(doc, Finding):
-            return [], [Finding(
-                doc.file, doc.line,
-                doc.message if not doc.message.startswith("not found") else
-                f"not found: {' or '.join(METRIC_FILTERS)}, nor a metric_filters list in "
-                "log-config.json")]
-    data = doc.data
-    raw = data.get("metric_filters") if isinstance(data, dict) else data
-    if not isinstance(raw, list):
-        return [], [doc.finding("'metric_filters' must be a list of PutMetricFilter entries",
-                                data)]
+def _filter_definitions(repo: Path) -> tuple[Definitions, list[MetricFilter]]:
+    defs = metric_filter_definitions(repo)
     filters = []
-    for entry in raw:
-        if not isinstance(entry, dict):
-            continue
+    for entry in defs.items:
         transformations = entry.get("metricTransformations")
+        group, pattern = entry.get("logGroupName"), entry.get("filterPattern")
         filters.append(MetricFilter(
             name=str(entry.get("filterName") or "(unnamed)"),
-            log_group=entry.get("logGroupName") if isinstance(entry.get("logGroupName"), str)
-            else None,
-            pattern=entry.get("filterPattern") if isinstance(entry.get("filterPattern"), str)
-            else None,
+            log_group=group if isinstance(group, str) else None,
+            pattern=pattern if isinstance(pattern, str) else None,
             transformations=tuple(transformations) if isinstance(transformations, list) else (),
-            file=doc.shown,
-            line=line_of(entry),
+            file=entry.file,
+            line=entry.line,
+            unresolved=frozenset(k for k, v in entry.items() if isinstance(v, Unresolved)),
         ))
+    return defs, filters
+
+
+def metric_filters(repo: Path) -> tuple[list[MetricFilter], list[Finding]]:
+    """Metric filters from metric-filters.json, log-config.json's ``metric_filters``, or the
+    templates and Terraform files of the repository."""
+    defs, filters = _filter_definitions(repo)
+    if defs.missing is not None:
+        return [], [defs.missing]
+    if not filters and defs.problems:
+        return [], list(defs.problems)
     return filters, []
 
 
@@ -470,12 +504,16 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
-def _filter_problems(flt: MetricFilter, declared: set[str]) -> Iterator[str]:
-    if not flt.log_group:
+def _filter_problems(flt: MetricFilter, declared: set[str] | None) -> Iterator[str]:
+    if "logGroupName" in flt.unresolved:
+        pass  # named at deploy time
+    elif not flt.log_group:
         yield "no logGroupName"
     elif declared and flt.log_group not in declared:
         yield f"log group {flt.log_group} is not declared in log-config.json"
-    if flt.pattern is None:
+    if "filterPattern" in flt.unresolved:
+        pass
+    elif flt.pattern is None:
         yield "no filterPattern"
     else:
         problem = pattern_problem(flt.pattern)
@@ -507,11 +545,14 @@ def _filter_category(flt: MetricFilter) -> set[str]:
 def metric_filter_findings(repo: Path, category: str) -> list[Finding]:
     """A valid metric filter for ``category`` (errors, performance, security) on a
     declared log group."""
-    filters, found = metric_filters(repo)
-    if found:
-        return found
-    _, declared_groups, _ = _declared_groups(repo)
-    declared = set(declared_groups)
+    defs, filters = _filter_definitions(repo)
+    early = _early(defs)
+    if early is not None:
+        return early
+    groups, declared_groups = _declared_groups(repo)
+    # a group named at deploy time may be the one a filter reads: then nothing is judged
+    declared = None if any(
+        isinstance(g.get("name"), Unresolved) for g in groups.items) else set(declared_groups)
     ours = [f for f in filters if category in _filter_category(f)]
     if not ours:
         where = filters[0].file if filters else " or ".join(METRIC_FILTERS)
@@ -524,27 +565,31 @@ def metric_filter_findings(repo: Path, category: str) -> list[Finding]:
 # --- alarm-definitions.yml -----------------------------------------------------------
 
 
-def _alarms(repo: Path) -> tuple[Document | None, list[Any], list[Finding]]:
-    doc = load_deliverable(repo, *ALARMS)
-    if isinstance(doc, Finding):
-        return None, [], [doc]
-    data = doc.data
-    alarms = data.get("alarms") if isinstance(data, dict) else None
-    if not isinstance(alarms, list) or not alarms:
-        return doc, [], [doc.finding("'alarms' must be a non-empty list", data)]
-    return doc, [a for a in alarms if isinstance(a, dict)], []
+def _alarms(repo: Path) -> Definitions:
+    """The alarms of alarm-definitions.yml, else of the repository's templates and Terraform."""
+    return alarm_definitions(repo)
+
+
+def definition_sources(repo: Path) -> dict[str, list[dict[str, object]]]:
+    """Which file was read, in which format, for each kind of CloudWatch definition."""
+    return {
+        "alarms": alarm_definitions(repo).evidence(),
+        "log groups": log_group_definitions(repo).evidence(),
+        "retention": retention_definitions(repo).evidence(),
+        "metric filters": metric_filter_definitions(repo).evidence(),
+    }
 
 
 def _alarm_metrics(repo: Path) -> Iterator[tuple[str, str, str]]:
     """(alarm name, namespace, metric name) of every metric the alarms read."""
-    _, alarms, _ = _alarms(repo)
-    for alarm in alarms:
+    for alarm in _alarms(repo).items:
         yield from _alarm_metrics_of(alarm)
 
 
 def _alarm_text(alarm: dict[str, Any]) -> str:
     parts = [str(alarm.get("AlarmName", "")), str(alarm.get("MetricName", ""))]
-    for query in alarm.get("Metrics") or []:
+    queries = alarm.get("Metrics")
+    for query in queries if isinstance(queries, list) else []:
         if isinstance(query, dict):
             parts.append(str(query.get("Expression", "")))
             parts.append(str(query.get("Id", "")))
@@ -576,8 +621,10 @@ def _topic_of(action: str) -> str | None:
 
 def _math_problems(queries: list[Any]) -> Iterator[str]:
     """Problems of a metric-math alarm's ``Metrics`` list."""
-    returned = [q for q in queries if isinstance(q, dict) and q.get("ReturnData") is True]
-    if len(returned) != 1:
+    # ReturnData left out means true (CDK writes it only on the metrics it hides)
+    marked = [q for q in queries if isinstance(q, dict) and q.get("ReturnData") is True]
+    omitted = [q for q in queries if isinstance(q, dict) and "ReturnData" not in q]
+    if len(marked) > 1 or (not marked and len(omitted) != 1):
         yield "exactly one of Metrics must have ReturnData: true (the alarmed value)"
     ids = {str(q.get("Id")) for q in queries if isinstance(q, dict)}
     for query in queries:
@@ -597,6 +644,8 @@ def _math_problems(queries: list[Any]) -> Iterator[str]:
 
 def _metric_spec_problems(alarm: dict[str, Any]) -> Iterator[str]:
     queries = alarm.get("Metrics")
+    if isinstance(queries, Unresolved):
+        return
     if queries is not None:
         if not isinstance(queries, list) or not queries:
             yield "Metrics must be a non-empty list"
@@ -609,9 +658,13 @@ def _metric_spec_problems(alarm: dict[str, Any]) -> Iterator[str]:
     has_stat, has_ext = "Statistic" in alarm, "ExtendedStatistic" in alarm
     if has_stat == has_ext:
         yield "needs exactly one of Statistic and ExtendedStatistic"
-    elif has_stat and alarm["Statistic"] not in STATISTICS:
+    elif has_stat and alarm["Statistic"] not in STATISTICS and not isinstance(
+        alarm["Statistic"], Unresolved
+    ):
         yield f"Statistic {alarm['Statistic']!r} is not one of {', '.join(sorted(STATISTICS))}"
     period = alarm.get("Period")
+    if isinstance(period, Unresolved):
+        return
     if not isinstance(period, int) or isinstance(period, bool) or not (
         period in (10, 20, 30) or (period > 0 and period % 60 == 0)
     ):
@@ -619,20 +672,25 @@ def _metric_spec_problems(alarm: dict[str, Any]) -> Iterator[str]:
 
 
 def alarm_definitions_findings(repo: Path) -> list[Finding]:
-    """alarm-definitions.yml parses; each alarm is a valid PutMetricAlarm request whose
-    actions go to topics of notification-rules.yml and whose log metrics a filter makes."""
-    doc, alarms, found = _alarms(repo)
-    if doc is None or found:
-        return found
+    """alarm-definitions.yml (or the alarms of templates / Terraform / AWS CLI JSON) parses;
+    each alarm is a valid PutMetricAlarm request whose actions go to topics of
+    notification-rules.yml and whose log metrics a filter makes."""
+    defs = _alarms(repo)
+    early = _early(defs)
+    if early is not None:
+        return early
+    found = list(defs.problems)
     _, topics, _ = _topics(repo)
     filters, _ = metric_filters(repo)
     filter_metrics = {m for f in filters for m in f.metrics}
     filter_namespaces = {ns for ns, _ in filter_metrics}
     names: set[str] = set()
-    for alarm in alarms:
+    for alarm in defs.items:
         name = alarm.get("AlarmName")
         problems: list[str] = []
-        if not isinstance(name, str) or not name.strip():
+        if isinstance(name, Unresolved):
+            pass  # named at deploy time
+        elif not isinstance(name, str) or not name.strip():
             problems.append("no AlarmName")
         elif name in names:
             problems.append("AlarmName is used twice")
@@ -645,36 +703,48 @@ def alarm_definitions_findings(repo: Path) -> list[Finding]:
                 problems.append(
                     f"watches {namespace}/{metric}, which no metric filter produces "
                     f"({alarm_name} would stay in INSUFFICIENT_DATA)")
-        found.extend(doc.finding(f"alarm {name}: {p}", alarm) for p in problems)
+        found.extend(alarm.finding(f"alarm {name}: {p}") for p in problems)
     return found
 
 
 def _request_problems(alarm: dict[str, Any]) -> Iterator[str]:
-    """The comparison, threshold and evaluation fields of a PutMetricAlarm request."""
-    if alarm.get("ComparisonOperator") not in COMPARISONS:
+    """The comparison, threshold and evaluation fields of a PutMetricAlarm request (values
+    set only at deploy time are not judged)."""
+    def known(key: str) -> bool:
+        return not isinstance(alarm.get(key), Unresolved)
+
+    if known("ComparisonOperator") and alarm.get("ComparisonOperator") not in COMPARISONS:
         yield f"ComparisonOperator {alarm.get('ComparisonOperator')!r} is not valid"
     threshold = alarm.get("Threshold")
-    if "ThresholdMetricId" not in alarm and (
+    if "ThresholdMetricId" not in alarm and known("Threshold") and (
         not isinstance(threshold, int | float) or isinstance(threshold, bool)
     ):
         yield f"Threshold {threshold!r} is not a number"
     periods = alarm.get("EvaluationPeriods")
-    if not isinstance(periods, int) or isinstance(periods, bool) or periods < 1:
+    if known("EvaluationPeriods") and (
+        not isinstance(periods, int) or isinstance(periods, bool) or periods < 1
+    ):
         yield f"EvaluationPeriods {periods!r} is not a positive integer"
     datapoints = alarm.get("DatapointsToAlarm")
-    if datapoints is not None and isinstance(periods, int) and (
+    if datapoints is not None and known("DatapointsToAlarm") and isinstance(periods, int) and (
         not isinstance(datapoints, int) or not 1 <= datapoints <= periods
     ):
         yield (f"DatapointsToAlarm {datapoints!r} must be between 1 and EvaluationPeriods "
                f"({periods})")
-    if "TreatMissingData" in alarm and alarm["TreatMissingData"] not in MISSING_DATA:
+    if "TreatMissingData" in alarm and known("TreatMissingData") and (
+        alarm["TreatMissingData"] not in MISSING_DATA
+    ):
         yield f"TreatMissingData {alarm['TreatMissingData']!r} is not valid"
 
 
 def _action_problems(alarm: dict[str, Any], topics: dict[str, Any]) -> Iterator[str]:
-    """Actions are SNS topic ARNs of topics notification-rules.yml defines."""
+    """Actions are SNS topic ARNs of topics notification-rules.yml defines (a reference to a
+    topic resolved at deploy time is not judged)."""
     for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-        for action in alarm.get(key) or []:
+        actions = alarm.get(key)
+        for action in actions if isinstance(actions, list) else []:
+            if isinstance(action, Unresolved):
+                continue
             topic = _topic_of(str(action))
             if str(action).startswith("arn:aws:sns:") and topic is None:
                 yield f"{key} {action!r} is not a valid SNS topic ARN"
@@ -686,7 +756,8 @@ def _alarm_metrics_of(alarm: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     name = str(alarm.get("AlarmName"))
     if alarm.get("MetricName"):
         yield name, str(alarm.get("Namespace")), str(alarm["MetricName"])
-    for query in alarm.get("Metrics") or []:
+    queries = alarm.get("Metrics")
+    for query in queries if isinstance(queries, list) else []:
         stat = query.get("MetricStat") if isinstance(query, dict) else None
         metric = stat.get("Metric") if isinstance(stat, dict) else None
         if isinstance(metric, dict):
@@ -722,11 +793,37 @@ def _alarm_unit(alarm: dict[str, Any]) -> str | None:
     return None
 
 
+def _error_rate_percent(alarm: dict[str, Any], threshold: float) -> float | None:
+    """The threshold of an error-rate alarm in percent; None when the alarm counts errors
+    rather than measuring a rate (a count cannot be compared with the plan's percentage)."""
+    if alarm.get("Unit") == "Percent":
+        return threshold
+    queries = alarm.get("Metrics")
+    for query in queries if isinstance(queries, list) else []:
+        expression = query.get("Expression") if isinstance(query, dict) else None
+        if isinstance(expression, str) and "/" in expression and query.get(
+            "ReturnData", True
+        ) is not False:
+            return threshold if re.search(r"\b100(\.0*)?\b", expression) else threshold * 100
+    metric, namespace = str(alarm.get("MetricName") or ""), str(alarm.get("Namespace") or "")
+    if namespace == "AWS/ApiGateway" and metric in ("5XXError", "4XXError") and (
+        alarm.get("Statistic") == "Average"
+    ):
+        return threshold * 100  # the average of 0/1 per request: a fraction
+    if re.search(r"rate|percent|ratio", metric, re.I):
+        return threshold
+    return None
+
+
 def _limit_problem(alarm: dict[str, Any], category: str, limit: Threshold) -> str | None:
     """Why the alarm fires later than the plan's number (None: no looser than it)."""
     threshold = alarm.get("Threshold")
     if "ThresholdMetricId" in alarm:
         return None  # anomaly band: no fixed number to compare
+    if any(re.search(r"free|available|remaining", m, re.I) for _, _, m in _alarm_metrics_of(
+        alarm
+    )):
+        return None  # what is left (FreeableMemory): the plan's share used is not comparable
     if not isinstance(threshold, int | float) or isinstance(threshold, bool):
         return f"Threshold {threshold!r} is not a number"
     if not str(alarm.get("ComparisonOperator", "")).startswith("GreaterThan"):
@@ -737,55 +834,126 @@ def _limit_problem(alarm: dict[str, Any], category: str, limit: Threshold) -> st
         unit = _alarm_unit(alarm) or "ms"
         value = float(threshold) * _TO_MS.get(unit, 1.0) / _TO_MS[limit.unit]
         shown = f"{threshold} {unit}"
+    elif category == "error-rate":
+        percent = _error_rate_percent(alarm, float(threshold))
+        if percent is None:
+            return None  # counts errors: no rate to compare
+        value, shown = percent, f"{percent:g} %"
     if value > limit.value:
         return (f"fires at {shown}, looser than the plan's {limit.value:g} {limit.unit}: it "
                 f"stays silent while {category} breaks the goal")
     return None
 
 
-def _alarm_problems(alarm: dict[str, Any], category: str, limit: Threshold | None) -> list[str]:
-    problems = []
-    if alarm.get("ActionsEnabled") is False or str(alarm.get("ActionsEnabled")).lower() == "false":
-        problems.append("has its actions disabled (ActionsEnabled: false): it notifies no one")
-    if not alarm.get("AlarmActions"):
-        problems.append("has no AlarmActions: it notifies no one")
-    if limit is not None:
+def _published(repo: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """Custom namespaces the repository publishes into, and their metrics: metric filters'
+    transformations and the CloudWatch agent's collected metrics."""
+    metrics: set[tuple[str, str]] = set()
+    for flt in metric_filters(repo)[0]:
+        metrics.update(m for m in flt.metrics if "metricNamespace" not in flt.unresolved)
+    doc = load_deliverable(repo, *AGENT)
+    if isinstance(doc, Document) and isinstance(doc.data, dict) and doc.data.get("metrics"):
+        namespace, collected = _agent_metrics(doc.data)
+        metrics.update((namespace, name) for name in collected)
+        namespaces = {ns for ns, _ in metrics} | {namespace}
+    else:
+        namespaces = {ns for ns, _ in metrics}
+    return namespaces, metrics
+
+
+def _composite_cover(defs: Definitions) -> set[str]:
+    """Names of alarms a composite alarm with enabled actions watches: they notify through it
+    (teams disable a child's own actions on purpose to alert once)."""
+    covered: set[str] = set()
+    for composite in defs.composites:
+        rule = composite.get("AlarmRule")
+        if not isinstance(rule, str) or _silent(composite):
+            continue
+        covered.update(m.group(2) for m in re.finditer(
+            r"\bALARM\(\s*(\"|')?([^\"')]+)\1?\s*\)", rule))
+    return covered
+
+
+def _silent(alarm: dict[str, Any]) -> bool:
+    enabled = alarm.get("ActionsEnabled")
+    return enabled is False or str(enabled).lower() == "false" or not alarm.get("AlarmActions")
+
+
+def _alarm_problems(
+    alarm: dict[str, Any], category: str, limit: Threshold | None, *,
+    covered: set[str], published: tuple[set[str], set[tuple[str, str]]],
+) -> tuple[list[str], list[str]]:
+    """(why the alarm does not count, what could not be judged because it is set at deploy
+    time)."""
+    problems: list[str] = []
+    unknown = [key for key in ("ActionsEnabled", "AlarmActions", "Threshold",
+                               "ComparisonOperator") if isinstance(alarm.get(key), Unresolved)]
+    if str(alarm.get("AlarmName")) not in covered:
+        enabled = alarm.get("ActionsEnabled")
+        if enabled is False or str(enabled).lower() == "false":
+            problems.append("has its actions disabled (ActionsEnabled: false): it notifies "
+                            "no one")
+        if not alarm.get("AlarmActions"):
+            problems.append("has no AlarmActions: it notifies no one")
+    if limit is not None and not {"Threshold", "ComparisonOperator"} & set(unknown):
         problem = _limit_problem(alarm, category, limit)
         if problem:
             problems.append(problem)
-    return problems
+    namespaces, metrics = published
+    for _, namespace, metric in _alarm_metrics_of(alarm):
+        if namespace in namespaces and (namespace, metric) not in metrics:
+            problems.append(
+                f"reads {namespace}/{metric}, which nothing in the repository publishes "
+                "(metric filters, cloudwatch-agent.json): it stays in INSUFFICIENT_DATA")
+    return problems, [f"{key} {alarm.get(key)}" for key in unknown]
 
 
 def alarms_examined(repo: Path) -> int:
     """How many alarm definitions the alarm checks read."""
-    return len(_alarms(repo)[1])
+    defs = _alarms(repo)
+    return len(defs.items) + len(defs.composites)
 
 
 def alarm_category_findings(
     repo: Path, *categories: str, limits: Mapping[str, Threshold] | None = None
 ) -> list[Finding]:
     """An alarm for each of ``categories`` (cpu, memory, error-rate, latency) that notifies:
-    AlarmActions set and not disabled, and — when ``limits`` gives the plan's number for the
-    category (from the catalog) — a threshold no looser than it. One such alarm per category
-    is enough; when none qualifies, every candidate's problems are reported."""
-    doc, alarms, found = _alarms(repo)
-    if doc is None or found:
-        return found
+    AlarmActions set and not disabled (or watched by a composite alarm that notifies), a
+    metric the repository publishes when it reads a namespace the repository publishes into,
+    and — when ``limits`` gives the plan's number for the category (from the catalog) — a
+    threshold no looser than it. One such alarm per category is enough; when none
+    qualifies, every candidate's problems are reported. Candidates whose deciding values are
+    set only at deploy time make the check not verified rather than guessed."""
+    defs = _alarms(repo)
+    early = _early(defs)
+    if early is not None:
+        return early
+    found: list[Finding] = []
+    undecided: list[str] = []
+    covered, published = _composite_cover(defs), _published(repo)
     for category in categories:
         words = ALARM_CATEGORIES[category]
-        ours = [a for a in alarms if any(w in _alarm_text(a) for w in words)]
+        ours = [a for a in defs.items if any(w in _alarm_text(a) for w in words)]
         if not ours:
-            found.append(doc.finding(
-                f"no {category} alarm (AlarmName or metric containing {', '.join(words)})",
-                doc.data, "alarms"))
+            found.append(_anchor(
+                defs, "alarms",
+                f"no {category} alarm (AlarmName or metric containing {', '.join(words)})"))
             continue
         limit = (limits or {}).get(category)
-        problems = [(a, _alarm_problems(a, category, limit)) for a in ours]
-        if any(not p for _, p in problems):
+        judged = [(a, *_alarm_problems(a, category, limit, covered=covered,
+                                       published=published)) for a in ours]
+        if any(not p and not u for _, p, u in judged):
             continue
-        for alarm, listed in problems:
-            found += [doc.finding(f"{category} alarm {alarm.get('AlarmName')} {p}", alarm)
+        unknown = [(a, u) for a, p, u in judged if u and not p]
+        if unknown:
+            undecided += [f"{category} alarm {a.get('AlarmName')} ({', '.join(u)})"
+                          for a, u in unknown]
+            continue
+        for alarm, listed, _ in judged:
+            found += [alarm.finding(f"{category} alarm {alarm.get('AlarmName')} {p}")
                       for p in listed]
+    if not found and undecided:
+        raise NotVerified(_deploy_time("alarm values", undecided))
     return found
 
 
@@ -858,8 +1026,7 @@ def _topic_findings(doc: Document, name: str, topic: dict[str, Any]) -> list[Fin
 def _alarm_routing_findings(repo: Path, doc: Document, routing: dict[str, Any]) -> list[Finding]:
     """Every alarm's severity is routed, and the alarm notifies the routed topic."""
     found = []
-    _, alarms, _ = _alarms(repo)
-    for alarm in alarms:
+    for alarm in _alarms(repo).items:
         severity = _severity(alarm)
         if severity is None:
             continue
@@ -900,8 +1067,7 @@ def response_procedures_findings(repo: Path) -> list[Finding]:
         found.append(Finding(
             shown, None,
             f"no first-response section (a heading with {', '.join(FIRST_RESPONSE)})"))
-    _, alarms, _ = _alarms(repo)
-    for name in _names(alarms):
+    for name in _names(_alarms(repo).items):
         section = next((h for h in sections if name.lower() in h.text.lower()), None)
         if section is None:
             found.append(Finding(shown, None, f"no procedure for alarm {name}"))

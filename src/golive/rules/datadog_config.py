@@ -5,6 +5,13 @@ tagging-rules.json, alert-rules.yml, notification-config.yml, escalation-matrix.
 dashboard definitions (``dashboards/*.json`` in Datadog's dashboard API shape). Each
 ``*_findings`` function returns what is wrong; an empty list means sound.
 
+Monitors are read by :mod:`golive.rules.datadog_monitors` (golive's ``rules:``, a
+``monitors:`` list, Datadog Monitor API JSON/YAML, Terraform ``datadog_monitor``);
+dashboards also from Terraform ``datadog_dashboard_json``; the agent from
+``datadog-agent.yml`` or the agent's own ``datadog.yaml``. The invented shapes below have
+a JSON Schema in ``golive/schemas`` (``golive schema NAME``) and accept the variants listed
+in :data:`ACCEPTED_SHAPES`; a file in none of them is not_verified ("unrecognised format").
+
 Shapes the probes read (beyond the Datadog agent's own keys):
 
 - custom-metrics.yml: ``collection: {min_collection_interval: 15s}`` and
@@ -27,18 +34,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive._errors import NotVerified
+from golive.catalog import Threshold
 from golive.facts.repo.discover import find_files
 from golive.facts.repo.structured import (
     Document,
     Located,
+    LocatedList,
+    line_at,
     line_of,
     load_deliverable,
     load_structured,
     parse_duration_s,
 )
 from golive.judging.findings import Finding
+from golive.rules.datadog_monitors import (
+    Monitor,
+    load_monitors,
+    monitor_limit_findings,
+    monitor_notify_findings,
+    terraform_dashboards,
+)
+from golive.rules.schemas import schema_errors, unrecognised
 
 __all__ = [
+    "ACCEPTED_SHAPES",
     "ALERT_RULES",
     "DASHBOARD_KINDS",
     "DOGSTATSD_FLUSH_S",
@@ -58,13 +78,14 @@ __all__ = [
     "dashboards",
     "escalation_matrix_findings",
     "escalation_rules_findings",
+    "monitors_examined",
     "notification_channels_findings",
     "notification_config_findings",
     "tagging_rules_findings",
     "tagging_rules_json_findings",
 ]
 
-AGENT = ("datadog-agent.yml", "datadog-agent.yaml")
+AGENT = ("datadog-agent.yml", "datadog-agent.yaml", "datadog.yaml", "datadog.yml")
 CUSTOM_METRICS = ("custom-metrics.yml", "custom-metrics.yaml")
 TAGGING_RULES = ("tagging-rules.json",)
 ALERT_RULES = ("alert-rules.yml", "alert-rules.yaml")
@@ -111,6 +132,50 @@ def _is_template(value: object) -> bool:
     return isinstance(value, str) and bool(_TEMPLATE.match(value.strip()))
 
 
+# the shapes each invented-format deliverable is read in (golive's, then common variants)
+ACCEPTED_SHAPES: dict[str, tuple[str, ...]] = {
+    "custom-metrics.yml": ("metrics: [{name, type, unit, description}]",
+                           "metrics: {name: Datadog metric metadata}"),
+    "tagging-rules.json": ("{required_tags, allowed_values, rules}",
+                           "AWS Organizations tag policy {tags: {key: {tag_key, tag_value}}}"),
+    "notification-config.yml": ("channels (list or mapping) + routing (mapping or list)",),
+    "escalation-matrix.yml": ("policies: {severity: [{level, notify, escalate_after}]}",
+                              "PagerDuty escalation_policy / escalation_rules"),
+}
+
+
+def _recognise(doc: Document, name: str, *anchors: str) -> Located:
+    """The top-level mapping when it carries one of ``anchors``; else NotVerified."""
+    data = doc.data
+    if isinstance(data, Located) and any(a in data for a in anchors):
+        return data
+    raise NotVerified(unrecognised(doc.shown, ACCEPTED_SHAPES[name]))
+
+
+def _located(values: dict[str, Any], like: object) -> Located:
+    """A mapping built from a variant, keeping the line of what it was read from."""
+    made = Located(values)
+    made.line = line_of(like)
+    if isinstance(like, Located):
+        made.key_lines = {k: v for k, v in like.key_lines.items() if k in values}
+    return made
+
+
+def _schema_findings(doc: Document, name: str, hand: list[Finding]) -> list[Finding]:
+    """What golive's schema of ``name`` says is wrong and the hand-written checks (``hand``)
+    did not already say on the same line."""
+    taken = {f.line for f in hand}
+    found = []
+    for path, message in schema_errors(name, doc.data):
+        line = line_at(doc.data, *path) if path else line_of(doc.data)
+        if line in taken:
+            continue
+        where = ".".join(map(str, path)) or "(top level)"
+        found.append(Finding(doc.shown, line, f"{where}: {message} (golive schema {name})"))
+        taken.add(line)
+    return hand + found
+
+
 # --- datadog-agent.yml ---------------------------------------------------------------
 
 
@@ -120,6 +185,20 @@ def _tags(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(t) for t in value]
     return []
+
+
+_ENV_REF = re.compile(r"\$\{(\w+)(?::-?([^}]*))?\}")
+
+
+def _with_defaults(value: object) -> str | None:
+    """A value with ``${VAR:default}`` placeholders (filled in when the file is rendered)
+    read with their defaults; None when a placeholder has no default (nothing to judge)."""
+    if value is None:
+        return None
+    text = str(value)
+    if any(m.group(2) is None for m in _ENV_REF.finditer(text)):
+        return None
+    return _ENV_REF.sub(lambda m: m.group(2) or "", text)
 
 
 def agent_config_findings(repo: Path) -> list[Finding]:
@@ -141,7 +220,7 @@ def _agent_identity_findings(doc: Document, data: Located) -> list[Finding]:
         found.append(doc.finding(
             "api_key is a literal value committed to the repository: pass DD_API_KEY from "
             "the secret store or use an ENC[] secret handle", data, "api_key"))
-    site = data.get("site")
+    site = _with_defaults(data.get("site"))
     if site is not None and str(site) not in DATADOG_SITES:
         found.append(doc.finding(
             f"site {site!r} is not a Datadog site ({', '.join(sorted(DATADOG_SITES))}): "
@@ -151,8 +230,9 @@ def _agent_identity_findings(doc: Document, data: Located) -> list[Finding]:
         found.append(doc.finding(
             "no env set (neither 'env' nor an 'env:' tag): production and staging data mix",
             data))
-    for tag in tags:
-        if ":" not in tag or not TAG.match(tag):
+    for raw_tag in tags:
+        tag = _with_defaults(raw_tag)
+        if tag is not None and (":" not in tag or not TAG.match(tag)):
             found.append(doc.finding(
                 f"tag {tag!r} is not a lowercase key:value tag", data, "tags"))
     return found
@@ -183,9 +263,16 @@ def _metric_entries(repo: Path) -> tuple[Document | None, list[Any], list[Findin
     doc = load_deliverable(repo, *CUSTOM_METRICS)
     if isinstance(doc, Finding):
         return None, [], [doc]
-    data = _mapping(doc, "custom-metrics.yml")
-    if isinstance(data, list):
-        return doc, [], data
+    data = _recognise(doc, "custom-metrics.yml", "metrics")
+    raw = data.get("metrics")
+    if isinstance(raw, dict):  # name → Datadog metric metadata
+        entries = LocatedList(
+            _located({"name": str(k), **({"interval": f"{v['statsd_interval']}s"}
+                     if isinstance(v, dict) and "statsd_interval" in v else {}),
+                     **(v if isinstance(v, dict) else {})}, v)
+            for k, v in raw.items())
+        entries.line = line_of(raw)
+        return doc, entries, []
     metrics = _list_of(doc, data, "metrics")
     if isinstance(metrics, Finding):
         return doc, [], [metrics]
@@ -221,7 +308,7 @@ def custom_metrics_config_findings(repo: Path) -> list[Finding]:
             found.append(doc.finding(
                 f"metric {name}: interval {entry['interval']!r} is not a duration",
                 entry, "interval"))
-    return found
+    return _schema_findings(doc, "custom-metrics.yml", found)
 
 
 def custom_metrics_findings(repo: Path) -> list[Finding]:
@@ -310,10 +397,32 @@ def _tagging(repo: Path) -> tuple[Document | None, Located | None, list[Finding]
     doc = load_deliverable(repo, *TAGGING_RULES)
     if isinstance(doc, Finding):
         return None, None, [doc]
-    data = _mapping(doc, "tagging-rules.json")
-    if isinstance(data, list):
-        return doc, None, data
+    data = _recognise(doc, "tagging-rules.json", "required_tags", "tags")
+    if "required_tags" not in data and isinstance(data.get("tags"), dict):
+        return doc, _aws_tag_policy(data), []
     return doc, data, []
+
+
+def _assigned(value: object) -> list[str]:
+    assigned = value.get("@@assign") if isinstance(value, dict) else None
+    if isinstance(assigned, str):
+        return [assigned]
+    return [str(v) for v in assigned] if isinstance(assigned, list) else []
+
+
+def _aws_tag_policy(data: Located) -> Located:
+    """An AWS Organizations tag policy as golive's shape: its keys are the required tags."""
+    required: list[str] = []
+    allowed: dict[str, list[str]] = {}
+    for key, policy in data["tags"].items():
+        if not isinstance(policy, dict):
+            continue
+        name = (_assigned(policy.get("tag_key")) or [str(key)])[0]
+        required.append(name)
+        values = _assigned(policy.get("tag_value"))
+        if values:
+            allowed[name] = values
+    return _located({"required_tags": required, "allowed_values": allowed}, data)
 
 
 def tagging_rules_json_findings(repo: Path) -> list[Finding]:
@@ -329,6 +438,8 @@ def tagging_rules_json_findings(repo: Path) -> list[Finding]:
     if not isinstance(allowed, dict):
         found.append(doc.finding("'allowed_values' must map a tag to its values", data))
         allowed = {}
+    if "rules" not in data:  # optional: required tags may be set at the source
+        return _schema_findings(doc, "tagging-rules.json", found)
     rules = _list_of(doc, data, "rules")
     if isinstance(rules, Finding):
         return [*found, rules]
@@ -338,7 +449,7 @@ def tagging_rules_json_findings(repo: Path) -> list[Finding]:
             found.append(doc.finding(f"rule is not an object: {rule!r}", rules))
             continue
         found += _tag_rule_findings(doc, rule, names, allowed)
-    return found
+    return _schema_findings(doc, "tagging-rules.json", found)
 
 
 def _tag_rule_findings(doc: Document, rule: dict[str, Any], names: set[str],
@@ -437,112 +548,141 @@ def _agent_env_findings(repo: Path, required: list[str]) -> list[Finding]:
 # --- alert-rules.yml -----------------------------------------------------------------
 
 _QUERY_THRESHOLD = re.compile(r"(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+# each clause of "a > 120 or a < 60": the critical threshold may be any of them
+_ANY_COMPARISON = re.compile(
+    r"(?:>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*(?=$|\s+(?:or|and|\|\||&&)\s)")
 
 
-def _alert_rules(repo: Path) -> tuple[Document | None, list[Any], list[Finding]]:
-    doc = load_deliverable(repo, *ALERT_RULES)
-    if isinstance(doc, Finding):
-        return None, [], [doc]
-    data = _mapping(doc, "alert-rules.yml")
-    if isinstance(data, list):
-        return doc, [], data
-    rules = _list_of(doc, data, "rules")
-    if isinstance(rules, Finding):
-        return doc, [], [rules]
-    return doc, rules, []
-
-
-def alert_rules_findings(repo: Path) -> list[Finding]:
-    """alert-rules.yml parses; each rule is a valid monitor whose thresholds agree with its
-    query (Datadog rejects a critical threshold that differs from the query's)."""
-    doc, rules, found = _alert_rules(repo)
-    if doc is None or found:
-        return found
+def alert_rules_findings(repo: Path, limits: dict[str, Threshold] | None = None) -> list[Finding]:
+    """The monitors (alert-rules.yml in any shape :mod:`datadog_monitors` reads) are valid:
+    named once, a monitor type, a query, a message, thresholds that agree with the query
+    (Datadog rejects a critical threshold that differs from it), no looser than the plan's
+    number for the category they cover (``limits``, from the catalog), and each notifies
+    someone."""
+    read = load_monitors(repo)
+    if read.findings:
+        return read.findings
+    found: list[Finding] = []
     names: set[str] = set()
-    for rule in rules:
-        if not isinstance(rule, dict):
-            found.append(doc.finding(f"rule is not a mapping: {rule!r}", rules))
-            continue
-        found += _alert_rule_findings(doc, rule, names)
-    return found
+    for monitor in read.monitors:
+        found += _alert_rule_findings(monitor, names)
+    found += monitor_limit_findings(read.monitors, limits or {}, _metric_units(repo))
+    return found + monitor_notify_findings(read.monitors, _routed_severities(repo))
 
 
-def _alert_rule_findings(doc: Document, rule: dict[str, Any], names: set[str]) -> list[Finding]:
+def monitors_examined(repo: Path) -> tuple[int, list[tuple[str, str]]]:
+    """How many monitors were read, and from which files in which format."""
+    try:
+        read = load_monitors(repo)
+    except NotVerified:
+        return 0, []
+    return len(read.monitors), read.sources
+
+
+def _alert_rule_findings(monitor: Monitor, names: set[str]) -> list[Finding]:
     """One monitor: named once, a monitor type, a query, a message, consistent thresholds."""
     found = []
-    name = rule.get("name")
-    if not isinstance(name, str) or not name.strip():
-        found.append(doc.finding("rule without a name", rule))
+    name = monitor.name
+    if not name or not name.strip():
+        found.append(monitor.finding("rule without a name"))
     elif name in names:
-        found.append(doc.finding(f"rule {name!r} is defined twice", rule, "name"))
+        found.append(monitor.finding(f"rule {name!r} is defined twice", "name"))
     else:
         names.add(name)
-    kind = rule.get("type")
-    if kind not in MONITOR_TYPES:
-        found.append(doc.finding(f"rule {name!r}: type {kind!r} is not a monitor type",
-                                 rule, "type"))
-    query = rule.get("query")
-    if not isinstance(query, str) or not query.strip():
-        found.append(doc.finding(f"rule {name!r}: no query", rule))
+    if monitor.type not in MONITOR_TYPES:
+        found.append(monitor.finding(
+            f"rule {name!r}: type {monitor.type!r} is not a monitor type", "type"))
+    if not monitor.query or not monitor.query.strip():
+        found.append(monitor.finding(f"rule {name!r}: no query"))
         return found
-    if not isinstance(rule.get("message"), str) or not rule["message"].strip():
-        found.append(doc.finding(
-            f"rule {name!r}: no message telling the responder what to do", rule))
-    return found + _threshold_findings(doc, rule, name, kind, query)
+    if not monitor.message or not monitor.message.strip():
+        found.append(monitor.finding(
+            f"rule {name!r}: no message telling the responder what to do"))
+    return found + _threshold_findings(monitor)
 
 
-def _threshold_findings(doc: Document, rule: dict[str, Any], name: object, kind: object,
-                        query: str) -> list[Finding]:
+def _threshold_findings(monitor: Monitor) -> list[Finding]:
     """The thresholds agree with the query's comparison (Datadog rejects them otherwise)."""
     found = []
-    thresholds = rule.get("thresholds")
+    name, query = monitor.name, monitor.query or ""
     match = _QUERY_THRESHOLD.search(query)
-    threshold_kind = kind in ("metric alert", "query alert")
+    threshold_kind = monitor.type in ("metric alert", "query alert")
+    where = monitor.thresholds_at if isinstance(monitor.thresholds_at, Located) else None
     if threshold_kind and match is None:
-        found.append(doc.finding(
-            f"rule {name!r}: query has no comparison with a threshold", rule, "query"))
-    if not isinstance(thresholds, dict) or "critical" not in thresholds:
-        if threshold_kind:
-            found.append(doc.finding(f"rule {name!r}: no thresholds.critical", rule))
-        return found
-    critical, warning = thresholds.get("critical"), thresholds.get("warning")
+        found.append(monitor.finding(
+            f"rule {name!r}: query has no comparison with a threshold", "query"))
+    critical, warning = monitor.critical, monitor.warning
+    if critical is None:
+        if threshold_kind and match is None:
+            found.append(monitor.finding(f"rule {name!r}: no thresholds.critical"))
+        return found  # Datadog takes the critical threshold from the query
+    line = line_of(where, "critical") if where is not None else None
     if match is None or not isinstance(critical, int | float):
         return found
-    if float(match.group(2)) != float(critical):
-        found.append(doc.finding(
+    compared = {float(v) for v in _ANY_COMPARISON.findall(query)} | {float(match.group(2))}
+    if float(critical) not in compared:
+        found.append(Finding(monitor.file, line or monitor.line,
             f"rule {name!r}: thresholds.critical {critical} differs from the query's "
-            f"{match.group(2)}", thresholds, "critical"))
+            f"{match.group(2)}"))
     if isinstance(warning, int | float):
         above = match.group(1).startswith(">")
         if (above and warning >= critical) or (not above and warning <= critical):
-            found.append(doc.finding(
+            wline = line_of(where, "warning") if where is not None else None
+            found.append(Finding(monitor.file, wline or monitor.line,
                 f"rule {name!r}: warning threshold {warning} is not before critical "
-                f"{critical} for a '{match.group(1)}' alert", thresholds, "warning"))
+                f"{critical} for a '{match.group(1)}' alert"))
     return found
 
 
-def _rule_severities(rules: list[Any]) -> Iterator[tuple[Any, object]]:
-    for rule in rules:
-        if isinstance(rule, dict):
-            yield rule, rule.get("severity")
+def _metric_units(repo: Path) -> dict[str, str]:
+    """custom metric name → its unit, to read a latency monitor's threshold in ms or s."""
+    _, metrics, _ = _metric_entries(repo)
+    return {str(m["name"]): str(m["unit"]) for m in metrics
+            if isinstance(m, dict) and m.get("name") and isinstance(m.get("unit"), str)}
+
+
+def _routed_severities(repo: Path) -> set[str]:
+    """Severities notification-config.yml routes to at least one defined channel."""
+    doc = load_deliverable(repo, *NOTIFICATION_CONFIG)
+    if not isinstance(doc, Document) or not isinstance(doc.data, dict):
+        return set()
+    channels = _channels(doc.data)
+    return {s for s, targets in _routing(doc.data).items()
+            if any(str(t) in channels for t in targets)}
+
+
+def _monitor_severities(monitors: list[Monitor]) -> Iterator[tuple[Monitor, str | None]]:
+    for monitor in monitors:
+        yield monitor, monitor.severity
 
 
 def alert_severity_findings(repo: Path) -> list[Finding]:
-    """Every rule has a severity level (critical/warning/info); critical and warning are used."""
-    doc, rules, found = _alert_rules(repo)
-    if doc is None or found:
-        return found
+    """Every monitor has a severity level (critical/warning/info); critical and warning are
+    used. golive's shape names it ('severity'); the Datadog shapes by 'priority' (1-2
+    critical, 3 warning, 4-5 info), a severity: tag, or else by the critical and warning
+    thresholds Datadog notifies on."""
+    read = load_monitors(repo)
+    if read.findings:
+        return read.findings
+    found: list[Finding] = []
     used: set[str] = set()
-    for rule, severity in _rule_severities(rules):
-        if severity not in SEVERITIES:
-            found.append(doc.finding(
-                f"rule {rule.get('name')!r}: severity {severity!r} is not one of "
-                f"{', '.join(SEVERITIES)}", rule, "severity" if "severity" in rule else None))
-        else:
-            used.add(str(severity))
+    for monitor in read.monitors:
+        if monitor.severity is not None:
+            used.add(monitor.severity)
+            continue
+        if monitor.format != "golive rules: [...]" and monitor.severity_raw is None and \
+                monitor.critical is not None:
+            used.add("critical")
+            if monitor.warning is not None:
+                used.add("warning")
+            continue
+        found.append(monitor.finding(
+            f"rule {monitor.name!r}: severity {monitor.severity_raw!r} is not one of "
+            f"{', '.join(SEVERITIES)}", "severity"))
     for level in REQUIRED_SEVERITIES:
         if level not in used:
-            found.append(doc.finding(f"no rule has severity {level}", doc.data, "rules"))
+            shown = read.sources[0][0] if read.sources else "alert-rules.yml"
+            found.append(Finding(shown, None, f"no rule has severity {level}"))
     return found
 
 
@@ -553,19 +693,41 @@ def _notification(repo: Path) -> tuple[Document | None, Located | None, list[Fin
     doc = load_deliverable(repo, *NOTIFICATION_CONFIG)
     if isinstance(doc, Finding):
         return None, None, [doc]
-    data = _mapping(doc, "notification-config.yml")
-    if isinstance(data, list):
-        return doc, None, data
+    data = _recognise(doc, "notification-config.yml", "channels")
+    channels, routing = data.get("channels"), data.get("routing")
+    if isinstance(channels, dict) or isinstance(routing, list):
+        data = _located(dict(data), data)
+        if isinstance(channels, dict):  # name → {type, ...}
+            listed = LocatedList(
+                _located({"name": str(k), **(v if isinstance(v, dict) else {})}, v)
+                for k, v in channels.items())
+            listed.line = line_of(channels)
+            data["channels"] = listed
+        if isinstance(routing, list):  # [{severity, channels}]
+            data["routing"] = _located(
+                {str(r.get("severity")): r.get("channels") or [] for r in routing
+                 if isinstance(r, dict)}, routing)
     return doc, data, []
 
 
-def _channels(data: Located) -> dict[str, Any]:
+def _channels(data: dict[str, Any]) -> dict[str, Any]:
     channels = data.get("channels")
     return {
         str(c["name"]): c
         for c in (channels if isinstance(channels, list) else [])
         if isinstance(c, dict) and c.get("name")
     }
+
+
+def _routing(data: dict[str, Any]) -> dict[str, list[Any]]:
+    """severity → channel names, from the mapping or the list form."""
+    routing = data.get("routing")
+    if isinstance(routing, list):
+        return {str(r.get("severity")): list(r.get("channels") or []) for r in routing
+                if isinstance(r, dict)}
+    if isinstance(routing, dict):
+        return {str(k): list(v) for k, v in routing.items() if isinstance(v, list)}
+    return {}
 
 
 def _channel_target_problem(channel: dict[str, Any]) -> str | None:
@@ -605,7 +767,8 @@ def notification_config_findings(repo: Path) -> list[Finding]:
             found.append(doc.finding(f"channel is not a mapping: {channel!r}", channels))
             continue
         found += _channel_findings(doc, channel, seen)
-    return found + _routing_findings(doc, data, seen)
+    return _schema_findings(doc, "notification-config.yml",
+                            found + _routing_findings(doc, data, seen))
 
 
 def _channel_findings(doc: Document, channel: dict[str, Any], seen: set[str]) -> list[Finding]:
@@ -661,21 +824,24 @@ def notification_channels_findings(repo: Path) -> list[Finding]:
     channels = _channels(data)
     if not channels:
         return [doc.finding("no notification channel is defined", data)]
-    raw_routing = data.get("routing")
-    routing: dict[str, Any] = raw_routing if isinstance(raw_routing, dict) else {}
-    _, rules, _ = _alert_rules(repo)
-    used = {str(s) for _, s in _rule_severities(rules) if s in SEVERITIES}
+    routing = _routing(data)
+    routing_at = data.get("routing") if isinstance(data.get("routing"), Located) else data
+    try:
+        monitors = load_monitors(repo).monitors
+    except NotVerified:
+        monitors = []
+    used = {s for _, s in _monitor_severities(monitors) if s in SEVERITIES}
     for severity in sorted(used | set(REQUIRED_SEVERITIES), key=SEVERITIES.index):
         targets = [str(t) for t in routing.get(severity) or [] if str(t) in channels]
         if not targets:
             found.append(doc.finding(
-                f"{severity} alerts reach no defined channel", routing or data, severity))
+                f"{severity} alerts reach no defined channel", routing_at, severity))
         elif severity == "critical" and not any(
             channels[t].get("type") in PAGING_TYPES for t in targets
         ):
             found.append(doc.finding(
                 "critical alerts page no one: route them to a pagerduty or opsgenie channel",
-                routing, severity))
+                routing_at, severity))
     return found
 
 
@@ -686,13 +852,33 @@ def _escalation(repo: Path) -> tuple[Document | None, Located | None, list[Findi
     doc = load_deliverable(repo, *ESCALATION_MATRIX)
     if isinstance(doc, Finding):
         return None, None, [doc]
-    data = _mapping(doc, "escalation-matrix.yml")
-    if isinstance(data, list):
-        return doc, None, data
+    data = _recognise(doc, "escalation-matrix.yml", "policies", "escalation_policy",
+                      "escalation_rules")
+    if "policies" not in data:
+        data = _pagerduty_policy(data)
     if not isinstance(data.get("policies"), dict) or not data["policies"]:
         return doc, data, [doc.finding("'policies' must map severities to escalation levels",
                                        data)]
     return doc, data, []
+
+
+def _pagerduty_policy(data: Located) -> Located:
+    """A PagerDuty escalation policy as golive's shape: its rules are the critical levels."""
+    policy = data.get("escalation_policy")
+    rules = (policy if isinstance(policy, dict) else data).get("escalation_rules")
+    levels = LocatedList()
+    for number, rule in enumerate(rules if isinstance(rules, list) else [], start=1):
+        if not isinstance(rule, dict):
+            continue
+        targets = [t.get("summary") or t.get("id") for t in rule.get("targets") or []
+                   if isinstance(t, dict)]
+        levels.append(_located({
+            "level": number, "notify": [str(t) for t in targets if t],
+            "escalate_after": rule.get("escalation_delay_in_minutes")}, rule))
+    levels.line = line_of(rules)
+    # PagerDuty targets are its own users and schedules: no contacts list to define
+    return _located({"policies": {"critical": levels} if levels else {},
+                     "contacts": None}, data)
 
 
 def escalation_matrix_findings(repo: Path) -> list[Finding]:
@@ -701,7 +887,9 @@ def escalation_matrix_findings(repo: Path) -> list[Finding]:
     if doc is None or data is None or found:
         return found
     contacts = data.get("contacts")
-    if not isinstance(contacts, dict) or not contacts:
+    if "contacts" in data and contacts is None:
+        contacts = {}  # PagerDuty's targets are its own users and schedules
+    elif not isinstance(contacts, dict) or not contacts:
         found.append(doc.finding("'contacts' must define who each level notifies", data))
         contacts = {}
     for name, contact in contacts.items():
@@ -721,7 +909,7 @@ def escalation_matrix_findings(repo: Path) -> list[Finding]:
                 found.append(doc.finding(f"policy {severity}: level is not a mapping", levels))
                 continue
             found += _level_findings(doc, severity, level, contacts)
-    return found
+    return _schema_findings(doc, "escalation-matrix.yml", found)
 
 
 def _level_findings(doc: Document, severity: object, level: dict[str, Any],
@@ -814,6 +1002,7 @@ class Dashboard:
     refresh_raw: object
     widgets: tuple[Widget, ...]
     line: int | None
+    api_export: bool = False  # Datadog's API shape, which has no refresh setting
 
 
 def _queries(definition: dict[str, Any]) -> Iterator[str]:
@@ -845,11 +1034,29 @@ def _widgets(items: object) -> Iterator[Widget]:
 
 
 def _dashboard_files(repo: Path) -> list[Path]:
-    return [p for p in find_files(repo, "*.json") if "dashboards" in p.parent.parts[-2:]]
+    return [p for p in find_files(repo, "*.json")
+            if "dashboards" in p.parent.parts[-2:] or "dashboard" in p.name.lower()]
+
+
+def _dashboard(file: str, data: Any, line: int | None) -> Dashboard | None:
+    """A Datadog dashboard (API JSON: title, widgets[, layout_type]); None for other JSON."""
+    if not isinstance(data, dict) or not isinstance(data.get("widgets"), list):
+        return None
+    raw = data.get("refresh_interval", data.get("refresh"))
+    return Dashboard(
+        file=file,
+        title=str(data.get("title", "")),
+        refresh_s=parse_duration_s(raw) if raw is not None else None,
+        refresh_raw=raw,
+        widgets=tuple(_widgets(data.get("widgets"))),
+        line=line,
+        api_export="layout_type" in data,
+    )
 
 
 def dashboards(repo: Path) -> tuple[list[Dashboard], list[Finding]]:
-    """Every Datadog dashboard JSON under a ``dashboards`` folder, and parse problems."""
+    """Every Datadog dashboard: API JSON under a ``dashboards`` folder or named
+    ``*dashboard*.json``, and Terraform ``datadog_dashboard_json``; parse problems."""
     found: list[Finding] = []
     boards: list[Dashboard] = []
     for path in _dashboard_files(repo):
@@ -857,18 +1064,13 @@ def dashboards(repo: Path) -> tuple[list[Dashboard], list[Finding]]:
         if isinstance(doc, Finding):
             found.append(doc)
             continue
-        data = doc.data
-        if not isinstance(data, dict) or "widgets" not in data:
-            continue  # not a dashboard definition
-        raw = data.get("refresh_interval", data.get("refresh"))
-        boards.append(Dashboard(
-            file=doc.shown,
-            title=str(data.get("title", "")),
-            refresh_s=parse_duration_s(raw) if raw is not None else None,
-            refresh_raw=raw,
-            widgets=tuple(_widgets(data.get("widgets"))),
-            line=line_of(data),
-        ))
+        board = _dashboard(doc.shown, doc.data, line_of(doc.data))
+        if board is not None:
+            boards.append(board)
+    for file, line, data in terraform_dashboards(repo):
+        board = _dashboard(file, data, line)
+        if board is not None:
+            boards.append(board)
     return boards, found
 
 
@@ -902,6 +1104,7 @@ def dashboard_findings(repo: Path, kind: str) -> list[Finding]:
 class RefreshReport:
     seconds: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    unset: list[str] = field(default_factory=list)  # API exports that cannot say
 
     @property
     def slowest_s(self) -> float | None:
@@ -917,6 +1120,9 @@ def dashboard_refresh(repo: Path) -> RefreshReport:
             "dashboards/*.json", None,
             "not found: no Datadog dashboard definition (*.json under a dashboards folder)"))
     for board in boards:
+        if board.refresh_raw is None and board.api_export:
+            report.unset.append(board.file)
+            continue
         if board.refresh_s is None:
             what = "no refresh_interval" if board.refresh_raw is None else (
                 f"refresh_interval {board.refresh_raw!r} is not a duration")

@@ -18,6 +18,11 @@ Choices, stated once:
   deploy run for the same commit when the history has one, else the Vercel deployment's
   creation, which Vercel's Git integration does on the merge push) to READY. Without
   Vercel history, the successful production deploy workflow runs' durations are used.
+- A Vercel Git integration (:func:`vercel_git_deploys`) is the app's way to production when
+  the repository links a Vercel project (Terraform ``vercel_project`` with
+  ``git_repository``, ``vercel.json``, ``.vercel/project.json``) that does not switch Git
+  deployments off, and no script or workflow runs a Vercel deploy itself: the rollout from
+  preview to production then happens in Vercel, out of the repository's sight.
 """
 
 from __future__ import annotations
@@ -28,14 +33,20 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
+from golive.facts.repo.commands import parse_commands
+from golive.facts.repo.discover import find_files
+from golive.facts.repo.structured import Document, load_structured, relative
+from golive.facts.repo.workflow import WORKFLOW_DIR, Workflow, load_workflow_file, step_run
 from golive.facts.saas.client import SourceUnavailable
 from golive.facts.saas.datadog import Alert, Dashboard
 from golive.facts.saas.github import WorkflowRun
 from golive.facts.saas.testcases import TestCase
 from golive.facts.saas.vercel import Deployment
 from golive.judging.findings import Finding
+from golive.rules.runners import deploy_command
 
 __all__ = [
     "KEY_METRICS",
@@ -50,6 +61,7 @@ __all__ = [
     "percentile",
     "preview_findings",
     "vercel_build_time",
+    "vercel_git_deploys",
     "workflow_time",
     "workflows_of",
 ]
@@ -331,3 +343,55 @@ def dashboard_coverage(boards: Sequence[Dashboard], where: str,
         if not covered[key]:
             findings.append(Finding(where, None, f"no widget query shows {key} ({label})"))
     return covered, findings
+
+
+# --- the deploy path: a Vercel Git integration ----------------------------------------
+
+_TF_VERCEL_PROJECT = re.compile(r'resource\s+"vercel_project"\s+"[^"]+"\s*\{')
+_TF_GIT_REPOSITORY = re.compile(r"^\s*git_repository\s*=?\s*\{", re.MULTILINE)
+
+
+def _runs_vercel_deploy(text: str) -> bool:
+    return any((deploy_command(c.words) or "").startswith("vercel")
+               for c in parse_commands(text, errexit=True))
+
+
+def _git_switched_off(data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    git, github = data.get("git"), data.get("github")
+    return (isinstance(git, dict) and git.get("deploymentEnabled") is False) or (
+        isinstance(github, dict) and github.get("enabled") is False)
+
+
+def vercel_git_deploys(repo: Path) -> list[str]:
+    """Where the repository shows that Vercel's Git integration deploys the app (empty
+    when it does not, or when a script or workflow deploys with the Vercel CLI)."""
+    root = Path(repo)
+    for path in find_files(root, "*.sh"):
+        try:
+            if _runs_vercel_deploy(path.read_text(encoding="utf-8")):
+                return []
+        except (OSError, UnicodeDecodeError):
+            continue
+    for path in find_files(root, f"{WORKFLOW_DIR}/*.yml", f"{WORKFLOW_DIR}/*.yaml"):
+        loaded = load_workflow_file(root, path)
+        if isinstance(loaded, Workflow) and any(
+            _runs_vercel_deploy(step_run(step)) for _, step in loaded.all_steps()
+        ):
+            return []
+    found: list[str] = []
+    for path in find_files(root, "*.tf"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _TF_VERCEL_PROJECT.search(text) and _TF_GIT_REPOSITORY.search(text):
+            found.append(f"{relative(root, path)}: vercel_project with git_repository")
+    for path in find_files(root, "vercel.json", ".vercel/project.json"):
+        config = load_structured(root, path)
+        data = config.data if isinstance(config, Document) else None
+        if path.name == "vercel.json" and _git_switched_off(data):
+            return []
+        found.append(f"{relative(root, path)}: a linked Vercel project")
+    return found

@@ -40,6 +40,7 @@ from golive.facts.repo.structured import (
     load_structured,
     relative,
 )
+from golive.facts.repo.workspaces import app_of, apps
 from golive.facts.scans.runner import run_scanner
 from golive.facts.scans.shellcheck import shellcheck_findings
 from golive.judging.findings import Finding
@@ -55,6 +56,7 @@ __all__ = [
     "docker_network_findings",
     "docker_resources_findings",
     "dockerfile_findings",
+    "dockerfiles_by_app",
     "init_local_db_findings",
     "migration_check_findings",
     "resource_limits_findings",
@@ -636,9 +638,25 @@ def resource_limits_findings(repo: Path) -> list[Finding]:
 # --- Dockerfile ---------------------------------------------------------------------------
 
 
-def _dockerignore_problem(dockerfile: Path) -> str | None:
-    ignore = dockerfile.parent / ".dockerignore"
-    if not ignore.is_file():
+def _dockerignore(dockerfile: Path, root: Path) -> Path | None:
+    """The ignore file of its build: ``<name>.dockerignore`` or ``.dockerignore`` beside it,
+    else of an enclosing folder up to the repository (a monorepo builds an app's Dockerfile
+    from the root: ``docker build -f apps/web/Dockerfile .``)."""
+    beside = dockerfile.parent / f"{dockerfile.name}.dockerignore"
+    if beside.is_file():
+        return beside
+    folder = dockerfile.parent
+    while True:
+        if (folder / ".dockerignore").is_file():
+            return folder / ".dockerignore"
+        if folder == root or root not in folder.parents:
+            return None
+        folder = folder.parent
+
+
+def _dockerignore_problem(dockerfile: Path, root: Path | None = None) -> str | None:
+    ignore = _dockerignore(dockerfile, root or dockerfile.parent)
+    if ignore is None:
         return (
             "no .dockerignore next to it: COPY . sends .env.local, .git and node_modules "
             "into the build"
@@ -655,7 +673,10 @@ def _dockerignore_problem(dockerfile: Path) -> str | None:
         ):
             missing.append(probe)
     if missing:
-        return f".dockerignore does not exclude {', '.join(missing)}"
+        shown = ignore.name if ignore.parent == dockerfile.parent else ignore.as_posix()
+        if root is not None and ignore.parent != dockerfile.parent:
+            shown = relative(root, ignore)
+        return f"{shown} does not exclude {', '.join(missing)}"
     return None
 
 
@@ -685,8 +706,21 @@ def dockerfile_findings(repo: Path) -> list[Finding]:
         if r.get("level") in ("error", "warning")
     ]
     for path, name in zip(paths, names, strict=True):
-        findings += _dockerfile_rules(path, name)
+        findings += _dockerfile_rules(path, name, root)
     return findings
+
+
+def dockerfiles_by_app(repo: Path) -> dict[str, list[str]]:
+    """The Dockerfiles of each app (:func:`golive.facts.repo.workspaces.apps`), for the
+    evidence; a monorepo's root tooling is listed as "(root)"."""
+    root = Path(repo).resolve()
+    every = apps(root)
+    found: dict[str, list[str]] = {}
+    for path in find_files(root, *DOCKERFILE_NAMES):
+        if path.is_file():
+            owner = app_of(root, path, every)
+            found.setdefault(owner.label if owner else "(root)", []).append(relative(root, path))
+    return found
 
 
 def _base_image_findings(dockerfile: Dockerfile, name: str) -> list[Finding]:
@@ -734,7 +768,7 @@ def _build_secret_findings(dockerfile: Dockerfile, name: str) -> list[Finding]:
     ]
 
 
-def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
+def _dockerfile_rules(path: Path, name: str, root: Path | None = None) -> list[Finding]:
     dockerfile = Dockerfile.parse(path.read_text(encoding="utf-8"))
     froms = dockerfile.froms
     if not froms:
@@ -751,7 +785,7 @@ def _dockerfile_rules(path: Path, name: str) -> list[Finding]:
         )
     findings += _final_user_findings(dockerfile, name)
     findings += _build_secret_findings(dockerfile, name)
-    problem = _dockerignore_problem(path)
+    problem = _dockerignore_problem(path, root)
     if problem:
         findings.append(Finding(name, None, problem))
     return findings

@@ -1,10 +1,15 @@
 """Operations and security documents: found by name, judged by the sections they hold.
 
-A document is usable when it has a heading for every section a reader needs (the
-deployment guide's rollback, the incident response's containment, ...) and that section
-says something. Headings are matched in Japanese or English through a small synonym table
-per section; one heading counts for one section only, and the document's title (its only
-level-1 heading) counts for none.
+A document is usable when it has a section for every part a reader needs (the deployment
+guide's rollback, the incident response's containment, ...) and that section says
+something. A section is recognised in Japanese or English by its heading (a small synonym
+table per section) or, when its heading names none of the document's sections, by what it
+says (at least two lines using the section's words); one heading counts for one section
+only, and the document's title (its only level-1 heading) counts for none.
+
+Only current documents count: a file under an ``archive``/``old``/``deprecated`` folder
+is set aside, and so is a report of one incident (``*-report``, post-mortem) where the
+plan asks for a procedure; when only such files exist the finding names them.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ __all__ = [
     "assign_sections",
     "document_findings",
     "find_document",
+    "is_archived",
     "section_has_content",
     "section_headings",
+    "set_aside",
 ]
 
 
@@ -42,6 +49,7 @@ class DocumentSpec:
     names: tuple[str, ...]  # file-name patterns (case-insensitive, Markdown files only)
     sections: tuple[Section, ...]
     checkboxes: bool = False  # every required section must hold "- [ ]" items
+    procedure: bool = False  # a procedure: a report of one incident does not stand for it
 
 
 def _s(name: str, *synonyms: str) -> Section:
@@ -161,6 +169,7 @@ DOCUMENTS: dict[str, DocumentSpec] = {
                 _s("contacts", "連絡先", "連絡体制", "体制", "コミュニケーション", "contact",
                    "communication", "roles"),
             ),
+            procedure=True,
         ),
         DocumentSpec(
             "security-checklist", "security checklist",
@@ -188,14 +197,72 @@ _PLACEHOLDER = re.compile(r"^\s*(?:[-*>]\s*)?(?:tbd|todo|tbc|wip|未定|未記�
                           r"[-—…]+|\.\.\.)\s*[。.]?\s*$", re.IGNORECASE)
 
 
+# folders whose documents are no longer kept current
+_ARCHIVE_DIRS = frozenset({
+    "archive", "archives", "archived", "_archive", ".archive", "old", "deprecated",
+    "obsolete", "legacy", "attic", "outdated", "アーカイブ", "旧",
+})
+# a report of one incident: what happened once, not what to do next time
+_REPORT = re.compile(r"report|post-?mortem|retrospective|incident-\d|\d{4}-\d{2}-\d{2}|報告|"
+                     r"レポート|振り返り", re.IGNORECASE)
+_REPORT_HEADINGS = re.compile(r"timeline|root cause|what happened|impact summary|"
+                              r"タイムライン|時系列|経緯|根本原因|発生日時", re.IGNORECASE)
+
+
 def _normal(text: str) -> str:
     return text.lower().replace("_", "-").replace(" ", "-")
 
 
+def is_archived(repo: Path, path: Path) -> bool:
+    """Whether ``path`` sits in an archive-like folder (archive/, old/, deprecated/, ...)."""
+    try:
+        parts = path.relative_to(repo).parts[:-1]
+    except ValueError:
+        parts = path.parts[:-1]
+    return any(p.lower() in _ARCHIVE_DIRS for p in parts)
+
+
+def _is_report(path: Path) -> bool:
+    """A write-up of one incident: named as a report/post-mortem, or headed by its
+    timeline and root cause."""
+    if _REPORT.search(path.stem):
+        return True
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return sum(1 for h in headings(text) if _REPORT_HEADINGS.search(h.text)) >= 2
+
+
+def set_aside(repo: Path, spec: DocumentSpec) -> list[tuple[Path, str]]:
+    """Files named like ``spec`` that do not count, with why (archived, a report)."""
+    return [(path, why) for path, why in _named(repo, spec) if why]
+
+
+def _named(repo: Path, spec: DocumentSpec) -> list[tuple[Path, str]]:
+    """Files named like ``spec``, best first, each with why it does not count ("" if it
+    does)."""
+    found: list[tuple[tuple[int, int, int, int, str], Path, str]] = []
+    for key, path in _ranked(repo, spec):
+        why = ""
+        if is_archived(repo, path):
+            why = "archived (under an archive/old/deprecated folder), not kept current"
+        elif spec.procedure and _is_report(path):
+            why = ("a report of one incident (a post-mortem), not the procedure to follow "
+                   "for the next one")
+        found.append((key, path, why))
+    return [(path, why) for _, path, why in sorted(found, key=lambda f: f[0])]
+
+
 def find_document(repo: Path, spec: DocumentSpec) -> Path | None:
     """The Markdown file whose name fits one of ``spec.names``: an exact stem first, then a
-    stem that starts with a name; shallower paths and docs folders win ties."""
-    candidates: list[tuple[int, int, int, int, str, Path]] = []
+    stem that starts with a name; shallower paths and docs folders win ties. Archived
+    files and incident reports standing for a procedure are left out."""
+    return next((path for path, why in _named(repo, spec) if not why), None)
+
+
+def _ranked(repo: Path, spec: DocumentSpec) -> list[tuple[tuple[int, int, int, int, str], Path]]:
+    candidates: list[tuple[tuple[int, int, int, int, str], Path]] = []
     names = [_normal(n) for n in spec.names]
     for path in repo_files(repo):
         if path.suffix.lower() not in _MARKDOWN:
@@ -209,18 +276,34 @@ def find_document(repo: Path, spec: DocumentSpec) -> Path | None:
             else:
                 continue
             in_docs = 0 if any(p.lower() == "docs" for p in path.parts) else 1
-            candidates.append((quality, rank, in_docs, len(path.parts), str(path), path))
+            candidates.append(((quality, rank, in_docs, len(path.parts), str(path)), path))
             break
-    return min(candidates)[-1] if candidates else None
+    return sorted(candidates, key=lambda c: c[0])
+
+
+def _by_heading(heading: Heading, section: Section) -> bool:
+    return any(w in heading.text.lower() for w in section.synonyms)
+
+
+def _by_content(heading: Heading, section: Section) -> bool:
+    """The section's words on at least two lines of what the heading holds."""
+    lines = [line.lower() for line in heading.body if line.strip()]
+    return sum(1 for line in lines if any(w in line for w in section.synonyms)) >= 2
 
 
 def _assign(spec: DocumentSpec, candidates: list[Heading]) -> dict[str, Heading]:
     """One heading per section: a maximum bipartite matching, so 'ロールバック手順' can stand
-    for rollback or for steps, not both."""
+    for rollback or for steps, not both. A heading whose title names none of the sections
+    stands for a section by what it says; a titled heading never moves to another section
+    by content."""
+    titled = {i for i, h in enumerate(candidates)
+              if any(_by_heading(h, s) for s in spec.sections)}
     options = {
         section.name: [
+            i for i, h in enumerate(candidates) if _by_heading(h, section)
+        ] + [
             i for i, h in enumerate(candidates)
-            if any(w in h.text.lower() for w in section.synonyms)
+            if i not in titled and _by_content(h, section)
         ]
         for section in spec.sections
     }
@@ -251,6 +334,12 @@ def document_findings(repo: Path, spec: DocumentSpec) -> list[Finding]:
     path = find_document(repo, spec)
     if path is None:
         patterns = ", ".join(f"{n}*.md" for n in spec.names)
+        aside = set_aside(repo, spec)
+        if aside:
+            listed = "; ".join(f"{relative(repo, p)}: {why}" for p, why in aside[:3])
+            return [Finding(relative(repo, aside[0][0]), None,
+                            f"not found: a current {spec.title} ({patterns}); only files that "
+                            f"do not count: {listed}")]
         return [Finding(spec.names[0] + ".md", None,
                         f"not found: the {spec.title} ({patterns}) anywhere in the repository")]
     shown = relative(repo, path)

@@ -11,6 +11,12 @@ The model:
 - Environment-specific values (credentials, URLs) are never shared between production and
   another environment, nor does a non-production environment reference a production secret.
 - ``.env.local`` is git-ignored and no ``.env*.local`` file is tracked.
+
+Per app (:mod:`golive.facts.repo.workspaces`): in a monorepo each workspace app's reads
+(``process.env.X``, ``import.meta.env.X``, ``Deno.env.get("X")`` in its own sources, not
+another app's, not tests, not hidden tool folders) are judged against the template in its
+own folder, else the root's; a template kit (``template/**``) is judged as an app of its
+own. The root of a monorepo is its apps' tooling and is not judged.
 """
 
 from __future__ import annotations
@@ -21,10 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive._errors import NotVerified
-from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, repo_files
+from golive.facts.repo.discover import (
+    PLAN_EQUIVALENTS,
+    SKIPPED_DIRS,
+    find_deliverable,
+    repo_files,
+)
 from golive.facts.repo.git import is_ignored, tracked_files
 from golive.facts.repo.structured import relative
 from golive.facts.repo.tsobject import TsParseError, object_literals_after, strip_comments
+from golive.facts.repo.workspaces import App, app_of, apps
 from golive.judging.findings import Finding
 from golive.rules.vercel_config import LoadedSettings, read_vercel_json, settings_for_check
 
@@ -33,8 +45,11 @@ __all__ = [
     "ENV_TEMPLATE",
     "ENV_VALIDATION",
     "PLATFORM_VARIABLES",
+    "TEMPLATE_NAMES",
+    "AppEnv",
     "EnvEntry",
     "Template",
+    "app_envs",
     "code_env_usages",
     "env_config_separation_findings",
     "env_local_findings",
@@ -162,16 +177,26 @@ def read_template(repo: Path) -> tuple[Template | None, list[Finding]]:
 
 # --- sources ------------------------------------------------------------------------
 
+# Vite's own import.meta.env keys, and what Supabase's Edge runtime sets for every function
+_VITE_BUILTIN = r"(?!(?:MODE|BASE_URL|PROD|DEV|SSR)\b)"
+_EDGE_BUILTIN = (
+    r"(?!(?:SUPABASE_URL|SUPABASE_ANON_KEY|SUPABASE_SERVICE_ROLE_KEY|SUPABASE_DB_URL|"
+    r"SUPABASE_PUBLISHABLE_KEYS|SUPABASE_SECRET_KEYS|SB_REGION|SB_EXECUTION_ID|"
+    r"DENO_DEPLOYMENT_ID)[\"'`])"
+)
 _USES = (
     re.compile(rf"\bprocess\.env\.({_NAME})"),
     re.compile(rf"\bprocess\.env\[\s*[\"'`]({_NAME})[\"'`]\s*\]"),
+    re.compile(rf"\bimport\.meta\.env\.{_VITE_BUILTIN}({_NAME})"),
+    re.compile(rf"\bDeno\.env\.get\(\s*[\"'`]{_EDGE_BUILTIN}({_NAME})[\"'`]\s*\)"),
 )
 _DESTRUCTURE = re.compile(r"\b(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b")
 
 
 # tests and their runners' configs read what the test runner sets, not the app's contract
 _TEST_DIRS = frozenset(
-    {"tests", "test", "__tests__", "e2e", "__mocks__", "fixtures", "playwright", "cypress"}
+    {"tests", "test", "testing", "__tests__", "e2e", "__mocks__", "fixtures", "playwright",
+     "cypress"}
 )
 _TEST_FILE = re.compile(
     r"\.(test|spec|e2e)\.[cm]?[jt]sx?$|^(playwright|vitest|jest|cypress)\.config\.[cm]?[jt]s$"
@@ -184,6 +209,12 @@ def _is_test_source(relative_parts: tuple[str, ...]) -> bool:
     )
 
 
+def _is_tool_folder(relative_parts: tuple[str, ...]) -> bool:
+    """Hidden folders (.claude, .github, .husky, .storybook …) hold tools' hooks and configs,
+    which read what their tool sets, not the app's environment."""
+    return any(part.startswith(".") for part in relative_parts[:-1])
+
+
 def _sources(repo: Path, *, app_only: bool = False) -> list[Path]:
     root = Path(repo).resolve()
     return [
@@ -191,15 +222,24 @@ def _sources(repo: Path, *, app_only: bool = False) -> list[Path]:
         for p in repo_files(root)
         if p.name.endswith(_SOURCE_SUFFIXES)
         and not _BUILD_DIRS.intersection(p.relative_to(root).parts[:-1])
-        and not (app_only and _is_test_source(p.relative_to(root).parts))
+        and not (
+            app_only
+            and (_is_test_source(p.relative_to(root).parts)
+                 or _is_tool_folder(p.relative_to(root).parts))
+        )
     ]
 
 
 def code_env_usages(repo: Path) -> dict[str, list[tuple[str, int]]]:
-    """Every variable the app's .ts/.js sources read from process.env, with where (file,
-    line); tests and test-runner configs are not the app."""
+    """Every variable the app's .ts/.js sources read (``process.env``, ``import.meta.env``,
+    ``Deno.env.get``), with where (file, line); tests, test-runner configs and hidden tool
+    folders are not the app."""
+    return _usages(repo, _sources(repo, app_only=True))
+
+
+def _usages(repo: Path, paths: list[Path]) -> dict[str, list[tuple[str, int]]]:
     uses: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for path in _sources(repo, app_only=True):
+    for path in paths:
         try:
             source = strip_comments(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
@@ -239,15 +279,105 @@ def validation_keys(repo: Path) -> tuple[Path | None, dict[str, int], list[Findi
     return path, keys, []
 
 
+# --- apps ---------------------------------------------------------------------------
+
+# the plan's name first, then the names teams give it
+TEMPLATE_NAMES = (ENV_TEMPLATE, *PLAN_EQUIVALENTS[ENV_TEMPLATE])
+_PACKAGE_FILES = ("package.json", "package.json.tmpl")
+_WORKSPACE_ROOTS = ("pnpm-workspace.yaml", "turbo.json", "nx.json", "lerna.json")
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """One app's env contract: its template (own, else the root's) and what it reads."""
+
+    app: App
+    template: Template | None
+    own_template: bool
+    usages: dict[str, list[tuple[str, int]]]
+    problems: list[Finding]
+
+    def missing(self) -> dict[str, list[tuple[str, int]]]:
+        listed = self.template.names() if self.template is not None else {}
+        return {
+            name: places
+            for name, places in sorted(self.usages.items())
+            if name not in listed and not is_platform_variable(name)
+        }
+
+
+def _load_template(repo: Path, path: Path) -> tuple[Template | None, list[Finding]]:
+    name = relative(repo, path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Finding(name, None, f"cannot read: {exc}")]
+    entries, problems = parse_dotenv(text)
+    return Template(path, name, entries), [Finding(name, line, p) for line, p in problems]
+
+
+def _template_in(folder: Path) -> Path | None:
+    return next((folder / n for n in TEMPLATE_NAMES if (folder / n).is_file()), None)
+
+
+def _kit_template(kit: Path) -> Path | None:
+    hits = [p for p in repo_files(kit) if p.name in TEMPLATE_NAMES]
+    rank = {n: i for i, n in enumerate(TEMPLATE_NAMES)}
+    return min(hits, key=lambda p: (len(p.parts), rank[p.name], str(p))) if hits else None
+
+
+def _app_sources(root: Path, app: App, every: list[App], sources: list[Path]) -> list[Path]:
+    """The app's own sources: in its folder, not in a deeper app's. In a template kit, only
+    the packages it scaffolds (folders with a package.json or package.json.tmpl, but the
+    scaffolded root's) when it has any: the rest is the scaffolded project's tooling."""
+    own = [p for p in sources if app_of(root, p, every) == app]
+    if app.kind != "template kit":
+        return own
+    kit_files = repo_files(app.path)
+    # the scaffolded project's root manifest is its tooling's, not an app's
+    roots = {p.parent for p in kit_files if p.name in (*TEMPLATE_NAMES, *_WORKSPACE_ROOTS)}
+    packages = {
+        p.parent for p in kit_files
+        if p.name in _PACKAGE_FILES and p.parent != app.path and p.parent not in roots
+    }
+    if not packages:
+        return own
+    return [p for p in own if any(folder in p.parents for folder in packages)]
+
+
+def app_envs(repo: Path) -> list[AppEnv]:
+    """Every judged app of ``repo`` with its template and its reads. A repository without
+    workspaces is one app (the root), whose template is found anywhere as before."""
+    root = Path(repo).resolve()
+    every = apps(root)
+    sources = _sources(root, app_only=True)
+    if [a.kind for a in every] == ["root"]:
+        template, problems = read_template(root)
+        return [AppEnv(every[0], template, True, code_env_usages(root), problems)]
+    root_path = _template_in(root)
+    shared, shared_problems = (
+        _load_template(root, root_path) if root_path is not None else (None, [])
+    )
+    result = []
+    for app in every:
+        kit = app.kind == "template kit"
+        path = _kit_template(app.path) if kit else _template_in(app.path)
+        own = path is not None and path != root_path
+        if own and path is not None:
+            template, problems = _load_template(root, path)
+        else:
+            template, problems = shared, shared_problems
+        usages = _usages(root, _app_sources(root, app, every, sources))
+        result.append(AppEnv(app, template, own, usages, problems))
+    return result
+
+
 # --- criteria -----------------------------------------------------------------------
 
 
-def env_template_findings(repo: Path) -> list[Finding]:
-    """.env.template exists, parses, and lists every variable the code and schema use."""
-    template, findings = read_template(repo)
-    if template is None:
-        return findings
+def _duplicates(template: Template) -> list[Finding]:
     seen: dict[str, int] = {}
+    findings = []
     for entry in template.entries:
         if entry.name in seen:
             findings.append(
@@ -258,31 +388,76 @@ def env_template_findings(repo: Path) -> list[Finding]:
                 )
             )
         seen.setdefault(entry.name, entry.line)
-    listed = template.names()
-    for variable, places in sorted(code_env_usages(repo).items()):
-        if variable in listed or is_platform_variable(variable):
-            continue
-        file, line = places[0]
-        more = f" (and {len(places) - 1} more places)" if len(places) > 1 else ""
-        findings.append(
-            Finding(
-                file,
-                line,
-                f"process.env.{variable} is used here{more} but {template.name} does not list it",
-            )
-        )
-    path, keys, problems = validation_keys(repo)
-    if path is not None and not problems:
-        for key, line in sorted(keys.items()):
-            if key not in listed and not is_platform_variable(key):
+    return findings
+
+
+def env_template_findings(repo: Path) -> list[Finding]:
+    """.env.template exists, parses, and lists every variable the code and schema use; in a
+    monorepo, per app (its own template, else the root's; findings name the app)."""
+    envs = app_envs(repo)
+    single = len(envs) == 1 and envs[0].app.kind == "root"
+    if single and envs[0].template is None:
+        return envs[0].problems
+    if not single and all(e.template is None for e in envs):
+        return [_not_found(repo, ENV_TEMPLATE)]
+    findings: list[Finding] = []
+    judged: set[Path] = set()
+    for env in envs:
+        prefix = "" if single else f"{env.app.label}: "
+        if env.template is None:
+            missing = env.missing()
+            if missing:
+                first_file, first_line = next(iter(missing.values()))[0]
                 findings.append(
                     Finding(
-                        relative(repo, path),
-                        line,
-                        f"{key} is validated here but {template.name} does not list it",
+                        first_file,
+                        first_line,
+                        f"{prefix}reads {', '.join(missing)} but has no env template "
+                        f"({', '.join(TEMPLATE_NAMES[:4])} …) in {env.app.name}/ or the root",
                     )
                 )
+            continue
+        if env.template.path not in judged:
+            judged.add(env.template.path)
+            findings += env.problems + _duplicates(env.template)
+        for variable, places in env.missing().items():
+            file, line = places[0]
+            more = f" (and {len(places) - 1} more places)" if len(places) > 1 else ""
+            findings.append(
+                Finding(
+                    file,
+                    line,
+                    f"{prefix}process.env.{variable} is used here{more} "
+                    f"but {env.template.name} does not list it",
+                )
+            )
+    findings += _validation_template_findings(repo, envs, single)
     return findings
+
+
+def _validation_template_findings(repo: Path, envs: list[AppEnv], single: bool) -> list[Finding]:
+    """Keys env-validation.ts validates that the template of its app does not list."""
+    path, keys, problems = validation_keys(repo)
+    if path is None or problems:
+        return []
+    if single:
+        env: AppEnv | None = envs[0]
+    else:
+        owner = app_of(repo, path, [e.app for e in envs])
+        env = next((e for e in envs if e.app == owner), None)
+    if env is None or env.template is None:
+        return []
+    listed = env.template.names()
+    prefix = "" if single else f"{env.app.label}: "
+    return [
+        Finding(
+            relative(repo, path),
+            line,
+            f"{prefix}{key} is validated here but {env.template.name} does not list it",
+        )
+        for key, line in sorted(keys.items())
+        if key not in listed and not is_platform_variable(key)
+    ]
 
 
 _FAIL_FAST = re.compile(r"\bthrow\b|process\.exit\(")
@@ -444,10 +619,12 @@ def env_local_findings(repo: Path) -> list[Finding]:
         if _LOCAL_FILE.search(path)
     ]
     folders = {""}
-    template, _ = read_template(repo)
-    if template is not None:
-        parent = Path(template.name).parent.as_posix()
-        folders.add("" if parent == "." else parent)
+    # where a developer copies a template to .env.local: beside each app's own template (a
+    # template kit's files are copied into other repositories, never filled in here)
+    for env in app_envs(repo):
+        if env.template is not None and env.own_template and env.app.kind != "template kit":
+            parent = Path(env.template.name).parent.as_posix()
+            folders.add("" if parent == "." else parent)
     for folder in sorted(folders):
         candidate = f"{folder}/{ENV_LOCAL}" if folder else ENV_LOCAL
         if not is_ignored(repo, candidate):

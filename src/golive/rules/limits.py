@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.facts.repo.compose import load_stack
-from golive.facts.repo.discover import find_deliverable, repo_files
-from golive.facts.repo.structured import Document, Located, line_of, load_structured
+from golive.facts.repo.discover import find_deliverable, find_files, repo_files
+from golive.facts.repo.structured import Document, Located, line_of, load_structured, relative
 from golive.judging.findings import Finding
 from golive.rules.docker import docker_resources_findings
 
@@ -37,6 +37,7 @@ __all__ = [
     "function_limits",
     "resource_limit_findings",
     "vercel_function_limits",
+    "vercel_projects",
 ]
 
 MEMORY_MB = (128, 3009)
@@ -63,6 +64,38 @@ def function_files(repo: Path) -> list[str]:
             continue
         if any(p.match(shown) for p in _FUNCTION_PATHS):
             found.append(shown)
+    return found
+
+
+def _project_functions(root: Path, data: Located) -> list[str]:
+    """The functions of the project ``root``: by Vercel's conventions, or — with legacy
+    ``builds``, which turn the conventions off — what the builds name (a Next.js build
+    still makes its routes functions)."""
+    builds = data.get("builds")
+    if not isinstance(builds, list):
+        return function_files(root)
+    found = _legacy_build_functions(root, data)
+    if any(isinstance(b, dict) and "next" in str(b.get("use", "")) for b in builds):
+        found += [f for f in function_files(root) if not _FUNCTION_PATHS[2].match(f)]
+    return found
+
+
+def _legacy_build_functions(root: Path, data: Located) -> list[str]:
+    """Files a legacy ``builds`` entry turns into a function (``@vercel/python``,
+    ``@vercel/node`` …; not static files, not a framework's package.json)."""
+    builds = data.get("builds")
+    found: list[str] = []
+    for build in builds if isinstance(builds, list) else []:
+        if not isinstance(build, dict) or not isinstance(build.get("src"), str):
+            continue
+        use = str(build.get("use", ""))
+        if "static" in use or build["src"].endswith("package.json"):
+            continue
+        regex = _glob(build["src"].lstrip("/"))
+        for path in repo_files(root):
+            shown = path.relative_to(root).as_posix()
+            if regex.match(shown) and shown not in found:
+                found.append(shown)
     return found
 
 
@@ -114,9 +147,12 @@ def function_limits(repo: Path, vercel: Document) -> list[FunctionLimits]:
     data = vercel.data if isinstance(vercel.data, Located) else Located()
     functions = data.get("functions")
     patterns = list(functions.items()) if isinstance(functions, dict) else []
-    root = Path(repo)
+    # patterns are relative to the project vercel.json belongs to (an app of a monorepo)
+    root = vercel.path.parent
+    prefix = relative(repo, root)
+    prefix = "" if prefix in ("", ".") else prefix.rstrip("/") + "/"
     limits = []
-    for file in function_files(root):
+    for file in _project_functions(root, data):
         memory: object = None
         duration: object = None
         memory_from: Where | None = None
@@ -136,16 +172,25 @@ def function_limits(repo: Path, vercel: Document) -> list[FunctionLimits]:
         exported = _EXPORTED_DURATION.search(source)
         if exported:
             line = source.count("\n", 0, exported.start()) + 1
-            duration, duration_from = int(exported.group(1)), (file, line)
-        limits.append(FunctionLimits(file, memory, memory_from, duration, duration_from))
+            duration, duration_from = int(exported.group(1)), (prefix + file, line)
+        limits.append(FunctionLimits(prefix + file, memory, memory_from, duration,
+                                     duration_from))
     return limits
 
 
+def vercel_projects(repo: Path) -> list[Path]:
+    """Every vercel.json of the repository: one per Vercel project (apps of a monorepo)."""
+    return sorted(find_files(repo, "vercel.json"), key=lambda p: (len(p.parts), str(p)))
+
+
 def vercel_function_limits(repo: Path) -> list[FunctionLimits]:
-    """:func:`function_limits` of the repository's vercel.json; empty without a readable one."""
-    path = find_deliverable(repo, "vercel.json")
-    loaded = load_structured(repo, path) if path is not None else None
-    return function_limits(repo, loaded) if isinstance(loaded, Document) else []
+    """:func:`function_limits` of every readable vercel.json of the repository."""
+    found = []
+    for path in vercel_projects(repo):
+        loaded = load_structured(repo, path)
+        if isinstance(loaded, Document):
+            found += function_limits(repo, loaded)
+    return found
 
 
 def _bounded(value: object, bounds: tuple[int, int]) -> bool:
@@ -155,10 +200,15 @@ def _bounded(value: object, bounds: tuple[int, int]) -> bool:
 
 
 def function_limit_findings(repo: Path) -> list[Finding]:
-    """Every function of a Vercel project has an explicit memory and maxDuration."""
-    path = find_deliverable(repo, "vercel.json")
-    if path is None:
-        return []
+    """Every function of every Vercel project has an explicit memory and maxDuration."""
+    found = []
+    for path in vercel_projects(repo):
+        found += _project_limit_findings(repo, path)
+    return found
+
+
+def _project_limit_findings(repo: Path, path: Path) -> list[Finding]:
+    """The functions beside one vercel.json."""
     vercel = load_structured(repo, path)
     if isinstance(vercel, Finding):
         return [vercel]

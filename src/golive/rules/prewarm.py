@@ -36,8 +36,8 @@ class _Scan:
 
 
 _SCANS: tuple[_Scan, ...] = (
-    _Scan(workflows.schema_findings, ("cicd.workflow-", "cicd.cache-config")),
-    _Scan(workflows.zizmor_findings, ("cicd.workflow-", "cicd.cache-config")),
+    _Scan(workflows.schema_findings, ("cicd.workflow-", "cicd.cache-config", "sec.infra-scan")),
+    _Scan(workflows.zizmor_findings, ("cicd.workflow-", "cicd.cache-config", "sec.infra-scan")),
     _Scan(docker.compose_schema_findings, ("db.docker-",)),
     _Scan(docker.dockerfile_findings, ("db.dockerfile",)),
     _Scan(shellcheck_findings, ("cicd.script-", "db.script-")),

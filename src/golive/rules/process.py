@@ -9,10 +9,13 @@ template every change fills in, and the change log.
   :func:`change_impact_findings`): ``.github/pull_request_template.md`` (or
   ``PULL_REQUEST_TEMPLATE/*.md``) asks for the impact of the change and its rollback plan,
   so both are written before a change ships.
-- **Change log** (:func:`change_record_findings`): ``CHANGELOG.md`` in the Keep a Changelog
-  format: release entries ``## [1.4.0] - 2025-01-20`` with a valid date, newest first, each
-  recording changes under Added/Changed/Deprecated/Removed/Fixed/Security (or 追加/変更/
-  非推奨/削除/修正/セキュリティ), and an entry for the version package.json declares.
+- **Change log** (:func:`change_record_findings`): ``CHANGELOG.md`` with one entry per
+  release, in the shapes teams write: Keep a Changelog ``## [1.4.0] - 2025-01-20``,
+  release-please ``## [1.4.0](…compare…) (2025-01-20)`` (``#`` for minor releases),
+  ``## Version 3.0 - September 30, 2025``, ``## 1.4.0 (2025年1月20日)``. Each entry has a
+  valid date, the entries run newest first, each records what changed (items, prose or
+  subsections of any title; an impact or rollback section alone records nothing), and
+  package.json's version has an entry. An archived change log does not count.
   :func:`change_impact_findings` also requires each entry to have an impact section
   (``### 影響範囲`` / ``### Impact``).
 
@@ -45,8 +48,10 @@ from golive.rules.documents import (
     Section,
     assign_sections,
     find_document,
+    is_archived,
     section_has_content,
     section_headings,
+    set_aside,
 )
 
 __all__ = [
@@ -93,6 +98,8 @@ CHANGE_TYPES = _section(
 )
 
 _MARKDOWN = (".md", ".markdown")
+_PLACEHOLDER_LINE = re.compile(r"^\s*(?:[-*>]\s*)?(?:tbd|todo|tbc|wip|未定|未記入|要記入|準備中|"
+                               r"作成中|[-—…]+|\.\.\.)\s*[。.]?\s*$", re.IGNORECASE)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _PATHLIKE = re.compile(r"^[\w.-]+(/[\w.@-]+)+/?$|^[\w.-]+\.(md|sh|ya?ml|json|ts|js|sql|conf|toml)$")
@@ -175,6 +182,7 @@ def _runbooks(repo: Path) -> list[Path]:
     return [
         p for p in repo_files(repo)
         if p.suffix.lower() in _MARKDOWN and p.stem.lower().startswith(_RUNBOOK_STEMS)
+        and not is_archived(repo, p)
     ]
 
 
@@ -250,10 +258,13 @@ def rollback_procedure_findings(repo: Path) -> list[Finding]:
                 "no runbook (runbook*.md, rollback*.md) has one",
             )]
         names = ", ".join(f"{n}*.md" for n in DOCUMENTS["deployment-guide"].names)
+        aside = set_aside(repo, DOCUMENTS["deployment-guide"])
         return [Finding(
             "deployment-guide.md", None,
             f"not found: a deployment guide ({names}) or a runbook (runbook*.md, "
-            "rollback*.md) with a rollback section, anywhere in the repository",
+            "rollback*.md) with a rollback section, anywhere in the repository"
+            + (f" (set aside as archived: {', '.join(relative(repo, p) for p, _ in aside[:3])})"
+               if aside else ""),
         )]
     shown = relative(repo, section.path)
     title = f"rollback section '{section.heading.text}'"
@@ -337,11 +348,24 @@ def rollback_preparation_findings(repo: Path) -> list[Finding]:
 # --- change log ---------------------------------------------------------------------------
 
 _ENTRY = re.compile(
-    r"^\[?(?P<version>unreleased|未リリース|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\]?"
-    r"(?:\s*(?:[-–—]\s*|\()(?P<date>[^()\s]+)\)?)?\s*(?:\[yanked\])?$",
+    r"^(?:(?:version|release|ver\.?|バージョン|リリース)\s*)?"
+    r"\[?(?P<version>unreleased|未リリース|v?\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?)\]?"
+    r"(?:\([^)\s]*\))?"  # release-please: the version links to its comparison
+    r"(?:\s*(?:[-–—:|]\s*|\()(?P<date>[^()]+?)\)?)?\s*(?:\[yanked\])?$",
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMERIC_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$|^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    start=1)}
+_WRITTEN_DATE = re.compile(
+    r"^(?:(?P<m1>[a-z]{3,9})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})|"
+    r"(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>[a-z]{3,9})\.?,?\s+(?P<y2>\d{4}))$",
+    re.IGNORECASE,
+)
+# link reference definitions and comments at the foot of a change log are not changes
+_NOT_CHANGE = re.compile(r"^\s*(\[[^\]]+\]:\s*\S+|<!--.*-->\s*$)")
 
 
 @dataclass(frozen=True)
@@ -369,14 +393,27 @@ class Changelog:
     problems: tuple[Finding, ...]  # level-2 headings that are not entries
 
 
-def find_changelog(repo: Path) -> Path | None:
-    """CHANGELOG.md (or CHANGES.md, HISTORY.md, 変更履歴.md; any case), shallowest first."""
+def _changelogs(repo: Path) -> list[Path]:
     hits = [p for p in repo_files(repo) if p.name.lower() in CHANGELOG_NAMES]
-    return min(hits, key=lambda p: (len(p.parts), CHANGELOG_NAMES.index(p.name.lower()),
-                                    str(p))) if hits else None
+    return sorted(hits, key=lambda p: (len(p.parts), CHANGELOG_NAMES.index(p.name.lower()),
+                                       str(p)))
 
 
-def _not_found_changelog() -> Finding:
+def find_changelog(repo: Path) -> Path | None:
+    """CHANGELOG.md (or CHANGES.md, HISTORY.md, 変更履歴.md; any case), shallowest first;
+    an archived one (under archive/, old/, deprecated/, ...) does not count."""
+    return next((p for p in _changelogs(repo) if not is_archived(repo, p)), None)
+
+
+def _not_found_changelog(repo: Path) -> Finding:
+    archived = [p for p in _changelogs(repo) if is_archived(repo, p)]
+    if archived:
+        return Finding(
+            relative(repo, archived[0]), None,
+            "not found: a current change log; only archived ones (under an archive/old/"
+            f"deprecated folder, not kept current): "
+            f"{', '.join(relative(repo, p) for p in archived[:3])}",
+        )
     return Finding(
         "CHANGELOG.md", None,
         "not found: a change log (CHANGELOG.md, CHANGES.md, HISTORY.md or 変更履歴.md, any "
@@ -387,7 +424,7 @@ def _not_found_changelog() -> Finding:
 def load_changelog(repo: Path) -> Changelog | Finding:
     path = find_changelog(repo)
     if path is None:
-        return _not_found_changelog()
+        return _not_found_changelog(repo)
     text = _read(path)
     if text is None:
         return _cannot_read(repo, path)
@@ -395,15 +432,17 @@ def load_changelog(repo: Path) -> Changelog | Finding:
     found = headings(text)
     entries, problems = [], []
     for position, heading in enumerate(found):
-        if heading.level != 2:
+        if heading.level > 2:
             continue
         match = _ENTRY.match(heading.text.strip())
         if match is None:
-            problems.append(Finding(
-                shown, heading.line,
-                f"'## {heading.text}' is not a change log entry heading "
-                "(## [Unreleased] or ## [1.2.3] - YYYY-MM-DD)",
-            ))
+            if heading.level == 2:  # a level-1 heading that is no entry is the title
+                problems.append(Finding(
+                    shown, heading.line,
+                    f"'## {heading.text}' is not a change log entry heading "
+                    "(## [Unreleased], ## [1.2.3] - YYYY-MM-DD, ## Version 1.2 - "
+                    "January 20, 2025, ...)",
+                ))
             continue
         children = []
         for later in found[position + 1:]:
@@ -432,27 +471,65 @@ def _package_version(repo: Path) -> tuple[str, str, int | None] | None:
     return data["version"], relative(repo, path), data.line_of("version")
 
 
+def _parse_date(text: str) -> dt.date | str:
+    """The date ``text`` writes (ISO, 2025/01/20, 2025年1月20日, January 20, 2025,
+    20 Jan 2025), else why not."""
+    text = text.strip()
+    numbers: tuple[str | None, ...] | None = None
+    if _ISO_DATE.match(text):
+        numbers = tuple(text.split("-"))
+    elif (numeric := _NUMERIC_DATE.match(text)) is not None:
+        numbers = tuple(g for g in numeric.groups() if g is not None)
+    elif (written := _WRITTEN_DATE.match(text)) is not None:
+        month = _MONTHS.get((written.group("m1") or written.group("m2")).lower()[:3])
+        if month is None:
+            return f"'{text}' is not an ISO date (YYYY-MM-DD) nor a written-out one"
+        numbers = (written.group("y1") or written.group("y2"), str(month),
+                   written.group("d1") or written.group("d2"))
+    if numbers is None:
+        return (f"'{text}' is not an ISO date (YYYY-MM-DD) nor a written-out one "
+                "(January 20, 2025; 2025年1月20日)")
+    try:
+        year, month_n, day = (int(n or 0) for n in numbers)
+        return dt.date(year, month_n, day)
+    except ValueError:
+        return f"{text} is not a calendar date"
+
+
 def _date_problem(entry: ChangeEntry, today: dt.date) -> str | None:
     if entry.date is None:
         return f"release {entry.name} has no date (## [{entry.name}] - YYYY-MM-DD)"
-    if not _ISO_DATE.match(entry.date):
-        return f"release {entry.name}: '{entry.date}' is not an ISO date (YYYY-MM-DD)"
-    try:
-        day = dt.date.fromisoformat(entry.date)
-    except ValueError:
-        return f"release {entry.name}: {entry.date} is not a calendar date"
+    day = _parse_date(entry.date)
+    if isinstance(day, str):
+        return f"release {entry.name}: {day}"
     if day > today + dt.timedelta(days=1):
         return f"release {entry.name} is dated in the future ({entry.date})"
     return None
 
 
-def _types(entry: ChangeEntry, changelog: Changelog) -> list[Heading]:
-    return [
-        h for h in entry.subsections
-        if any(w in h.text.lower() for w in CHANGE_TYPES.synonyms)
-        and not any(w in h.text.lower() for w in IMPACT.synonyms)
-        and items(section_lines(changelog.text, h))
-    ]
+_NOT_CHANGES = (IMPACT, PR_TEMPLATE.sections[-1])  # impact and rollback say what it touches
+
+
+def _records_changes(entry: ChangeEntry, changelog: Changelog) -> bool:
+    """Whether the entry says what changed: any item or prose under it (subsections of any
+    title included) outside its impact and rollback sections."""
+    every = headings(changelog.text)
+    end = next((h.line for h in every if h.line > entry.heading.line and h.level <= 2),
+               None)  # a release-please minor (#) entry ends at the next patch (##) entry
+    lines = [(n, line) for n, line in section_lines(changelog.text, entry.heading)
+             if end is None or n < end]
+    aside = {
+        number for h in entry.subsections
+        if any(any(w in h.text.lower() for w in s.synonyms) for s in _NOT_CHANGES)
+        and not any(w in h.text.lower() for w in CHANGE_TYPES.synonyms)
+        for number, _ in section_lines(changelog.text, h)
+    }
+    heading_lines = {h.line for h in every}
+    return any(
+        number not in aside and number not in heading_lines and line.strip()
+        and not _NOT_CHANGE.match(line) and not _PLACEHOLDER_LINE.match(line)
+        for number, line in lines
+    )
 
 
 def _order_problem(entry: ChangeEntry, previous: ChangeEntry) -> str | None:
@@ -460,9 +537,11 @@ def _order_problem(entry: ChangeEntry, previous: ChangeEntry) -> str | None:
     mine, theirs = parse_version(entry.version or ""), parse_version(previous.version or "")
     if mine is not None and theirs is not None and not mine < theirs:
         return f"release {entry.version} is listed after {previous.version}: newest first"
+    mine_day = _parse_date(entry.date) if entry.date else None
+    their_day = _parse_date(previous.date) if previous.date else None
     if (
-        entry.date and previous.date and _ISO_DATE.match(entry.date)
-        and _ISO_DATE.match(previous.date) and entry.date > previous.date
+        isinstance(mine_day, dt.date) and isinstance(their_day, dt.date)
+        and mine_day > their_day
     ):
         return (f"release {entry.version} ({entry.date}) is dated after {previous.version} "
                 f"({previous.date}), listed above it")
@@ -494,11 +573,12 @@ def change_record_findings(repo: Path, today: dt.date | None = None) -> list[Fin
         problem = _date_problem(entry, today)
         if problem:
             found.append(Finding(shown, line, problem))
-        if not _types(entry, changelog):
+        if not _records_changes(entry, changelog):
             found.append(Finding(
                 shown, line,
-                f"release {entry.version} records no change: no Added/Changed/Deprecated/"
-                "Removed/Fixed/Security (追加/変更/削除/修正/...) subsection with items",
+                f"release {entry.version} records no change: nothing is written under it "
+                "but an impact or rollback note (no items, no prose, no Added/Changed/Fixed "
+                "(追加/変更/修正/...) subsection with content)",
             ))
         if previous is not None:
             order = _order_problem(entry, previous)

@@ -3,8 +3,9 @@
 Matched on argv words (see :mod:`golive.facts.repo.commands`), never on substrings:
 ``echo "e2e tests are disabled"`` runs ``echo``, and ``ava`` inside "available" is not the
 ``ava`` runner. Package-manager scripts (npm/pnpm/yarn/bun), turbo and nx tasks are
-resolved through the repository's package.json scripts, so ``npm test`` counts when its
-script runs a runner and not when it is npm's ``echo "Error: no test specified"``.
+resolved through the repository's package.json scripts (every workspace's), and ``make``
+targets through the Makefile's recipes, so ``npm test`` counts when its script runs a
+runner and not when it is npm's ``echo "Error: no test specified"``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from golive.facts.repo.commands import Command, command_words, parse_commands, program
+from golive.facts.repo.packagejson import MAKE_DEFAULT, MAKE_PREFIX
 
-__all__ = ["TestKind", "commands_running_tests", "deploy_command", "runner_kinds"]
+__all__ = ["MAKE_DEFAULT", "MAKE_PREFIX", "TestKind", "commands_running_tests",
+           "deploy_command", "runner_kinds", "update_command"]
 
 TestKind = Literal["unit", "e2e"]
+# package scripts by name; make targets as ``make:<target>`` (facts.repo.packagejson)
 Scripts = Mapping[str, Sequence[str]] | None
 
 _E2E_NAME = re.compile(r"(^|[:_./-])(e2e|end-?to-?end|playwright|cypress|wdio)([:_./-]|$)",
@@ -58,11 +62,13 @@ def _positional(words: Sequence[str]) -> list[str]:
     return out
 
 
-def _script_kinds(name: str, scripts: Scripts, depth: int) -> set[TestKind]:
-    """Kinds of test a package script runs, read from its body (by name when unknown)."""
+def _script_kinds(name: str, scripts: Scripts, depth: int, fallback: str | None = None
+                  ) -> set[TestKind]:
+    """Kinds of test a package script (or make target) runs, read from its body; by its
+    name when the repository does not define it."""
     bodies = (scripts or {}).get(name)
     if not bodies:
-        return _name_kinds(name)
+        return _name_kinds(fallback or name) if name != f"{MAKE_PREFIX}{MAKE_DEFAULT}" else set()
     kinds: set[TestKind] = set()
     for body in bodies:
         for command in parse_commands(body, errexit=True):
@@ -113,13 +119,16 @@ def runner_kinds(words: Sequence[str], scripts: Scripts = None, depth: int = 0
         tasks = args[1:] if args[:1] == ["run"] else args
         return _union(_script_kinds(t, scripts, depth) for t in tasks)
     if head == "nx":
+        # nx infers a project's targets from its package.json scripts
         if args[:1] in (["run-many"], ["affected"]):
-            return _union(_name_kinds(t) for t in _tasks(rest))
+            return _union(_script_kinds(t, scripts, depth) for t in _tasks(rest))
         if args[:1] == ["run"] and len(args) > 1:
-            return _name_kinds(args[1].split(":")[-1])
-        return _name_kinds(args[0]) if args else set()
+            return _script_kinds(args[1].split(":")[-1], scripts, depth)
+        return _script_kinds(args[0], scripts, depth) if args else set()
     if head in {"make", "gmake"}:
-        return _union(_name_kinds(t) for t in args if "=" not in t)
+        targets = [t for t in args if "=" not in t] or [MAKE_DEFAULT]
+        return _union(_script_kinds(f"{MAKE_PREFIX}{t}", scripts, depth, fallback=t)
+                      for t in targets)
     return set()
 
 
@@ -139,6 +148,12 @@ def _package_manager(head: str, rest: list[str], args: list[str], scripts: Scrip
         return {"unit"}
     if verb in {"test", "t", "tst"}:
         return _script_kinds("test", scripts, depth)
+    if verb in {"exec", "dlx", "x"} and len(args) > 1:
+        # ``pnpm --filter mobile exec jest``: the flags before exec were skipped above
+        after = rest[rest.index(verb) + 1:]
+        while after and after[0].startswith("-"):
+            after = after[1:]
+        return runner_kinds(after, scripts, depth + 1)
     if verb in {"run", "run-script", "run-many"} and len(args) > 1:
         return _script_kinds(args[1], scripts, depth)
     if head == "yarn" and verb == "workspace" and len(args) > 2:
@@ -204,7 +219,8 @@ _SUBCOMMAND_DEPLOYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "heroku": (("container:release",), ("releases:rollback",)),
     "docker": (("compose", "up"), ("stack", "deploy")),
     "docker-compose": (("up",),),
-    "aws": (("ecs", "update-service"), ("cloudformation", "deploy"),
+    "prisma": (("migrate", "deploy"),),  # applies pending migrations to the target database
+    "aws": (("ecs", "update-service"), ("cloudformation", "deploy"), ("s3", "sync"),
             ("cloudformation", "update-stack"), ("cloudformation", "create-stack"),
             ("lambda", "update-function-code"), ("deploy", "create-deployment"),
             ("amplify", "start-job"), ("apprunner", "start-deployment"),
@@ -233,4 +249,41 @@ def deploy_command(words: Sequence[str]) -> str | None:
     for verbs in _SUBCOMMAND_DEPLOYS.get(head, ()):
         if tuple(args[: len(verbs)]) == verbs:
             return " ".join((head, *verbs))
+    return None
+
+
+# --- updating dependencies ---------------------------------------------------------------
+
+_UPDATE_VERBS: dict[str, frozenset[str]] = {
+    "npm": frozenset({"update", "up", "upgrade"}),
+    "pnpm": frozenset({"update", "up", "upgrade"}),
+    "yarn": frozenset({"upgrade", "up", "upgrade-interactive"}),
+    "bun": frozenset({"update"}),
+    "poetry": frozenset({"update"}),
+    "cargo": frozenset({"update"}),
+    "bundle": frozenset({"update"}),
+    "composer": frozenset({"update"}),
+}
+_UPGRADE_FLAGS = frozenset({"--upgrade", "-U", "--upgrade-package", "-P"})
+
+
+def update_command(words: Sequence[str]) -> str | None:
+    """What ``words`` updates dependencies with ("npm-check-updates", "pnpm update", ...);
+    None: it updates nothing (``pnpm install`` installs the lockfile's versions)."""
+    words = command_words(list(words))
+    head = program(words)
+    args = _positional(list(words[1:]))
+    if head in {"ncu", "npm-check-updates", "taze", "renovate", "updtr"}:
+        return head
+    if args[:1] and args[0] in _UPDATE_VERBS.get(head, frozenset()):
+        return f"{head} {args[0]}"
+    if head in {"npm", "pnpm", "yarn", "bun"} and args[:1] in (["install"], ["i"], ["add"]) and (
+        any(w.endswith("@latest") for w in args[1:])
+    ):
+        return f"{head} {args[0]} …@latest"
+    if head in {"pip-compile", "uv", "pip-tools"} and set(words) & _UPGRADE_FLAGS:
+        return f"{head} --upgrade"
+    if head == "go" and args[:1] == ["get"] and ("-u" in words or any(
+            w.startswith("-u=") for w in words)):
+        return "go get -u"
     return None

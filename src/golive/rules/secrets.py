@@ -250,7 +250,10 @@ def secret_scan_findings(repo: Path) -> list[Finding]:
 
 
 def _build_settings_secret_findings(repo: Path, examined: list[str]) -> list[Finding]:
-    settings, _ = settings_for_check(repo)
+    try:
+        settings, _ = settings_for_check(repo)
+    except NotVerified:  # build-settings.json without environments: the other sources count
+        return []
     if settings is None:
         # absent or unreadable: nothing to judge here (platform.build-settings-json says
         # why); the other sources of this check still count

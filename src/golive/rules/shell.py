@@ -35,6 +35,7 @@ from pathlib import Path
 
 from golive.facts.repo.commands import Command, parse_commands
 from golive.facts.repo.discover import find_files
+from golive.facts.repo.shellast import Expansion, ShellTree, Step, parse_shell
 from golive.facts.repo.shellscript import Script, load_script, read_script
 from golive.facts.repo.structured import line_of, relative
 from golive.facts.repo.workflow import (
@@ -111,16 +112,129 @@ _CRON_LINE = re.compile(r"(?:^|\s|[`\"'])((?:[\d*/,-]+\s+){4}[\d*/,A-Za-z-]+)\s+
 # --- soundness ------------------------------------------------------------------------
 
 
-def strict_mode_findings(script: Script) -> list[Finding]:
-    """The script sets errexit, nounset and pipefail (``set -euo pipefail``)."""
+# commands whose failure stops nothing worth stopping, or that are themselves the check
+_QUIET = frozenset({
+    "echo", "printf", "log", "info", "warn", "debug", ":", "exit", "return", "[", "[[", "test",
+    "true", "false", "set", "shift", "local", "export", "readonly", "declare", "typeset",
+    "source", ".", "trap", "unset", "read", "sleep", "wait", "usage", "break", "continue",
+    "shopt", "tput", "clear",
+})
+_INSTALL = re.compile(r"^(npm|pnpm|yarn|bun)\s+(i|install|add)\b.*\s-g\b|^(npm|pnpm|yarn|bun)\s+"
+                      r"(i|install|add)\s+(-g|--global)\b|^(sudo\s+)?(apt-get|apt|brew|pip3?|pipx|"
+                      r"apk)\s+(install|add)\b")
+_STATUS_READ = re.compile(r"\$\?|\$\{\?\}|PIPESTATUS")
+# variables the shell itself always sets
+_SHELL_SET = frozenset({
+    "HOME", "PATH", "PWD", "OLDPWD", "SECONDS", "RANDOM", "LINENO", "UID", "EUID", "PPID",
+    "BASH_SOURCE", "BASH_VERSION", "BASHPID", "FUNCNAME", "PIPESTATUS", "IFS", "HOSTNAME",
+    "OSTYPE", "SHELL", "SHLVL", "USER", "BASH", "BASH_LINENO", "HOSTTYPE", "MACHTYPE", "OPTIND",
+    "OPTARG", "EPOCHSECONDS", "EPOCHREALTIME", "REPLY", "GROUPS", "BASH_REMATCH",
+})
+
+
+def _next_code_line(script: Script, line: int) -> str:
+    for text in script.lines[line:]:
+        if text.strip() and not text.strip().startswith("#"):
+            return text
+    return ""
+
+
+def _unchecked(script: Script, tree: ShellTree) -> list[Step]:
+    """Commands whose failure nothing notices when errexit is off: not a condition, not in
+    an ``&&``/``||`` list, no ``$?`` read on the next line. Installing a tool counts as
+    checked when the tool runs later and that run is checked."""
+    last_of: dict[str, Step] = {s.function: s for s in tree.steps if s.function}
+    # a function fails when its last command can: that status is what its caller gets
+    quiet = _QUIET | {"cd", "pushd", "popd", "mkdir"} | {
+        name for name, last in last_of.items() if last.name in _QUIET}
+    unchecked = [
+        s for s in tree.steps
+        if not s.status_read and not s.pipe_left and s.name not in quiet
+        and not (s.function and last_of.get(s.function) is s)
+        and not _STATUS_READ.search(_next_code_line(script, s.line))
+    ]
+    checked = {s.name for s in tree.steps if s not in unchecked}
+    return [
+        s for s in unchecked
+        if not (_INSTALL.match(" ".join(s.words))
+                and any(w.split("@")[0] in checked for w in s.words[2:]))
+    ]
+
+
+def _pipelines(script: Script, tree: ShellTree) -> list[Step]:
+    """Left sides of pipelines that can fail (not echo/printf/cat), PIPESTATUS unread."""
+    return [s for s in tree.steps
+            if s.pipe_left and s.name not in {"echo", "printf", "cat", "yes", "true"}
+            and "PIPESTATUS" not in _next_code_line(script, s.line)]  # $? is the last's
+
+
+def _unset_inputs(tree: ShellTree) -> list[Expansion]:
+    """Variables expanded without being set by the script or given a default: unset, they
+    expand to nothing unnoticed without nounset."""
+    found: dict[str, Expansion] = {}
+    for expansion in tree.expansions:
+        name = expansion.name
+        if (expansion.defaulted or name in tree.assigned or name in _SHELL_SET
+                or name.startswith("BASH_") or name.isdigit()):
+            continue
+        found.setdefault(name, expansion)
+    return list(found.values())
+
+
+def _sourced_options(repo: Path, script: Script) -> frozenset[str]:
+    """Shell options the files ``script`` sources set at their top level (a shared
+    ``lib/common.sh`` with ``set -euo pipefail``)."""
+    options: set[str] = set()
+    for command in parse_commands(script.text):
+        if command.name in {"source", "."} and len(command.words) > 1 and not command.in_function:
+            sourced = _sourced(repo, command.words[1])
+            if sourced is not None:
+                options |= sourced.strict_mode().options
+    return frozenset(options)
+
+
+def strict_mode_findings(script: Script, inherited: frozenset[str] = frozenset()
+                         ) -> list[Finding]:
+    """Strict mode (``set -euo pipefail``, here or in a sourced file: ``inherited``) where
+    its absence lets a failure pass unnoticed: errexit when a command's failure is checked
+    by nothing, pipefail when a pipeline's left side can fail, nounset when the script
+    expands a variable it never sets. A script that checks every exit code needs none."""
     strict = script.strict_mode()
-    if not strict.missing:
+    missing = [option for option in strict.missing if option not in inherited]
+    if not missing:
+        return []
+    tree = parse_shell(script.text)
+    why: dict[str, str] = {}
+    if "errexit" in missing and (unchecked := _unchecked(script, tree)):
+        shown = ", ".join(f"`{c.text[:60]}` (line {c.line})" for c in unchecked[:3])
+        why["errexit"] = f"the failure of {shown} goes unchecked and the script carries on"
+    if "pipefail" in missing and (pipes := _pipelines(script, tree)):
+        why["pipefail"] = (f"the pipeline at line {pipes[0].line} hides a failure of "
+                           f"`{pipes[0].text[:60]}`")
+    if "nounset" in missing and (inputs := _unset_inputs(tree)):
+        shown = ", ".join(f"${e.name} (line {e.line})" for e in inputs[:3])
+        why["nounset"] = f"an unset {shown} expands to nothing unnoticed"
+    if not why:
         return []
     return [Finding(
         script.shown, strict.first_set or 1,
-        f"no strict mode: {', '.join(strict.missing)} not set (use set -euo pipefail), so a "
-        "failed step is ignored and the script carries on",
+        f"no strict mode: {', '.join(sorted(why))} not set (use set -euo pipefail): "
+        + "; ".join(why[k] for k in sorted(why)),
     )]
+
+
+def _swallowed_deploys(repo: Path, script: Script) -> list[tuple[int, Command]]:
+    """Deploy commands whose failure is thrown away: ``|| true``, ``&``, or ``set +e`` in a
+    script that otherwise sets errexit, with no ``$?`` read after it (a script that never
+    sets errexit is the strict-mode finding's)."""
+    switched_off = "errexit" in script.strict_mode().options
+    return [
+        (line, c) for line, c in script_commands(repo, script)
+        if deploy_command(c.words) and c.neutralised
+        and not c.neutralised.startswith(_NEVER_RUNS)
+        and (not c.neutralised.startswith("errexit is off") or (
+            switched_off and not _STATUS_READ.search(_next_code_line(script, c.line))))
+    ]
 
 
 def _purpose_findings(repo: Path, script: Script) -> list[Finding]:
@@ -129,6 +243,11 @@ def _purpose_findings(repo: Path, script: Script) -> list[Finding]:
                         "runs no deploy command (vercel deploy/--prod, supabase db push, "
                         "railway up, flyctl deploy, helm upgrade, kubectl apply, terraform "
                         "apply, aws ecs update-service, gcloud run deploy, ...)")]
+    if script.name == "deploy.sh":
+        return [Finding(script.shown, line,
+                        f"the deploy command `{c.text[:60]}` cannot fail the script, "
+                        f"{c.neutralised}: a failed deploy reports success")
+                for line, c in _swallowed_deploys(repo, script)]
     if script.name == "env-check.sh":
         found = []
         dead = _dead_lines(script)
@@ -158,8 +277,10 @@ def script_findings(repo: Path, name: str) -> list[Finding]:
     script = load_script(repo, name)
     if isinstance(script, Finding):
         return [script]
-    found = list(shellcheck_findings(repo).get(script.shown, []))
-    found += strict_mode_findings(script)
+    # style notes (SC2181 `$?` checks, ...) are advice on form, not defects
+    found = [f for f in shellcheck_findings(repo).get(script.shown, [])
+             if "(style):" not in f.message]
+    found += strict_mode_findings(script, _sourced_options(repo, script))
     found += _purpose_findings(repo, script)
     return found
 

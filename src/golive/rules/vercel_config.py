@@ -5,8 +5,12 @@
 soundness rules: function globs must match files, crons must point at existing routes,
 ``npm run X`` must name a package.json script.
 
-``build-settings.json`` is the team's per-environment build contract. Its format is
-golive's model (see :class:`BuildSettings`)::
+``build-settings.json`` is the team's per-environment build contract, validated with
+golive's JSON Schema (``golive schema build-settings.json``). Vercel's project settings
+alone (flat, or under ``settings`` as in ``.vercel/project.json``) are read too; nothing is
+required that Vercel does not require, and checks that need environments are not_verified
+for them. A file in neither shape is not_verified ("unrecognised format"). golive's shape
+(see :class:`BuildSettings`)::
 
     {"framework": "nextjs", "installCommand": "npm ci", "buildCommand": "npm run build",
      "outputDirectory": ".next", "regions": ["hnd1"],
@@ -35,12 +39,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, repo_files
+from golive._errors import NotVerified
+from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files, repo_files
 from golive.facts.repo.jsonfile import json_line, load_json, validation_findings
 from golive.facts.repo.packagejson import package_scripts
 from golive.facts.repo.structured import relative
 from golive.facts.repo.tsobject import Opaque, TsObject, TsParseError, exported_object, plain
 from golive.judging.findings import Finding
+from golive.rules.schemas import schema_errors, unrecognised
 
 __all__ = [
     "BUILD_SETTINGS",
@@ -85,7 +91,8 @@ def _not_found(repo: Path, *names: str) -> Finding:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # strict: JSON types as Vercel's schema has them ("yes" is not a boolean)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 class _Header(_Model):
@@ -124,6 +131,7 @@ class _Function(_Model):
     excludeFiles: str | None = None
     regions: list[str] | None = None
     supportsCancellation: bool | None = None
+    experimentalTriggers: list[dict[str, Any]] | None = None
 
 
 class _Cron(_Model):
@@ -171,6 +179,7 @@ class VercelJson(_Model):
     public: bool | None = None
     bunVersion: str | None = None
     fluid: bool | None = None
+    relatedProjects: list[str] | None = None
     # legacy (still accepted by Vercel)
     version: Literal[2] | None = None
     name: str | None = None
@@ -342,17 +351,24 @@ def _targets_findings(repo: Path, model: VercelJson, name: str, text: str) -> li
 
 
 def vercel_json_findings(repo: Path) -> list[Finding]:
-    """vercel.json exists, matches the documented fields and makes sense for this repo."""
-    path = find_deliverable(repo, VERCEL_JSON)
-    if path is None:
+    """vercel.json exists, matches the documented fields and makes sense for its project;
+    every vercel.json of a monorepo (one per app) is judged."""
+    paths = sorted(find_files(repo, VERCEL_JSON), key=lambda p: (len(p.parts), str(p)))
+    if not paths:
         return [_not_found(repo, VERCEL_JSON)]
+    return [f for path in paths for f in _one_vercel_json_findings(repo, path)]
+
+
+def _one_vercel_json_findings(repo: Path, path: Path) -> list[Finding]:
     model, findings = _vercel_model(repo, path)
     if model is None:
         return findings
     name = relative(repo, path)
     text = path.read_text(encoding="utf-8")
+    # a vercel.json's patterns, cron routes and scripts are its project's: the folder it is
+    # in (an app of a monorepo), not the repository root
     return findings + _routing_findings(model, name, text) + _targets_findings(
-        repo, model, name, text
+        path.parent, model, name, text
     )
 
 
@@ -405,18 +421,32 @@ class Webhook(_Model):
 
 
 class BuildSettings(_Model):
+    """golive's shape, or Vercel's project settings (no environments): nothing is required
+    that Vercel itself does not require (it detects the framework and the commands)."""
+
     comment: str | None = Field(default=None, alias="$comment")
     project: str | None = None
-    framework: str
+    framework: str | None = None
     nodeVersion: str | None = Field(default=None, pattern=r"^\d+(\.x|\.\d+\.\d+)?$")
-    installCommand: str
-    buildCommand: str
+    installCommand: str | None = None
+    buildCommand: str | None = None
+    devCommand: str | None = None
     outputDirectory: str | None = None
+    rootDirectory: str | None = None
+    commandForIgnoringBuildStep: str | None = None
+    directoryListing: bool | None = None
+    sourceFilesOutsideRootDirectory: bool | None = None
     regions: list[str] = Field(default_factory=list)
     cache: CacheSettings | None = None
-    environments: dict[str, EnvironmentBuild] = Field(min_length=1)
+    environments: dict[str, EnvironmentBuild] = Field(default_factory=dict)
     deployHooks: list[DeployHook] = Field(default_factory=list)
     webhooks: list[Webhook] = Field(default_factory=list)
+
+
+GOLIVE_SHAPE = "golive build settings (environments)"
+PROJECT_SHAPE = "Vercel project settings"
+_SETTINGS_KEYS = ("environments", "framework", "buildCommand", "installCommand",
+                  "outputDirectory", "settings")
 
 
 @dataclass(frozen=True)
@@ -425,6 +455,15 @@ class LoadedSettings:
     name: str  # relative to the repo
     text: str
     model: BuildSettings
+    shape: str = GOLIVE_SHAPE
+
+    def require_environments(self, what: str) -> None:
+        """Vercel's project settings name no environments: the check cannot say."""
+        if self.shape == PROJECT_SHAPE:
+            raise NotVerified(
+                f"{self.name} is {PROJECT_SHAPE}, which declare no environments: {what} "
+                "cannot be judged from it (golive schema build-settings.json shows the "
+                "'environments' shape)")
 
     def line(self, *loc: str | int) -> int | None:
         return json_line(self.text, loc)
@@ -438,15 +477,37 @@ def load_build_settings(repo: Path) -> tuple[LoadedSettings | None, list[Finding
     data, findings = load_json(repo, path)
     if findings:
         return None, findings
+    name = relative(repo, path)
+    if not isinstance(data, dict) or not any(k in data for k in _SETTINGS_KEYS):
+        raise NotVerified(unrecognised(name, (GOLIVE_SHAPE, PROJECT_SHAPE + " (flat or "
+                                              "under 'settings', as .vercel/project.json)")))
+    text = path.read_text(encoding="utf-8")
+    problems = [
+        Finding(name, json_line(text, [p for p in where if isinstance(p, str)]) or 1,
+                f"{'.'.join(map(str, where)) or '(top level)'}: {message}")
+        for where, message in schema_errors(BUILD_SETTINGS, data)
+    ]
+    if problems:
+        return None, problems
+    shape = GOLIVE_SHAPE if "environments" in data else PROJECT_SHAPE
+    if "settings" in data:  # .vercel/project.json / the API's project: settings nested
+        settings = data["settings"]
+        data = {k: v for k, v in settings.items() if k in BuildSettings.model_fields}
     model, findings = validation_findings(repo, path, BuildSettings, data)
     if not isinstance(model, BuildSettings):
         return None, findings
-    text = path.read_text(encoding="utf-8")
-    return LoadedSettings(path, relative(repo, path), text, model), []
+    return LoadedSettings(path, name, text, model, shape), []
 
 
-def settings_for_check(repo: Path) -> tuple[LoadedSettings | None, list[Finding]]:
+def settings_for_check(
+    repo: Path, *, need_environments: bool = True, what: str = "this check"
+) -> tuple[LoadedSettings | None, list[Finding]]:
+    """build-settings.json for a check that reads it. A file in no shape golive reads, or
+    (when ``need_environments``) Vercel project settings without environments, raise
+    NotVerified: a check over zero environments would pass having examined nothing."""
     settings, findings = load_build_settings(repo)
+    if settings is not None and need_environments:
+        settings.require_environments(what)
     if settings is None and findings and not findings[0].message.startswith("not found"):
         findings = [
             *findings,
@@ -516,7 +577,7 @@ def _by_target(settings: BuildSettings) -> dict[str, list[str]]:
 
 def env_separation_findings(repo: Path) -> list[Finding]:
     """Production, staging (preview) and development are separate environments."""
-    settings, findings = settings_for_check(repo)
+    settings, findings = settings_for_check(repo, what="environment separation")
     if settings is None:
         return findings
     model, name = settings.model, settings.name
@@ -563,15 +624,18 @@ _DEV_COMMAND = re.compile(r"\b(next dev|npm run dev|vite(?! build)|build:dev|--d
 
 def build_settings_per_env_findings(repo: Path) -> list[Finding]:
     """Every environment has build settings; production builds without debug or source maps."""
-    settings, findings = settings_for_check(repo)
+    settings, findings = settings_for_check(repo, what="per-environment build settings")
     if settings is None:
         return findings
     model, name = settings.model, settings.name
+    scripts = package_scripts(settings.path.parent) or {}
     for env_name, env in model.environments.items():
         line = settings.line("environments", env_name)
         command = env.buildCommand or model.buildCommand
-        if not command:
-            findings.append(Finding(name, line, f"{env_name}: no build command"))
+        if not command and not model.framework and "build" not in scripts:
+            # Vercel builds with the framework preset or package.json's build script
+            findings.append(Finding(name, line, f"{env_name}: no build command (none set, no "
+                                    "framework preset, no package.json build script)"))
         if env.target != "production":
             continue
         if env.sourceMaps:
@@ -612,6 +676,8 @@ _TRUE = ("1", "true", "yes")
 
 def _cache_section_findings(settings: LoadedSettings) -> list[Finding]:
     model, name = settings.model, settings.name
+    if model.cache is None and settings.shape == PROJECT_SHAPE:
+        return []  # Vercel's project settings have no cache section: its cache is on
     if model.cache is None:
         return [
             Finding(name, None, "no cache section: the deployment build cache is not configured")
@@ -688,7 +754,7 @@ def _vercel_json_cache_findings(repo: Path) -> list[Finding]:
 
 def deploy_cache_findings(repo: Path) -> list[Finding]:
     """The build cache is on, keeps the framework's cache folder, and nothing defeats it."""
-    settings, findings = settings_for_check(repo)
+    settings, findings = settings_for_check(repo, need_environments=False)
     if settings is None:
         return findings
     findings += _cache_section_findings(settings)
@@ -706,7 +772,7 @@ def deploy_hooks_findings(repo: Path) -> list[Finding]:
     Hook and webhook URLs are credentials (anyone holding one can trigger a deploy or
     forge an event), so they must be secret references, never literal URLs.
     """
-    settings, findings = settings_for_check(repo)
+    settings, findings = settings_for_check(repo, what="deploy hooks per environment")
     if settings is None:
         return findings
     return findings + _deploy_hook_findings(settings) + _webhook_findings(settings)
@@ -814,7 +880,10 @@ def deployment_config_findings(repo: Path) -> list[Finding]:
         return [Finding(name, None, "exports no object literal (export const config = {...})")]
     findings = _vercel_agreement_findings(repo, name, config)
     findings += _health_check(repo, name, config)
-    settings, problems = load_build_settings(repo)
+    try:
+        settings, problems = load_build_settings(repo)
+    except NotVerified:
+        return findings  # build-settings.json in no shape golive reads: nothing to compare
     if settings is None:
         findings.append(
             Finding(
@@ -825,6 +894,8 @@ def deployment_config_findings(repo: Path) -> list[Finding]:
             )
         )
         return findings
+    if settings.shape == PROJECT_SHAPE:
+        return findings  # Vercel's project settings name no environments to compare
     return findings + _environments_agreement_findings(name, config, settings)
 
 

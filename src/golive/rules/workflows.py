@@ -35,11 +35,13 @@ from typing import Any
 from golive._errors import NotVerified
 from golive.facts.repo.commands import parse_commands
 from golive.facts.repo.discover import RoleMatch, find_files, remember_role
-from golive.facts.repo.packagejson import all_package_scripts
+from golive.facts.repo.packagejson import task_scripts
 from golive.facts.repo.structured import Located, line_of, load_structured, relative
 from golive.facts.repo.workflow import (
     PLAN_WORKFLOWS,
     Workflow,
+    action_files,
+    action_steps,
     environment_name,
     find_workflow,
     load_named_workflows,
@@ -49,14 +51,16 @@ from golive.facts.repo.workflow import (
     reviewer_rule,
     step_if,
     step_run,
+    step_scripts,
     step_uses,
     workflow_files,
 )
 from golive.facts.scans.runner import run_scanner
-from golive.judging.findings import Finding
-from golive.rules.runners import TestKind, deploy_command, runner_kinds
+from golive.judging.findings import Finding, FindingSeverity, SecFinding, SourceResult
+from golive.rules.runners import TestKind, deploy_command, runner_kinds, update_command
 
 __all__ = [
+    "AUDIT_SOURCE",
     "CoverageGate",
     "RunnerStep",
     "approval_findings",
@@ -74,12 +78,17 @@ __all__ = [
     "environment_export",
     "parallel_build_findings",
     "pinning_findings",
+    "role_workflow",
     "rollback_trigger_findings",
+    "scheduled_update_workflows",
     "schema_findings",
+    "step_updates",
     "steps_running_tests",
     "summary_of_test_steps",
     "timeout_findings",
     "unit_test_findings",
+    "unit_workflow",
+    "workflow_audit",
     "workflow_findings",
     "workflow_notes",
     "zizmor_findings",
@@ -197,8 +206,20 @@ def _schema_run(repo: Path, files: list[Path], schema: str) -> dict[str, list[Fi
 
 
 def schema_findings(repo: Path) -> dict[str, list[Finding]]:
-    """check-jsonschema (vendor.github-workflows) over every workflow, by file."""
-    return _schema_run(repo, workflow_files(repo), "vendor.github-workflows")
+    """check-jsonschema over every workflow (vendor.github-workflows) and every local
+    action (vendor.github-actions), by file: one run per schema."""
+    found = _schema_run(repo, workflow_files(repo), "vendor.github-workflows")
+    return found | _schema_run(repo, action_files(repo), "vendor.github-actions")
+
+
+@dataclass(frozen=True)
+class _ZizmorHit:
+    file: str
+    line: int | None
+    ident: str
+    severity: str  # zizmor's: high, medium, low, informational, unknown
+    confidence: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -206,27 +227,44 @@ class _ZizmorReport:
     blocking: dict[str, list[Finding]]
     notes: dict[str, list[Finding]]
     unaudited: dict[str, str]  # file → why zizmor skipped it (it does not fit its schema)
+    hits: tuple[_ZizmorHit, ...] = ()
+    audited: tuple[str, ...] = ()
 
 
-_ZIZMOR_SKIPPED = re.compile(r"failed to validate file://(\S+) as workflow: ([^\n]*)")
+_ZIZMOR_FATAL = re.compile(r"failed to load file://(\S+) as (?:workflow|action)")
+_ZIZMOR_CAUSE = re.compile(r'msg="([^"\n]{1,200})"')
+_ZIZMOR_SKIPPED = re.compile(r"failed to validate file://(\S+) as (?:workflow|action): ([^\n]*)")
 
 
 def _zizmor(repo: Path) -> _ZizmorReport:
+    """One zizmor run over every workflow and local action of the repository."""
     root = Path(repo).resolve()
-    files = workflow_files(root)
+    files = workflow_files(root) + action_files(root)
     if not files:
         return _ZizmorReport({}, {}, {})
     shown = [relative(root, f) for f in files]
-    run = run_scanner(
-        "zizmor",
-        ["--offline", "--format", "json", "--no-progress", "--color", "never", *shown],
-        files,
-        cwd=root,
-    )
-    unaudited = {
-        relative(root, root / m.group(1)): m.group(2).strip()
-        for m in _ZIZMOR_SKIPPED.finditer(run.stderr)
-    }
+    unaudited: dict[str, str] = {}
+    while True:
+        run = run_scanner(
+            "zizmor",
+            ["--offline", "--format", "json", "--no-progress", "--color", "never", *shown],
+            [root / name for name in shown],
+            cwd=root,
+        )
+        unaudited |= {
+            relative(root, root / m.group(1)): m.group(2).strip()
+            for m in _ZIZMOR_SKIPPED.finditer(run.stderr)
+        }
+        # a file zizmor cannot load stops the whole run: audit the others without it
+        broken = _ZIZMOR_FATAL.search(run.stderr) if not run.stdout.strip() else None
+        name = relative(root, root / broken.group(1)) if broken else None
+        if name is None or name not in shown:
+            break
+        shown.remove(name)
+        cause = _ZIZMOR_CAUSE.search(run.stderr)
+        unaudited[name] = f"zizmor could not load it ({cause.group(1) if cause else 'error'})"
+        if not shown:
+            return _ZizmorReport({}, {}, unaudited)
     if not run.stdout.strip() and "no inputs collected" in run.stderr:
         # every file was skipped as invalid: the schema check says why
         return _ZizmorReport({}, {}, {name: "no valid workflow to audit" for name in shown}
@@ -236,6 +274,7 @@ def _zizmor(repo: Path) -> _ZizmorReport:
         raise NotVerified(f"zizmor: unexpected report {str(report)[:200]}")
     blocking: dict[str, list[Finding]] = {}
     notes: dict[str, list[Finding]] = {}
+    hits: list[_ZizmorHit] = []
     for hit in report:
         if hit.get("ignored"):
             continue
@@ -256,7 +295,11 @@ def _zizmor(repo: Path) -> _ZizmorReport:
         finding = Finding(name, row + 1 if isinstance(row, int) else None, message)
         target = blocking if severity.lower() == "high" else notes
         target.setdefault(name, []).append(finding)
-    return _ZizmorReport(blocking, notes, unaudited)
+        confidence = str(hit.get("determinations", {}).get("confidence", "Unknown"))
+        hits.append(_ZizmorHit(name, finding.line, str(hit.get("ident")), severity.lower(),
+                               confidence.lower(), message))
+    audited = tuple(n for n in shown if n not in unaudited)
+    return _ZizmorReport(blocking, notes, unaudited, tuple(hits), audited)
 
 
 def zizmor_findings(repo: Path) -> dict[str, list[Finding]]:
@@ -314,8 +357,9 @@ def pinning_findings(workflow: Workflow) -> list[Finding]:
 
 def workflow_findings(repo: Path, name: str) -> list[Finding]:
     """The plan workflow ``name`` is present, schema-valid, has no high zizmor finding,
-    sets a timeout on every job and pins every action."""
-    workflow = load_workflow(repo, name)
+    sets a timeout on every job and pins every action. The file judged is the one in the
+    role (:func:`role_workflow`)."""
+    workflow = role_workflow(repo, name)
     if isinstance(workflow, Finding):
         return [workflow]
     found = list(schema_findings(repo).get(workflow.shown, []))
@@ -334,10 +378,97 @@ def workflow_findings(repo: Path, name: str) -> list[Finding]:
 
 def workflow_notes(repo: Path, name: str) -> list[Finding]:
     """zizmor findings below high severity for ``name``: evidence, not failures."""
-    path = find_workflow(repo, name)
-    if path is None:
+    workflow = role_workflow(repo, name)
+    if isinstance(workflow, Finding):
         return []
-    return _zizmor(repo).notes.get(relative(repo, path), [])
+    return _zizmor(repo).notes.get(workflow.shown, [])
+
+
+# --- hygiene of every workflow and local action (sec.infra-scan) ---------------------
+
+AUDIT_SOURCE = "workflow-audit"
+
+
+def _zizmor_severity(hit: _ZizmorHit) -> FindingSeverity:
+    severity: FindingSeverity = {"high": "high", "medium": "medium", "low": "low"}.get(
+        hit.severity, "info")  # type: ignore[assignment]
+    # zizmor itself is unsure (e.g. cache-poisoning guessed from a release-like name)
+    return "medium" if severity == "high" and hit.confidence == "low" else severity
+
+
+# metadata the Marketplace wants and the runner ignores for a local action
+_METADATA_ONLY = re.compile(r"\$: '(description|author|branding)' is a required property")
+
+
+def _schema_severity(finding: Finding) -> FindingSeverity:
+    return "low" if _METADATA_ONLY.search(finding.message) else "high"
+
+
+def _action_pinning(repo: Path, path: Path) -> list[Finding]:
+    loaded = load_structured(repo, path)
+    if isinstance(loaded, Finding):
+        return [loaded]
+    return [loaded.finding(f"{uses} is not pinned: {problem}", step, "uses")
+            for step in action_steps(loaded.data)
+            if (uses := step_uses(step)) and (problem := _pin_problem(uses))]
+
+
+def _sec(rule: str, severity: FindingSeverity, finding: Finding) -> SecFinding:
+    return SecFinding(AUDIT_SOURCE, rule, severity, finding.message, finding.file, finding.line)
+
+
+def workflow_audit(repo: Path) -> SourceResult | None:
+    """The hygiene audit of every workflow of ``.github/workflows`` (reusable ones included:
+    GitHub keeps them there), the plan's workflows found elsewhere, and every local action
+    (``.github/actions/**`` and each ``uses: ./path``): schema (high), zizmor (its severity;
+    a high finding it has low confidence in counts as medium), pinning where zizmor could
+    not audit the file (high), a timeout on every job (low: noted, not failing). Findings
+    name the file. None when the repository has no workflow and no action."""
+    root = Path(repo).resolve()
+    flows, actions = workflow_files(root), action_files(root)
+    if not flows and not actions:
+        return None
+    result = SourceResult(AUDIT_SOURCE, True,
+                          checked=[relative(root, p) for p in [*flows, *actions]])
+    try:
+        schema = schema_findings(root)
+    except NotVerified as exc:
+        schema = {}
+        result.gaps.append(f"schema check: {exc.reason}")
+    result.findings += [_sec("workflow.schema", _schema_severity(f), f)
+                        for fs in schema.values() for f in fs]
+    audited: set[str] = set()
+    try:
+        report = _zizmor(root)
+    except NotVerified as exc:
+        result.gaps.append(f"zizmor: {exc.reason}")
+    else:
+        audited = set(report.audited)
+        result.findings += [
+            SecFinding(AUDIT_SOURCE, f"zizmor.{h.ident}", _zizmor_severity(h), h.message,
+                       h.file, h.line) for h in report.hits]
+        result.gaps += [f"zizmor could not audit {name}: {why}"
+                        for name, why in report.unaudited.items() if name not in schema]
+    reusable, events = [], {}
+    for path in flows:
+        workflow = load_workflow_file(root, path)
+        if isinstance(workflow, Finding):
+            result.findings.append(_sec("workflow.unreadable", "high", workflow))
+            continue
+        if "workflow_call" in workflow.triggers:
+            reusable.append(workflow.shown)
+            events[workflow.shown] = sorted(effective_events(root, workflow))
+        result.findings += [_sec("workflow.timeout", "low", f) for f in timeout_findings(workflow)]
+        if workflow.shown not in audited:
+            result.findings += [_sec("workflow.unpinned", "high", f)
+                                for f in pinning_findings(workflow)]
+    for path in actions:
+        if relative(root, path) not in audited:
+            result.findings += [_sec("workflow.unpinned", "high", f)
+                                for f in _action_pinning(root, path)]
+    result.facts = {"workflows": len(flows), "actions": [relative(root, p) for p in actions],
+                    "reusable workflows (events through their callers)": events}
+    return result
 
 
 # --- build pipeline: parallel jobs, caching, dependency updates -----------------------
@@ -455,8 +586,59 @@ def _dependabot(repo: Path) -> tuple[Path | None, list[Finding]]:
     return path, found
 
 
+_UPDATE_ACTIONS = ("renovatebot/github-action",)  # Renovate opens its own pull requests
+_PUBLISH_ACTIONS = ("peter-evans/create-pull-request", "stefanzweifel/git-auto-commit-action",
+                    "EndBug/add-and-commit")
+
+
+def _publishes(step: Located) -> bool:
+    """The step opens a pull request or commits the change (``gh pr create``, ``git push``,
+    a pull-request or auto-commit action)."""
+    if step_uses(step).startswith(_PUBLISH_ACTIONS):
+        return True
+    for command in parse_commands(step_run(step), errexit=True):
+        words = [w for w in command.words if not w.startswith("-")]
+        if words[:3] == ["gh", "pr", "create"] or words[:2] in (["git", "push"],
+                                                                ["hub", "pull-request"]):
+            return True
+    return False
+
+
+def step_updates(step: Located) -> str | None:
+    """What the step updates dependencies with (a command or Renovate's action), or None."""
+    uses = step_uses(step)
+    if uses.startswith(_UPDATE_ACTIONS):
+        return uses.split("@", 1)[0]
+    return next((what for text in step_scripts(step) for c in parse_commands(text, errexit=True)
+                 if c.neutralised is None and (what := update_command(c.words))), None)
+
+
+def scheduled_update_workflows(repo: Path) -> list[tuple[Workflow, str, str]]:
+    """(workflow, job, what updates) for every workflow on ``schedule:`` whose job updates
+    dependencies (npm-check-updates, ``pnpm update``, Renovate, ... matched as commands) and
+    then opens a pull request or commits the change."""
+    found = []
+    for workflow in _all_workflows(repo):
+        schedule = workflow.triggers.get("schedule")
+        if not (isinstance(schedule, list) and any(
+                isinstance(s, dict) and _CRON.match(str(s.get("cron", ""))) for s in schedule)):
+            continue
+        for job_id in workflow.jobs:
+            steps = workflow.steps(job_id)
+            for index, step in enumerate(steps):
+                what = step_updates(step)
+                if what is None:
+                    continue
+                if what.startswith(_UPDATE_ACTIONS) or what == "renovate" or any(
+                        _publishes(later) for later in steps[index + 1:]):
+                    found.append((workflow, job_id, what))
+                    break
+    return found
+
+
 def dependency_update_sources(repo: Path) -> list[str]:
-    """What keeps dependencies updated: dependabot.yml, Renovate, a scheduled workflow."""
+    """What keeps dependencies updated: dependabot.yml, Renovate, dependency-update.yml on a
+    schedule, or any scheduled workflow that updates dependencies and opens a pull request."""
     root = Path(repo)
     sources = []
     path, problems = _dependabot(root)
@@ -470,12 +652,15 @@ def dependency_update_sources(repo: Path) -> list[str]:
             isinstance(s, dict) and _CRON.match(str(s.get("cron", ""))) for s in schedule
         ):
             sources.append(f"{workflow.shown} (on: schedule)")
+    for updater, job_id, what in scheduled_update_workflows(root):
+        if not any(s.startswith(updater.shown) for s in sources):
+            sources.append(f"{updater.shown} (on: schedule, job {job_id} runs {what})")
     return sources
 
 
 def dependency_update_findings(repo: Path) -> list[Finding]:
     """Dependencies are updated automatically: a valid .github/dependabot.yml, a Renovate
-    config, or dependency-update.yml on a schedule; a broken dependabot.yml is a finding."""
+    config, or a scheduled workflow that updates them; a broken dependabot.yml is a finding."""
     root = Path(repo)
     _, found = _dependabot(root)
     if dependency_update_sources(root):
@@ -491,7 +676,8 @@ def dependency_update_findings(repo: Path) -> list[Finding]:
     found.append(Finding(
         ".github/dependabot.yml", None,
         "no automated dependency updates: no valid .github/dependabot.yml, no Renovate config "
-        f"({', '.join(_RENOVATE)}) and no scheduled dependency-update.yml",
+        f"({', '.join(_RENOVATE)}) and no scheduled workflow that updates dependencies "
+        "(npm-check-updates, pnpm/npm update, Renovate, ...) and opens a pull request",
     ))
     return found
 
@@ -593,7 +779,7 @@ def _reached_steps(repo: Path, workflow: Workflow, depth: int = 0
 def steps_running_tests(repo: Path, workflow: Workflow, kind: TestKind) -> list[RunnerStep]:
     """Steps of ``workflow`` (and the reusable workflows it calls) that run a ``kind`` test
     runner, matched as commands and resolved through package.json scripts."""
-    scripts = all_package_scripts(repo)
+    scripts = task_scripts(repo)
     found = []
     for owner, job_id, step in _reached_steps(repo, workflow):
         off = _switched_off(owner, job_id, step)
@@ -605,7 +791,9 @@ def steps_running_tests(repo: Path, workflow: Workflow, kind: TestKind) -> list[
             reason = off or ("never runs tests: runTests: false" if skipped else None)
             found.append(RunnerStep(owner, job_id, step, uses.split("@", 1)[0], reason))
             continue
-        commands = parse_commands(step_run(step), errexit=_shell_errexit(owner, job_id, step))
+        errexit = _shell_errexit(owner, job_id, step)
+        commands = [c for script in step_scripts(step)
+                    for c in parse_commands(script, errexit=errexit)]
         for command in commands:
             if kind in runner_kinds(command.words, scripts):
                 found.append(RunnerStep(owner, job_id, step, " ".join(command.words)[:120],
@@ -667,7 +855,7 @@ def summary_of_test_steps(repo: Path, workflow: Workflow, kind: TestKind) -> dic
 
 def unit_test_findings(repo: Path) -> list[Finding]:
     """test.yml runs a unit test runner on every push or pull request, failures count."""
-    workflow = load_workflow(repo, "test.yml")
+    workflow = unit_workflow(repo)
     if isinstance(workflow, Finding):
         return [workflow]
     found = _runs_on_changes(workflow, "unit tests", repo)
@@ -675,20 +863,54 @@ def unit_test_findings(repo: Path) -> list[Finding]:
                                   "vitest, jest, npm test, pytest, go test, turbo run test, ...")
 
 
+def _role_by_content(repo: Path, role: str, kind: TestKind, what: str) -> Workflow | Finding:
+    """The workflow in the plan role ``role``: the plan name or a name teams use for it, else
+    any workflow whose jobs run a ``kind`` test runner that counts (gating changes first)."""
+    workflow = load_workflow(repo, role)
+    if isinstance(workflow, Workflow):
+        return workflow
+    steps = {w.shown: steps_running_tests(repo, w, kind) for w in _all_workflows(repo)}
+    counted = {name: sum(t.neutralised is None for t in found) for name, found in steps.items()}
+    # a workflow whose test steps are all switched off still plays the role (and fails it)
+    candidates = [w for w in _all_workflows(repo) if steps[w.shown]]
+    if not candidates:
+        return workflow
+
+    def rank(candidate: Workflow) -> tuple[bool, bool, bool, int]:
+        # counting steps first, then gating pull requests, then pushes to branches (not a
+        # tag-only release)
+        events = effective_events(repo, candidate)
+        push = candidate.triggers.get("push")
+        tags_only = isinstance(push, dict) and "branches" not in push and (
+            "tags" in push or "tags-ignore" in push)
+        return (counted[candidate.shown] > 0, "pull_request" in events,
+                bool(events & CHANGE_EVENTS) and not tags_only, counted[candidate.shown])
+
+    chosen = max(candidates, key=rank)  # the first of equals: workflows come sorted by path
+    remember_role(repo, RoleMatch(role, chosen.path, f"content: its jobs run {what}"))
+    return chosen
+
+
 def e2e_workflow(repo: Path) -> Workflow | Finding:
     """The workflow in the role of e2e-test.yml: the plan name or a name teams use for it,
     else any workflow whose jobs run an E2E runner (gating changes preferred)."""
-    workflow = load_workflow(repo, "e2e-test.yml")
-    if isinstance(workflow, Workflow):
-        return workflow
-    candidates = [w for w in _all_workflows(repo)
-                  if any(t.neutralised is None for t in steps_running_tests(repo, w, "e2e"))]
-    if not candidates:
-        return workflow
-    gating = [w for w in candidates if effective_events(repo, w) & CHANGE_EVENTS]
-    chosen = (gating or candidates)[0]
-    remember_role(repo, RoleMatch("e2e-test.yml", chosen.path, "content: its jobs run E2E tests"))
-    return chosen
+    return _role_by_content(repo, "e2e-test.yml", "e2e", "E2E tests")
+
+
+def unit_workflow(repo: Path) -> Workflow | Finding:
+    """The workflow in the role of test.yml: the plan name or a name teams use for it, else
+    any workflow whose jobs run a unit test runner (``ci.yml`` running ``pnpm run test``)."""
+    return _role_by_content(repo, "test.yml", "unit", "unit tests")
+
+
+def role_workflow(repo: Path, name: str) -> Workflow | Finding:
+    """The workflow playing the plan workflow ``name``'s role (test.yml and e2e-test.yml are
+    also recognised by what their jobs run)."""
+    if name == "test.yml":
+        return unit_workflow(repo)
+    if name == "e2e-test.yml":
+        return e2e_workflow(repo)
+    return load_workflow(repo, name)
 
 
 def e2e_test_findings(repo: Path) -> list[Finding]:

@@ -58,6 +58,8 @@ def _strip_wrappers(words: list[str]) -> list[str]:
         head = words[0]
         if _ASSIGNMENT.match(head):
             words = words[1:]
+        elif head == "command" and words[1:2] and words[1] in {"-v", "-V"}:
+            break  # ``command -v x`` looks x up, it does not run it
         elif head in _WRAPPERS:
             words = [w for w in words[1:]]
             while words and words[0].startswith("-"):

@@ -31,7 +31,12 @@ SKIPPED_DIRS = frozenset(
 def _walk(root: str) -> tuple[Path, ...]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        # "env" is a virtualenv only with its pyvenv.cfg (packages/env is a monorepo's code)
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in SKIPPED_DIRS
+            or (d == "env" and not os.path.isfile(os.path.join(folder, d, "pyvenv.cfg")))
+        )
         found.extend(Path(folder, name) for name in sorted(files))
     return tuple(found)
 

@@ -8,20 +8,23 @@ reusable-workflow calls, environments. It states what a workflow says; rules jud
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files
+from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable, find_files, repo_files
 from golive.facts.repo.structured import Located, line_of, load_structured
 from golive.judging.findings import Finding
 
 __all__ = [
+    "ACTIONS_DIR",
     "PLAN_WORKFLOWS",
     "WORKFLOW_DIR",
     "Workflow",
+    "action_files",
+    "action_steps",
     "environment_name",
     "find_workflow",
     "load_named_workflows",
@@ -32,11 +35,14 @@ __all__ = [
     "shell_commands",
     "step_if",
     "step_run",
+    "step_scripts",
     "step_uses",
     "workflow_files",
 ]
 
 WORKFLOW_DIR = ".github/workflows"
+ACTIONS_DIR = ".github/actions"
+_ACTION_NAMES = ("action.yml", "action.yaml")
 PLAN_WORKFLOWS = (
     "build.yml",
     "cache-config.yml",
@@ -72,9 +78,24 @@ def find_workflow(repo: Path, name: str) -> Path | None:
     return find_deliverable(repo, *_variants(name))
 
 
+# found once per walk of the repository (discover walks it once per run): the plan names
+# not in the workflows folder cost a scan of every file each
+_FOUND: dict[tuple[str, str, int], list[Path]] = {}
+
+
+def _once(kind: str, root: Path, find: Callable[[Path], list[Path]]) -> list[Path]:
+    key = (kind, str(root), id(repo_files(root)))
+    if key not in _FOUND:
+        _FOUND[key] = find(root)
+    return list(_FOUND[key])
+
+
 def workflow_files(repo: Path) -> list[Path]:
     """Every file in ``.github/workflows/`` plus the plan workflows found elsewhere."""
-    root = Path(repo)
+    return _once("workflows", Path(repo).resolve(), _workflow_files)
+
+
+def _workflow_files(root: Path) -> list[Path]:
     files = set(find_files(root, f"{WORKFLOW_DIR}/*.yml", f"{WORKFLOW_DIR}/*.yaml"))
     for name in PLAN_WORKFLOWS:
         path = find_workflow(root, name)
@@ -83,10 +104,75 @@ def workflow_files(repo: Path) -> list[Path]:
     return sorted({p.resolve() for p in files})
 
 
+def action_steps(data: object) -> list[Located]:
+    """The ``runs.steps`` of a composite action definition ([] for other kinds)."""
+    runs = data.get("runs") if isinstance(data, dict) else None
+    steps = runs.get("steps") if isinstance(runs, dict) else None
+    return [s for s in steps if isinstance(s, Located)] if isinstance(steps, list) else []
+
+
+def _local_uses(data: object) -> list[str]:
+    """Every ``uses: ./path`` of a workflow (jobs and steps) or of a composite action."""
+    holders: list[object] = list(action_steps(data))
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    for job in jobs.values() if isinstance(jobs, dict) else []:
+        holders.append(job)
+        steps = job.get("steps") if isinstance(job, dict) else None
+        holders += steps if isinstance(steps, list) else []
+    return [u for h in holders if isinstance(h, dict)
+            and isinstance(u := h.get("uses"), str) and u.startswith("./")]
+
+
+def _action_definition(root: Path, uses: str) -> Path | None:
+    target = root / uses[2:].split("@", 1)[0]
+    if target.is_file():  # a reusable workflow, not an action
+        return None
+    return next((target / n for n in _ACTION_NAMES if (target / n).is_file()), None)
+
+
+def action_files(repo: Path) -> list[Path]:
+    """The repository's own actions: every ``action.yml``/``action.yaml`` under
+    ``.github/actions/``, and every local action a workflow or action uses (``uses: ./path``),
+    followed through the actions that use other local actions."""
+    return _once("actions", Path(repo).resolve(), _action_files)
+
+
+def _action_files(root: Path) -> list[Path]:
+    found = {p.resolve() for p in find_files(root, *(f"{ACTIONS_DIR}/*/{n}" for n in
+                                                     _ACTION_NAMES))}
+    todo = list(workflow_files(root)) + sorted(found)
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        loaded = load_structured(root, path)
+        if isinstance(loaded, Finding):
+            continue
+        for uses in _local_uses(loaded.data):
+            action = _action_definition(root, uses)
+            if action is not None and action.resolve() not in found:
+                found.add(action.resolve())
+                todo.append(action.resolve())
+    return sorted(found)
+
+
 def step_run(holder: Located) -> str:
     """The ``run`` script of a step ("" when it has none)."""
     run = holder.get("run")
     return run if isinstance(run, str) else ""
+
+
+def step_scripts(step: Located) -> list[str]:
+    """The shell scripts a step runs: its ``run``, and the command an action runs for it
+    (``with: command/run/script``, as nick-fields/retry or android-emulator-runner take)."""
+    scripts = [step_run(step)] if step_run(step) else []
+    settings = step.get("with")
+    if isinstance(step.get("uses"), str) and isinstance(settings, dict):
+        scripts += [v for k, v in settings.items()
+                    if k in ("command", "run", "script") and isinstance(v, str)]
+    return scripts
 
 
 def step_uses(holder: Located) -> str:

@@ -1,5 +1,6 @@
 """The infrastructure scan of a repository: bandit on its Python code, IAM and security
-groups as code (``golive.rules.iac``), and container settings in compose files."""
+groups as code (``golive.rules.iac``), container settings in compose files, and the
+hygiene audit of every GitHub Actions workflow and local action (``rules.workflows``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from golive.facts.repo.discover import find_files, repo_files
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 from golive.resources import security_file
-from golive.rules import iac
+from golive.rules import iac, workflows
 
 __all__ = ["bandit_scan", "compose_scan", "iac_scan", "infra_scan", "parse_bandit"]
 
@@ -164,6 +165,7 @@ def infra_scan(repo: Path) -> tuple[list[SourceResult], list[str]]:
         ("bandit: no Python code", bandit_scan),
         ("IaC: no IAM policy or security group as code", iac_scan),
         ("containers: no compose file", compose_scan),
+        ("GitHub Actions: no workflow or local action", workflows.workflow_audit),
     ):
         outcome = scan(repo)
         if outcome is None:

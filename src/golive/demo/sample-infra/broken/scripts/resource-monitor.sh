@@ -38,7 +38,8 @@ report() {
 }
 
 report "cpu" "$(cpu_usage)" "$CPU_LIMIT"
-report "memory" "$(memory_usage)" "$MEMORY_LIMIT"
+memory="$(memory_usage)"
+report "memory" "$memory" "$MEMORY_LIMIT"
 
 if ((alerts > 0)); then
   exit 1
