@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 from golive.facts.load import LoadPlan, locust_argv, run_load
@@ -33,7 +34,16 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILES = [ROOT / "loadtests" / "locustfile.py", ROOT / "loadtests" / "shapes.py"]
 sys.path.insert(0, str(ROOT))
 
-from selftests.load.conftest import EMAIL, PASSWORD, start_app, stop_app  # noqa: E402
+from selftests.load.conftest import (  # noqa: E402
+    APP_ENDPOINTS,
+    EMAIL,
+    PASSWORD,
+    start_app,
+    stop_app,
+)
+
+# the self-test app's scenario (golive.toml's endpoints), for the plan and the suite's config
+ENDPOINTS = tomllib.loads(APP_ENDPOINTS)["environments"]["x"]["load"]["endpoints"]
 
 
 def bare(plan: LoadPlan, url: str, folder: Path) -> tuple[float, int]:
@@ -60,12 +70,15 @@ def driver(plan: LoadPlan, url: str, folder: Path) -> tuple[float, int]:
 
 def suite(plan: LoadPlan, url: str, folder: Path) -> tuple[float, int]:
     config = folder / "golive.toml"
-    sizes = plan.model_dump(exclude={"login", "processes", "timeout_s"})
-    table = "".join(f"{key} = {value}\n" for key, value in sizes.items())
+    sizes = plan.model_dump(
+        exclude={"login", "processes", "timeout_s", "endpoints", "bearer_token", "login_path",
+                 "token_field"}
+    )  # fmt: skip
+    table = "".join(f"{key} = {json.dumps(value)}\n" for key, value in sizes.items())
     config.write_text(
         f'[environments.x]\nbase_url = "{url}"\ndisruptive = true\n'
         f'[environments.x.load]\n{table}login_email = "{EMAIL}"\n'
-        'login_password = "env:GOLIVE_BENCH_PASSWORD"\n'
+        'login_password = "env:GOLIVE_BENCH_PASSWORD"\n' + APP_ENDPOINTS
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["GOLIVE_BENCH_PASSWORD"] = PASSWORD
@@ -94,6 +107,7 @@ def main() -> int:
     plan = LoadPlan(
         users=args.users, spike_users=2 * args.users, ramp_s=1, steady_s=args.steady,
         spike_s=2, wait_min_s=0.05, wait_max_s=0.2, login=(EMAIL, PASSWORD),
+        model="closed", endpoints=ENDPOINTS,
     )  # fmt: skip
     ways = {"bare": bare, "driver": driver, "suite": suite}
     walls: dict[str, list[float]] = {name: [] for name in ways}

@@ -1,84 +1,168 @@
-"""Users and tasks of the weekly load test: the key endpoints of the web application.
+"""The load scenario: the endpoints the team lists in golive.toml, open or closed model.
 
-Users and tasks only. The load stages are the ``LoadTestShape`` in ``shapes.py``; the
-SLO verdicts are computed by golive from the criterion catalog, never here.
+Users and requests only. The stages are the ``LoadTestShape`` in ``shapes.py``; the SLO
+verdicts are computed by golive from the criterion catalog, never here.
 
-Run by golive (``golive run --profile weekly``), or bare against a loopback target::
+Run by golive (``golive load`` or ``golive run --profile weekly``), or bare against a
+loopback target with the plan in ``GOLIVE_LOAD_PLAN`` (JSON of
+``golive.facts.load.LoadPlan``)::
 
     locust -f loadtests/locustfile.py,loadtests/shapes.py --headless --host http://127.0.0.1:8000
 
-The client side comes from golive's load plan (``golive.facts.load.LoadPlan``): handed
-over by golive's load driver in ``GOLIVE_LOAD_PLAN``, or, in a bare run, taken from the
-``GOLIVE_LOAD_*`` variables (all optional):
+The scenario comes from ``[environments.NAME.load]``: ``endpoints`` (method, path, weight,
+headers, body, expect_status, auth), ``model`` and ``rate``.
 
-- ``GOLIVE_LOAD_LOGIN_EMAIL`` / ``GOLIVE_LOAD_LOGIN_PASSWORD``: a test account. Without
-  them the users stay anonymous and ``/api/login`` and ``/api/me`` are not exercised.
-- ``GOLIVE_LOAD_WAIT_MIN`` / ``GOLIVE_LOAD_WAIT_MAX``: think time between tasks, seconds.
-- ``GOLIVE_LOAD_TIMEOUT``: connect and read timeout of one request, seconds; a request
-  that times out is a failure.
+- **open model** (default): one scheduler per generator process sends arrivals at the
+  intended rate (ramp: rising to ``rate``, steady: ``rate``, spike: ``spike_rate``), one
+  greenlet per arrival on a connection pool large enough that arrivals do not queue. Each
+  request carries its intended start, so golive times it from there (a stalled server
+  cannot hide behind requests that were never sent).
+- **closed model**: ``users`` users, each sending its next request ``wait_min_s`` to
+  ``wait_max_s`` after the previous answer (what most load tools do; labelled as such).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import resource
+import time
+from pathlib import Path
+from typing import Any
 
-from locust import HttpUser, between, task
+import gevent
+from gevent.pool import Group
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
 
-from golive.facts.load.plan import received_plan
+from golive.config import LoadEndpoint
+from golive.facts.load.plan import LATE_MS, POOL_CONNECTIONS, received_plan
 
 _PLAN = received_plan(os.environ)
+_SAMPLES = os.environ.get("GOLIVE_LOAD_SAMPLES_DIR")
 
 
-class Visitor(HttpUser):
-    """An anonymous visitor: loads the app's script, lists projects, checks health."""
+class _Scenario:
+    """Sign-in and one request of the configured scenario, on a FastHttpSession."""
 
-    weight = 3
-    wait_time = between(_PLAN.wait_min_s, max(_PLAN.wait_min_s, _PLAN.wait_max_s))
-    connection_timeout = _PLAN.timeout_s
-    network_timeout = _PLAN.timeout_s
+    client: FastHttpSession
 
-    @task(4)
-    def projects(self) -> None:
-        self.client.get("/api/projects", name="/api/projects")
-
-    @task(3)
-    def static_asset(self) -> None:
-        self.client.get("/static/app.js", name="/static/app.js")
-
-    @task(1)
-    def health(self) -> None:
-        self.client.get("/health", name="/health")
-
-
-class Member(Visitor):
-    """A signed-in user (one in four): logs in once, then also reads its own profile."""
-
-    weight = 1
-
-    def on_start(self) -> None:
-        self.token: str | None = None
-        if _PLAN.login is None:
-            return
+    def _sign_in(self) -> str | None:
+        """The login flow's token when an endpoint needs it (and a test account is set)."""
+        if _PLAN.login is None or not any(e.auth == "login" for e in _PLAN.endpoints):
+            return None
         email, password = _PLAN.login
         with self.client.post(
-            "/api/login", json={"email": email, "password": password},
-            name="/api/login", catch_response=True,
+            _PLAN.login_path, json={"email": email, "password": password},
+            name=_PLAN.login_path, catch_response=True,
         ) as response:  # fmt: skip
-            if not response.ok:
-                return  # counted as a failure by Locust (status >= 400 or no answer)
+            if not 200 <= response.status_code < 300:
+                response.failure(f"login answered {response.status_code}")
+                return None
             try:
-                token = response.json().get("access_token")
+                token = response.json().get(_PLAN.token_field)
             except (ValueError, AttributeError):
                 token = None
-            if token:
-                self.token = str(token)
-            else:
-                response.failure("login answered without an access_token")
+            if not token:
+                response.failure(f"login answered without {_PLAN.token_field}")
+                return None
+            return str(token)
 
-    @task(3)
-    def me(self) -> None:
-        if self.token is None:
-            return
-        self.client.get(
-            "/api/me", name="/api/me", headers={"authorization": f"Bearer {self.token}"}
-        )
+    def _usable(self, token: str | None) -> tuple[list[LoadEndpoint], list[int]]:
+        """The endpoints this user can send (those lacking a credential are left out: the
+        per-endpoint checks report them as not verified)."""
+        usable = [
+            e for e in _PLAN.endpoints
+            if (e.auth != "login" or token) and (e.auth != "bearer" or _PLAN.bearer_token)
+        ]  # fmt: skip
+        return usable, [e.weight for e in usable]
+
+    def _send(self, endpoint: LoadEndpoint, token: str | None, context: dict[str, Any]) -> None:
+        headers = dict(endpoint.headers)
+        bearer = token if endpoint.auth == "login" else _PLAN.bearer_token
+        if endpoint.auth != "none" and bearer:
+            headers["authorization"] = f"Bearer {bearer}"
+        body: dict[str, Any] = {}
+        if isinstance(endpoint.body, str):
+            body["data"] = endpoint.body
+        elif endpoint.body is not None:
+            body["json"] = endpoint.body
+        with self.client.request(
+            endpoint.method, endpoint.path, name=endpoint.name or endpoint.path,
+            headers=headers, catch_response=True, context=context, **body,
+        ) as response:  # fmt: skip
+            if not endpoint.expect_status:
+                return  # Locust's rule: a status >= 400 or no answer is a failure
+            if response.status_code in endpoint.expect_status:
+                response.success()
+            else:
+                response.failure(
+                    f"status {response.status_code}, expected {endpoint.expect_status}"
+                )
+
+
+if _PLAN.model == "open":
+
+    class OpenArrivals(FastHttpUser, _Scenario):
+        """The open model's scheduler: sends each arrival at its intended time."""
+
+        concurrency = POOL_CONNECTIONS
+        connection_timeout = _PLAN.timeout_s
+        network_timeout = _PLAN.timeout_s
+        fixed_count = 1
+
+        @task
+        def arrivals(self) -> None:
+            token = self._sign_in()
+            usable, weights = self._usable(token)
+            rng = random.Random(1)  # noqa: S311 - the same mix on every run, not a secret
+            group, queued, intended = Group(), 0, 0
+            cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+            t0 = time.time()
+            for offset in _PLAN.arrival_offsets() if usable else ():
+                due = t0 + offset
+                delay = due - time.time()
+                if delay > 0:
+                    gevent.sleep(delay)
+                if len(group) >= POOL_CONNECTIONS:
+                    queued += 1  # this arrival will wait for a connection
+                endpoint = rng.choices(usable, weights)[0]
+                group.spawn(self._send, endpoint, token, {"golive_intended": due})
+                intended += 1
+            group.join(timeout=_PLAN.timeout_s + 1)
+            group.kill(block=True, timeout=1)  # leftovers of a hung target
+            cpu1, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - wall0
+            cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+            if _SAMPLES:
+                account = {
+                    "intended_arrivals": intended, "queued": queued, "cpu_s": round(cpu_s, 3),
+                    "wall_s": round(wall, 3), "late_bound_ms": LATE_MS,
+                }  # fmt: skip
+                path = Path(_SAMPLES) / f"generator-{os.getpid()}.json"
+                path.write_text(json.dumps(account), encoding="utf-8")
+            self.environment.golive_done = True  # read by the shape
+            while True:  # idle until the shape ends the run
+                gevent.sleep(3600)
+
+else:
+
+    class ClosedUsers(FastHttpUser, _Scenario):
+        """The closed model: a user sends its next request after the previous answer and a
+        think time (what most load tools do; a stalled server slows the users down)."""
+
+        wait_time = between(_PLAN.wait_min_s, max(_PLAN.wait_min_s, _PLAN.wait_max_s))
+        connection_timeout = _PLAN.timeout_s
+        network_timeout = _PLAN.timeout_s
+
+        def on_start(self) -> None:
+            self.token = self._sign_in()
+            self.usable, self.weights = self._usable(self.token)
+
+        @task
+        def one_request(self) -> None:
+            if self.usable:
+                endpoint = random.choices(self.usable, self.weights)[0]  # noqa: S311
+                self._send(endpoint, self.token, {})
+            else:
+                gevent.sleep(1)

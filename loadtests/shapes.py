@@ -1,5 +1,10 @@
 """The stages of the weekly load test: ramp, steady, spike, then stop.
 
+Open model (the plan's default): one scheduler user whose arrivals follow the stages
+(``LoadPlan.arrival_offsets``); the shape keeps it running until it has sent every
+arrival and collected the answers (bounded by the request timeout), then stops the run.
+Closed model: the users of each stage, below.
+
 The sizes are golive's load plan (``golive.facts.load.LoadPlan``, bounded there): handed
 over by golive's load driver in ``GOLIVE_LOAD_PLAN``, or, in a bare run, taken from the
 ``GOLIVE_LOAD_*`` variables (``GOLIVE_LOAD_USERS``, ``GOLIVE_LOAD_SPIKE_USERS``,
@@ -46,3 +51,28 @@ class RampSteadySpike(LoadTestShape):
             if elapsed < end:
                 return users, rate
         return None
+
+
+class OpenArrivalStages(LoadTestShape):
+    """The open model: one scheduler user until it is done, bounded by the stages plus the
+    request timeout (the answers of the last arrivals)."""
+
+    use_common_options = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        plan = received_plan(os.environ)
+        self.limit = plan.total_s + plan.timeout_s + 5
+
+    def tick(self) -> tuple[int, float] | None:
+        environment = self.runner.environment if self.runner else None
+        if getattr(environment, "golive_done", False) or self.get_run_time() >= self.limit:
+            return None
+        return 1, 1.0
+
+
+# Locust takes the one shape class a locustfile defines: keep the one of the plan's model.
+if received_plan(os.environ).model == "open":
+    del RampSteadySpike
+else:
+    del OpenArrivalStages

@@ -21,10 +21,11 @@ pytestmark = [pytest.mark.slow]
 
 DEPLOY_CHECKS = ("platform.deploy-time", "platform.zero-downtime", "platform.rollback-success",
                  "cicd.rollback-time", "cicd.deploy-run")  # fmt: skip
-BACKUP_CHECKS = (
-    "cicd.backup-time", "cicd.restore-success", "ops.backup-restore-drill",
-    "ops.data-recovery-drill", "routine.backup-success", "routine.restore-test",
-)  # fmt: skip
+BACKUP_CHECKS = ("cicd.backup-time", "routine.backup-success", "routine.restore-test")
+# judged on golive's own comparison of restore_database_url with database_url
+# (selftests/live/test_restore_compare.py): without one, not verified
+COMPARED_RESTORE_CHECKS = ("cicd.restore-success", "ops.backup-restore-drill",
+                           "ops.data-recovery-drill")  # fmt: skip
 SECRET = "s3cr3t-Pa55word-for-the-scrubber"
 
 
@@ -65,30 +66,35 @@ def _py(code: str, *args: str) -> str:
 
 
 def _config(tmp: Path, base_url: str, release: Path, *, restore_ok: bool = True,
-            commands: bool = True, disruptive: bool = True,
+            commands: bool = True, disruptive: bool = True, rollback_to: str = "v1",
             thresholds: dict[str, float] | None = None) -> Path:  # fmt: skip
     write = (
         "import pathlib, sys, time; time.sleep(0.3); p = pathlib.Path(sys.argv[1]); "
         "p.write_text(sys.argv[2]); "
         "p.with_name('commands.log').open('a').write(sys.argv[2] + '\\n')"
     )
-    backup = f"import time; time.sleep(0.2); print('uploaded with password={SECRET}')"
+    # the secret reaches the command through the environment (env_file), never its argv
+    script = tmp / "backup.py"  # prints the secret it got from the environment (env_file)
+    script.write_text("import os, time\ntime.sleep(0.2)\n"
+                      "print('uploaded with password=' + os.environ['DRILL_PASSWORD'])\n")
     restore = (
         "import json; print(json.dumps({'verified': True, 'problems': []}))"
         if restore_ok
         else "import json, sys; print(json.dumps({'verified': False, 'problems': "
         "['public.t: expected 2 rows, restored 0']})); sys.exit(1)"
     )
+    (tmp / "drill.env").write_text(f"DRILL_PASSWORD={SECRET}\n", encoding="utf-8")
     lines = [
-        'default_env = "fake"', "[environments.fake]", f'base_url = "{base_url}"',
+        'default_env = "fake"', 'env_file = "drill.env"', "[environments.fake]",
+        f'base_url = "{base_url}"',
         f"disruptive = {str(disruptive).lower()}",
     ]  # fmt: skip
     if commands:
         lines += [
             "[environments.fake.commands]",
             f"deploy = {json.dumps(_py(write, str(release), 'v2'))}",
-            f"rollback = {json.dumps(_py(write, str(release), 'v1'))}",
-            f"backup = {json.dumps(_py(backup))}",
+            f"rollback = {json.dumps(_py(write, str(release), rollback_to))}",
+            f"backup = {json.dumps(shlex.join([sys.executable, str(script)]))}",
             f"restore = {json.dumps(_py(restore))}",
         ]
     if thresholds:
@@ -110,7 +116,15 @@ def test_well_behaved_target_passes_every_drill(
     run = _run(tmp_path, _config(tmp_path, url, release), PLATFORM, CICD, OPERATIONS, ROUTINE)
     for cid in DEPLOY_CHECKS + BACKUP_CHECKS:
         assert run.status(cid) == "pass", run.explain(cid)
+    for cid in COMPARED_RESTORE_CHECKS:
+        assert run.status(cid) == "not_verified", run.explain(cid)
+        assert "no restore_database_url" in run.explain(cid)
     assert release.read_text() == "v1"  # rolled back at the end of the drill
+    # timed until v1 answered again, from the command's start (it writes after 0.3 s)
+    rollback = run.evidence("cicd.rollback-time", "drill cycles")["cycles"][0]["rollback"]
+    watch = rollback["previous_release"]
+    assert watch["wanted"] == "v1" and 0.3 <= watch["answered_after_s"] < 5
+    assert watch["rate_hz"] >= 10
     assert SECRET not in run.text and "password=***" in run.text
 
 
@@ -126,10 +140,28 @@ def test_slow_commands_and_unverified_restores_fail(
     for cid in ("platform.deploy-time", "cicd.rollback-time", "cicd.backup-time"):
         assert run.status(cid) == "fail", run.explain(cid)
         assert "required ≤" in run.by_id[cid]["reason"], run.explain(cid)
-    for cid in ("cicd.restore-success", "ops.backup-restore-drill", "ops.data-recovery-drill",
-                "routine.backup-success", "routine.restore-test"):  # fmt: skip
+    for cid in ("routine.backup-success", "routine.restore-test"):
         assert run.status(cid) == "fail", run.explain(cid)
     assert "public.t: expected 2 rows" in run.by_id["routine.restore-test"]["reason"]
+    release.write_text("v1")
+
+
+def test_rollback_that_exits_0_without_the_previous_release_fails(
+    tmp_path: Path, fake_target: tuple[str, Path]
+) -> None:
+    """The rollback command "succeeds" but redeploys the current release: v1 never answers
+    again, so the rollback never completed, whatever its exit code."""
+    url, release = fake_target
+    limit = {"cicd.rollback-time": 0.05}  # 3 s; golive waits 1.5 × that for v1
+    config = _config(tmp_path, url, release, rollback_to="v2", thresholds=limit)
+    run = _run(tmp_path, config, PLATFORM, CICD)
+    for cid in ("cicd.rollback-time", "platform.rollback-success"):
+        assert run.status(cid) == "fail", run.explain(cid)
+    reason = run.explain("cicd.rollback-time")
+    assert "v1 never answered" in reason and "exited 0" in reason, reason
+    cycle = run.evidence("cicd.rollback-time", "drill cycles")["cycles"][0]
+    watch = cycle["rollback"]["previous_release"]
+    assert watch["answered_after_s"] is None and watch["requests"] >= 10 * 4.5 * 0.8
     release.write_text("v1")
 
 

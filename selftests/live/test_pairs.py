@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from golive.facts.live import postgres
+from golive.facts.live.security_targets import SecurityTargets
+from golive.rules.appsec.data_access import database_anon_access
 
 from .conftest import LiveRuns, LiveStack
 
@@ -37,9 +38,11 @@ BROKEN_DEFECT = {
                         "deploy exited 1"),
     "cicd.backup-time": ("a throttled upload longer than the demo's 0.2 min",
                          "required ≤ 0.2 min"),
-    "cicd.restore-success": ("the backup leaves out public.audit_log", "required ≥"),
+    "cicd.restore-success": ("the backup leaves out public.audit_log; the restore exits 0",
+                             "required ≥"),
     "ops.backup-restore-drill": ("the backup leaves out public.audit_log", "public.audit_log"),
-    "ops.data-recovery-drill": ("the backup leaves out public.audit_log", "public.audit_log"),
+    "ops.data-recovery-drill": ("the backup leaves out public.audit_log; the restore exits 0",
+                                "public.audit_log: table missing from the restored database"),
     "routine.backup-success": ("the backup leaves out public.audit_log", "public.audit_log"),
     "routine.restore-test": ("the backup leaves out public.audit_log", "public.audit_log"),
 }  # fmt: skip
@@ -66,6 +69,24 @@ def test_broken_drills_name_their_defects(live_runs: LiveRuns) -> None:
     assert cycles[0]["rollback"]["release_after"] == "v2"  # redeployed, not rolled back
     transcript = broken.evidence("cicd.deploy-run", "deploy/rollback commands")["artifact"]
     assert "smoke test failed" in transcript
+
+
+def test_restore_and_rollback_are_judged_on_what_golive_saw(live_runs: LiveRuns) -> None:
+    """The broken restore says it verified (exit 0); golive's own comparison finds the
+    table it lost. The rollbacks are timed until the previous release answered /version."""
+    good, broken = live_runs.good, live_runs.broken
+    assert good.evidence("cicd.restore-success", "golive's comparison")["value"] == 100.0
+    figure = broken.evidence("cicd.restore-success", "golive's comparison")
+    assert 0 < figure["value"] < 100.0
+    assert all(c.startswith("restore exited 0") for c in figure["restore_commands"])
+    cycles = good.evidence("cicd.rollback-time", "drill cycles")["cycles"]
+    for cycle in cycles:
+        watch = cycle["rollback"]["previous_release"]
+        assert watch["url"].endswith("/version (field version)") and watch["wanted"] == "v1"
+        assert 0 < watch["answered_after_s"] <= cycle["rollback"]["seconds"] + 1
+        assert watch["rate_hz"] >= 10
+    watch = broken.evidence("cicd.rollback-time", "drill cycles")["cycles"][0]["rollback"]
+    assert watch["previous_release"]["answered_after_s"] is None
 
 
 def test_measured_figures_are_recorded(live_runs: LiveRuns) -> None:
@@ -105,10 +126,22 @@ def test_no_secret_in_outputs(
 def test_rls_probe_finds_the_unprotected_table(
     good_stack: LiveStack, broken_stack: LiveStack
 ) -> None:
-    """The RLS probe (judged by the security suite under sec.pentest-data-access)."""
-    good = postgres.rls_tables(good_stack.env["GOLIVE_DEMO_DATABASE_URL"])
-    assert good and all(t.problem is None for t in good), good
-    broken = postgres.rls_tables(broken_stack.env["GOLIVE_DEMO_DATABASE_URL"])
-    problems = {t.table: t.problem or "" for t in broken if t.problem}
-    assert list(problems) == ["public.projects"]
-    assert problems["public.projects"].startswith("row-level security is disabled")
+    """The database probe from the DSN alone (judged by the security suite under
+    sec.pentest-data-access): nothing on the good stack; on the broken one RLS off on
+    public.projects (with its policies dead), the member list of auth.users readable by
+    anon and the helper function without a fixed search_path."""
+    # the demo's own condition (its security-targets.yaml); golive's defaults assume none
+    targets = SecurityTargets(anon_readable={"public.projects": "visibility = 'public'"})
+    good = database_anon_access(good_stack.env["GOLIVE_DEMO_DATABASE_URL"], targets)
+    assert good.verified and not good.gaps and good.findings == [], good
+    assert any(c.startswith("public.projects as anon") for c in good.checked), good.checked
+    broken = database_anon_access(broken_stack.env["GOLIVE_DEMO_DATABASE_URL"], targets)
+    found = {(f.rule, f.where) for f in broken.findings}
+    assert found == {
+        ("data.rls-missing", "public.projects"),
+        ("data.policy-rls-off", "public.projects"),
+        ("data.anon-rows", "public.projects"),
+        ("data.definer-view", "public.member_directory"),
+        ("data.anon-rows", "public.member_directory"),
+        ("data.search-path-mutable", "public.public_project_count()"),
+    }, [f.message for f in broken.findings]

@@ -3,10 +3,15 @@
 ``fast``: quick answers, a cached anonymous listing (``X-Cache: HIT``/``MISS``, a miss
 costs 20 ms), a long-lived static asset, login and an authenticated profile.
 ``slow``: every answer takes 250 ms, every twentieth is a 503, nothing is cacheable.
+``shop``: a different application (not the demo's endpoints): ``GET /v1/catalog``,
+``POST /v1/orders`` (JSON body, answers 201) and ``GET /v1/account`` (bearer token).
+``--stall-s S --period-s P`` (any mode): the server stalls S seconds every P seconds, as a
+GC pause or a blocked event loop would; a request that arrives during a stall is answered
+when it ends, so its true latency follows from the schedule alone.
 
 Run as its own process (uvicorn on 127.0.0.1, port chosen by the kernel)::
 
-    python selftests/load/app.py --mode fast --port-file PATH
+    python selftests/load/app.py --mode fast --port-file PATH [--stall-s 1 --period-s 5]
 """
 
 from __future__ import annotations
@@ -25,15 +30,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 EMAIL, PASSWORD, TOKEN = "load@example.com", "load-test-password", "token-for-load-tests"
+SHOP_TOKEN = "shop-api-token"
 _JS = b"document.title = 'golive load target';\n" * 20
 
 
-def create_app(mode: str) -> Starlette:
+def create_app(mode: str, stall_s: float = 0.0, period_s: float = 5.0) -> Starlette:
     slow = mode == "slow"
     cache: dict[str, float] = {}
     served = itertools.count(1)
+    epoch = time.monotonic()
 
     async def pace() -> Response | None:
+        if stall_s > 0:
+            phase = (time.monotonic() - epoch) % period_s
+            if phase < stall_s:
+                await asyncio.sleep(stall_s - phase)
         if slow:
             await asyncio.sleep(0.25)
             if next(served) % 20 == 0:  # every twentieth answer fails: 5 %, deterministic
@@ -79,6 +90,33 @@ def create_app(mode: str) -> Starlette:
             return JSONResponse({"error": "unauthorized"}, 401)
         return JSONResponse({"email": EMAIL}, headers={"cache-control": "private, no-store"})
 
+    async def catalog(_request: Request) -> Response:
+        return await pace() or JSONResponse({"items": ["a", "b"]})
+
+    async def orders(request: Request) -> Response:
+        if failed := await pace():
+            return failed
+        body = await request.json()
+        if not isinstance(body, dict) or "item" not in body:
+            return JSONResponse({"error": "item required"}, 422)
+        return JSONResponse({"order": body["item"]}, 201)
+
+    async def account(request: Request) -> Response:
+        if failed := await pace():
+            return failed
+        if request.headers.get("authorization") != f"Bearer {SHOP_TOKEN}":
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return JSONResponse({"account": "shop"})
+
+    if mode == "shop":
+        return Starlette(
+            routes=[
+                Route("/", catalog),
+                Route("/v1/catalog", catalog),
+                Route("/v1/orders", orders, methods=["POST"]),
+                Route("/v1/account", account),
+            ]
+        )
     return Starlette(
         routes=[
             Route("/health", health),
@@ -92,13 +130,19 @@ def create_app(mode: str) -> Starlette:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["fast", "slow"], default="fast")
+    parser.add_argument("--mode", choices=["fast", "slow", "shop"], default="fast")
+    parser.add_argument("--stall-s", type=float, default=0.0)
+    parser.add_argument("--period-s", type=float, default=5.0)
     parser.add_argument("--port-file", type=Path, required=True)
     args = parser.parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted sockets inherit it: without it, keep-alive answers wait ~40 ms for a delayed ACK
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(args.mode), log_level="warning", access_log=False)
+    app = create_app(args.mode, args.stall_s, args.period_s)
+    # a deep backlog: open-model arrivals during a stall still connect at once
+    config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=4096)
     server = uvicorn.Server(config)
     tmp = args.port_file.with_suffix(".tmp")
     tmp.write_text(str(sock.getsockname()[1]), encoding="utf-8")

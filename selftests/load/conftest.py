@@ -30,8 +30,26 @@ LOAD_CRITERIA = (
     "perf.endpoint-load",
     "perf.cache-effect",
 )
-# A short staged run: ~6 s of load on a shared, possibly busy machine.
+# The self-test app's scenario, as a team would list it in golive.toml.
+APP_ENDPOINTS = """
+[[environments.x.load.endpoints]]
+path = "/api/projects"
+weight = 4
+[[environments.x.load.endpoints]]
+path = "/static/app.js"
+weight = 3
+[[environments.x.load.endpoints]]
+path = "/health"
+[[environments.x.load.endpoints]]
+path = "/api/me"
+auth = "login"
+"""
+APP_KEYS = ("POST /api/login", "GET /api/projects", "GET /static/app.js", "GET /health",
+            "GET /api/me")  # fmt: skip
+# A short staged run: ~6 s of load on a shared, possibly busy machine (open model, 30/s).
 SHORT_PLAN = {
+    "GOLIVE_LOAD_RATE": "30",
+    "GOLIVE_LOAD_SPIKE_RATE": "45",
     "GOLIVE_LOAD_USERS": "6",
     "GOLIVE_LOAD_SPIKE_USERS": "12",
     "GOLIVE_LOAD_RAMP_S": "1",
@@ -44,12 +62,15 @@ SHORT_PLAN = {
 }
 
 
-def start_app(mode: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the self-test app on 127.0.0.1 (kernel-chosen port); wait until it answers."""
+def start_app(
+    mode: str, folder: Path, *options: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the self-test app on 127.0.0.1 (kernel-chosen port); wait until it answers.
+    ``options``: more of app.py's options (``--stall-s 1 --period-s 5``)."""
     port_file = folder / f"{mode}.port"
     log = (folder / f"{mode}.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, str(APP), "--mode", mode, "--port-file", str(port_file)],
+        [sys.executable, str(APP), "--mode", mode, "--port-file", str(port_file), *options],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     log.close()
@@ -60,7 +81,7 @@ def start_app(mode: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         if port_file.is_file():
             url = f"http://127.0.0.1:{port_file.read_text().strip()}"
             try:
-                httpx.get(f"{url}/static/app.js", timeout=2)
+                httpx.get(f"{url}/static/app.js", timeout=5)
                 return proc, url
             except httpx.TransportError:
                 pass
@@ -92,11 +113,16 @@ class SuiteRun:
         return str(self.criterion(criterion_id)["status"])
 
 
-def write_config(folder: Path, base_url: str, *, disruptive: bool, extra: str = "") -> Path:
+def write_config(
+    folder: Path, base_url: str, *, disruptive: bool, extra: str = "",
+    endpoints: str = APP_ENDPOINTS,
+) -> Path:  # fmt: skip
+    """golive.toml with environment ``x``; ``extra`` goes into [environments.x] (before the
+    endpoints: a [environments.x.load] table goes there too)."""
     path = folder / "golive.toml"
     path.write_text(
         'default_env = "x"\n\n[environments.x]\n'
-        f'base_url = "{base_url}"\ndisruptive = {str(disruptive).lower()}\n{extra}',
+        f'base_url = "{base_url}"\ndisruptive = {str(disruptive).lower()}\n{extra}\n{endpoints}',
         encoding="utf-8",
     )
     return path

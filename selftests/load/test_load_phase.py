@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from golive.facts.load import KEY_ENDPOINTS, LoadPlan, run_load
+from golive.facts.load import LoadPlan, run_load
 
 from .conftest import (
+    APP_KEYS,
     LOAD_CRITERIA,
     ROOT,
     SHORT_PLAN,
@@ -53,9 +54,10 @@ def test_fast_app_figures_and_artifacts(fast_run: SuiteRun):
     assert series and {"t_s", "rps", "p95_ms", "users"} <= set(series[0])
     artifact = _evidence(fast_run, "perf.availability", "locust report")["artifact"]
     assert "Locust HTML report:" in artifact and "Aggregated" in artifact
-    # every key endpoint (the authenticated ones too) was exercised
+    # every configured endpoint (the authenticated one and its login too) was exercised
     checks = fast_run.criterion("perf.endpoint-load")["checks"]
-    assert len(checks) == len(KEY_ENDPOINTS) + 1
+    assert len(checks) == len(APP_KEYS) + 1
+    assert all(key in json.dumps(checks, ensure_ascii=False) for key in APP_KEYS), checks
     assert {c["status"] for c in checks} == {"pass"}
     # progress lines were printed while Locust ran, and the run happened once
     assert "[golive] load starting" in fast_run.output
@@ -108,8 +110,8 @@ def test_worker_processes_use_a_free_master_port(tmp_path: Path):
     proc, url = start_app("fast", tmp_path)
     try:
         plan = LoadPlan(
-            users=4, spike_users=4, ramp_s=0, steady_s=2, spike_s=0, processes=2,
-            wait_min_s=0.05, wait_max_s=0.2,
+            model="closed", users=4, spike_users=4, ramp_s=0, steady_s=2, spike_s=0,
+            processes=2, wait_min_s=0.05, wait_max_s=0.2, endpoints=({"path": "/health"},),
         )  # fmt: skip
         result = run_load(
             plan, host=url, out_dir=tmp_path / "load",
@@ -134,7 +136,7 @@ def test_overstaying_locust_is_stopped(tmp_path: Path, monkeypatch: pytest.Monke
     from golive.facts.load import LoadError
     from golive.facts.load import driver as _driver
 
-    plan = LoadPlan(users=1, spike_users=1, ramp_s=0, steady_s=30, spike_s=0)
+    plan = LoadPlan(ramp_s=0, steady_s=30, spike_s=0, endpoints=({"path": "/"},))
     monkeypatch.setattr(_driver, "STARTUP_GRACE_S", 2 - plan.total_s)  # a 2 s bound
     with pytest.raises(LoadError, match="overstayed its bound"):
         run_load(

@@ -33,6 +33,7 @@ def test_plan_from_env_defaults_and_overrides():
         "GOLIVE_LOAD_LOGIN_EMAIL": "a@example.com", "GOLIVE_LOAD_LOGIN_PASSWORD": "pw",
     })  # fmt: skip
     assert (plan.users, plan.spike_users, plan.steady_s, plan.processes) == (5, 10, 3, 2)
+    assert (plan.model, plan.rate, plan.spike_rate) == ("open", 20, 40)
     env = plan.to_locust_env()
     assert list(env) == [PLAN_VARIABLE]  # the Locust process gets the plan in one variable
     handed = received_plan({**env, "GOLIVE_LOAD_USERS": "7"})  # the handed plan wins
@@ -108,12 +109,13 @@ def test_argv_sets_both_master_ports_with_worker_processes(tmp_path: Path):
     assert {"--headless", "--csv-full-history", "--exit-code-on-error"} <= set(single)
     port = free_port()
     assert port != 5557
-    multi = locust_argv(LoadPlan(processes=3), master_port=port, **common)
+    assert "--processes" not in locust_argv(LoadPlan(processes=3), **common)  # open: one process
+    multi = locust_argv(LoadPlan(model="closed", processes=3), master_port=port, **common)
     assert multi[multi.index("--master-bind-port") + 1] == str(port)
     assert multi[multi.index("--master-port") + 1] == str(port)
     assert multi[multi.index("--master-bind-host") + 1] == "127.0.0.1"
     with pytest.raises(LoadError):
-        locust_argv(LoadPlan(processes=2), **common)
+        locust_argv(LoadPlan(model="closed", processes=2), **common)
 
 
 def _write(path: Path, rows: list[tuple[int, str, int, int, str]]) -> Path:
@@ -135,7 +137,10 @@ def test_summary_percentiles_availability_and_cache(tmp_path: Path):
         handle.write("17000000\tGET /torn")  # a torn last line
     summary = summarise([one, two], users=[(t0 / 1000, 3), (t0 / 1000 + 1, 5)])
     assert (summary.requests, summary.failures) == (110, 2)
-    a = summary.endpoints["GET /a"].latency
+    # closed-model samples: the exact figures are the uncorrected ones (the corrected ones
+    # add HdrHistogram's synthetic requests: see test_closed_model_correction_*)
+    a = summary.endpoints["GET /a"].uncorrected_latency
+    assert a is not None
     assert a.count == 100 and a.max_ms == 100.0 and a.avg_ms == 50.5
     assert a.p50_ms == pytest.approx(50, rel=0.01)
     assert a.p95_ms == pytest.approx(95, rel=0.01)
@@ -183,3 +188,149 @@ def test_nan_rates_when_nothing_was_sent():
         csv_files=[], samples_files=[], log_tail="", wall_s=0,
     )  # fmt: skip
     assert math.isnan(empty.availability_pct) and math.isnan(empty.error_rate_pct)
+
+
+def _open_rows(t0: int, rts_ms: list[int], lates_ms: list[int]) -> list[tuple[object, ...]]:
+    return [
+        (t0 + i * 10, "GET /a", rt * 1000, 1, "-", late * 1000)
+        for i, (rt, late) in enumerate(zip(rts_ms, lates_ms, strict=True))
+    ]
+
+
+def test_open_model_corrected_from_intended_start(tmp_path: Path):
+    """Corrected = response time + how late the request left; the uncorrected figures are
+    the response times alone; late starts beyond the bound are counted."""
+    rts = [10] * 90 + [100] * 10
+    lates = [0] * 90 + [900] * 10  # ten arrivals left 900 ms late (a queued generator)
+    path = _write(tmp_path / "samples-1.tsv", _open_rows(1_700_000_000_000, rts, lates))
+    summary = summarise([path], late_ms=20)
+    assert summary.uncorrected is not None and summary.latency is not None
+    assert summary.uncorrected.avg_ms == 19.0 and summary.uncorrected.max_ms == 100.0
+    assert summary.latency.avg_ms == 109.0 and summary.latency.max_ms == 1000.0
+    assert summary.latency.p99_ms == pytest.approx(1000, rel=0.01)
+    assert summary.uncorrected.p99_ms == pytest.approx(100, rel=0.01)
+    assert (summary.arrivals, summary.late, summary.max_late_ms) == (100, 10, 900.0)
+    assert summary.correction == "intended start (open model)"
+
+
+def test_closed_model_correction_catches_a_stall_the_raw_times_miss(tmp_path: Path):
+    """A closed-model user stuck 1 s in a stall sends one slow request where it would have
+    sent about a hundred: the raw p99 misses it, HdrHistogram's correction does not."""
+    rts = [10] * 990 + [1000] * 10
+    rows = [(1_700_000_000_000 + i, "GET /a", rt * 1000, 1, "-") for i, rt in enumerate(rts)]
+    path = _write(tmp_path / "samples-1.tsv", rows)
+    summary = summarise([path], think_s=0)
+    assert summary.uncorrected is not None and summary.latency is not None
+    assert summary.uncorrected.p99_ms == pytest.approx(10, rel=0.01)
+    assert summary.latency.p99_ms > 500
+    assert summary.latency.avg_ms > 3 * summary.uncorrected.avg_ms
+    assert summary.correction.startswith("HdrHistogram coordinated-omission correction")
+    assert summary.late == 0 and summary.arrivals == 0
+    # a uniformly slow server is not "corrected" into a slower one (no false alarm)
+    even = _write(tmp_path / "samples-2.tsv", [(r[0], "GET /a", 250_000, 1, "-") for r in rows])
+    flat = summarise([even], think_s=0.1)
+    assert flat.latency is not None and flat.latency.avg_ms == 250.0
+
+
+def test_arrivals_follow_the_stages():
+    plan = LoadPlan(rate=10, spike_rate=20, ramp_s=2, steady_s=3, spike_s=1)
+    offsets = list(plan.arrival_offsets())
+    assert len(offsets) == 10 + 30 + 20  # ramp: half the steady rate on average
+    assert offsets == sorted(offsets) and len(set(offsets)) == len(offsets)
+    assert offsets[-1] == pytest.approx(plan.total_s)
+    steady = [t for t in offsets if 2 < t <= 5]
+    assert len(steady) == 30 and steady[1] - steady[0] == pytest.approx(0.1)
+
+
+def test_scenario_from_config_names_fields_and_hides_secrets(tmp_path: Path, monkeypatch):
+    from golive._errors import ConfigError
+    from golive.config import load_config
+
+    monkeypatch.setenv("GOLIVE_TEST_API_KEY", "k-123-secret")
+    monkeypatch.setenv("GOLIVE_TEST_BEARER", "b-456-secret")
+    good = tmp_path / "golive.toml"
+    good.write_text(
+        '[environments.x]\nbase_url = "http://127.0.0.1:1"\n[environments.x.load]\nrate = 7\n'
+        'bearer_token = "env:GOLIVE_TEST_BEARER"\n'
+        '[[environments.x.load.endpoints]]\nmethod = "post"\npath = "/v1/orders"\n'
+        'body = {item = "a"}\nexpect_status = [201]\n'
+        'headers = {x-api-key = "env:GOLIVE_TEST_API_KEY"}\n'
+        '[[environments.x.load.endpoints]]\npath = "/v1/account"\nauth = "bearer"\nweight = 2\n',
+        encoding="utf-8",
+    )
+    settings = load_config(good).environments["x"].load
+    plan = configured_plan(settings, {})
+    assert plan.rate == 7 and plan.spike_rate == 14
+    assert plan.key_endpoints() == ("POST /v1/orders", "GET /v1/account")
+    assert plan.endpoints[0].headers == {"x-api-key": "k-123-secret"}
+    assert plan.bearer_token == "b-456-secret"
+    assert plan.missing_credential("GET /v1/account") is None
+    shown = repr(plan.describe()) + repr(plan)
+    assert "secret" not in shown and plan.describe()["bearer_token"] is True
+    assert configured_plan(settings, {"GOLIVE_LOAD_RATE": "3"}).rate == 3
+    no_token = settings.model_copy(update={"bearer_token": None})
+    assert "bearer" in (configured_plan(no_token, {}).missing_credential("GET /v1/account") or "")
+    for field, line in (
+        ("endpoints.0.method", 'method = "FETCH"\npath = "/a"'),
+        ("endpoints.0.path", 'path = "v1/a"'),
+        ("endpoints.0.weight", 'path = "/a"\nweight = 0'),
+        ("endpoints.0.colour", 'path = "/a"\ncolour = "red"'),
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(
+            f'[environments.x]\n[[environments.x.load.endpoints]]\n{line}\n', encoding="utf-8"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_config(bad)
+        assert any(f"environments.x.load.{field}" in p for p in caught.value.problems), field
+    rate = tmp_path / "rate.toml"
+    rate.write_text("[environments.x.load]\nrate = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"environments\.x\.load\.rate"):
+        load_config(rate)
+
+
+@pytest.mark.parametrize(
+    ("generator", "reason"),
+    [
+        ({"intended_arrivals": 100, "sent": 100}, None),
+        ({"intended_arrivals": 100, "sent": 100, "late": 5, "max_late_ms": 80}, None),
+        ({"intended_arrivals": 100, "sent": 100, "late": 6, "max_late_ms": 80}, "6 of 100"),
+        ({"intended_arrivals": 100, "sent": 100, "late": 1, "max_late_ms": 300}, "worst 300"),
+        ({"intended_arrivals": 100, "sent": 100, "cpu": 0.97}, "of a core"),
+        ({"intended_arrivals": 100, "sent": 100, "queued": 3}, "pooled connection"),
+        ({"intended_arrivals": 100, "sent": 90}, "never completed"),
+        ({"intended_arrivals": None}, "no account"),
+        ({"intended_arrivals": 0}, "no arrival"),
+    ],
+)
+def test_a_generator_that_did_not_hold_the_rate_is_not_verified(generator, reason):
+    from golive.facts.load.driver import _unverified
+    from golive.facts.load.result import Generator
+
+    found = _unverified(Generator(model="open", **generator))
+    assert found is None if reason is None else reason in (found or "")
+    assert _unverified(Generator(model="closed")) is None
+
+
+def test_load_json_shape(tmp_path: Path):
+    from golive.facts.load import LoadResult, write_load_json
+    from golive.facts.load.result import Generator, Latency
+
+    latency = Latency(count=3, avg_ms=2, p50_ms=2, p95_ms=3, p99_ms=3, p999_ms=3, max_ms=3)
+    result = LoadResult(
+        target="http://127.0.0.1:1", plan={}, started_at=0, duration_s=1, requests=3,
+        failures=1, latency=latency, uncorrected_latency=latency, endpoints={}, bucket_s=1,
+        series=[], peak_users=1, locust_requests=3, locust_failures=1, exit_code=0, argv=[],
+        html_report="r.html", csv_files=["p_stats.csv"], samples_files=[], log_tail="",
+        wall_s=1, model="open", intended_rate=3, achieved_rate=3,
+        generator=Generator(model="open", intended_arrivals=3, sent=3, cpu=0.1),
+    )  # fmt: skip
+    write_load_json(result, tmp_path / "load.json")
+    import json
+
+    data = json.loads((tmp_path / "load.json").read_text())
+    assert {"intended_rate", "achieved_rate", "requests", "errors", "latency_ms",
+            "uncorrected_latency_ms", "generator_cpu", "endpoints"} <= set(data)  # fmt: skip
+    assert set(data["latency_ms"]) == {"mean", "p50", "p95", "p99", "p999", "max"}
+    assert data["verified"] is True and data["generator_cpu"] == 0.1
+    assert data["locust"] == {"html": "r.html", "csv": ["p_stats.csv"]}

@@ -4,22 +4,38 @@ The insecure twin has every defect the security checks look for: no security hea
 ``Server: nginx/1.2.3``, cookies without flags, CORS reflecting any origin with
 credentials, an admin endpoint that trusts any token, every user's rows for everyone,
 ``/.env`` served and a directory listing.
+
+The home page links five parameters for golive's active probes, each planted unlike the
+demo's (``golive.demo.webapp``): a numeric SQL parameter whose errors are swallowed
+(boolean-blind, SQLite), a string one whose answer never changes (time-blind: SQLite with
+a MySQL-style ``SLEEP``), a name echoed into an HTML attribute behind a filter that only
+strips ``<script``, a redirect that checks only for a leading ``/``, and a download that
+strips ``../`` once. The secure twin binds, escapes, checks the origin and resolves paths.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 Scope = MutableMapping[str, Any]
@@ -54,6 +70,7 @@ class Settings:
     secure: bool
     password: str
     jwt_secret: str
+    flawed_probes: bool = False  # the probe routes flawed even on the secure twin
 
 
 class Edge:
@@ -109,7 +126,14 @@ def create_app(settings: Settings) -> ASGIApp:
         return {"cache-control": "private, no-store"} if secure else {}
 
     async def index(_request: Request) -> Response:
-        return HTMLResponse("<!doctype html><title>selftest</title><h1>hello</h1>")
+        return HTMLResponse(
+            "<!doctype html><title>selftest</title><h1>hello</h1>"
+            '<a href="/api/items?id=1">item</a> <a href="/api/lookup?code=abc">lookup</a>'
+            '<form action="/greet"><input name="name" value="ann"><input type="submit"></form>'
+            '<a href="/login-redirect?next=/">back</a> <a href="/download?file=readme.txt">r</a>'
+            '<a href="http://127.0.0.2:9/elsewhere?x=1">another origin</a>'
+            '<form action="/api/comment" method="post"><input name="text"></form>'
+        )
 
     async def login(request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
@@ -169,7 +193,9 @@ def create_app(settings: Settings) -> ASGIApp:
             "<body><a href='app.js'>app.js</a></body></html>"
         )
 
+    probes = _ProbeRoutes(secure and not settings.flawed_probes)
     routes = [
+        *probes.routes(),
         Route("/", index),
         Route("/api/login", login, methods=["POST"]),
         Route("/api/me", me),
@@ -179,6 +205,99 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/static/", static_listing),
     ]
     return Edge(Starlette(routes=routes), secure)
+
+
+FILES = Path(__file__).parent / "probe_files"  # what the download route serves
+
+
+def _sleep(seconds: object) -> int:
+    time.sleep(float(str(seconds)))
+    return 0
+
+
+def _database() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.executescript(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT);"
+        "INSERT INTO items VALUES (1, 'first'), (2, 'second');"
+        "CREATE TABLE codes (code TEXT);"
+        "INSERT INTO codes VALUES ('abc');"
+    )
+    # the MySQL function an application ported from MySQL might register
+    db.create_function("SLEEP", 1, _sleep)
+    return db
+
+
+class _ProbeRoutes:
+    """The routes golive's active probes look at, flawed or sound (see the module doc)."""
+
+    def __init__(self, secure: bool) -> None:
+        self.secure = secure
+        self.db = _database()
+        self.lock = threading.Lock()
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/items", self.items),
+            Route("/api/lookup", self.lookup),
+            Route("/greet", self.greet),
+            Route("/login-redirect", self.login_redirect),
+            Route("/download", self.download),
+        ]
+
+    def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        with self.lock:
+            return list(self.db.execute(sql, params).fetchall())
+
+    def items(self, request: Request) -> Response:
+        raw = request.query_params.get("id", "")
+        if self.secure:
+            rows = self._rows("SELECT id, label FROM items WHERE id = ?", (raw,))
+        else:
+            try:  # insecure: pasted into the SQL; errors swallowed (blind)
+                rows = self._rows("SELECT id, label FROM items WHERE id = " + raw)
+            except sqlite3.Error:
+                rows = []
+        return JSONResponse({"items": [{"id": r[0], "label": r[1]} for r in rows]})
+
+    def lookup(self, request: Request) -> Response:
+        code = request.query_params.get("code", "")
+        try:
+            if self.secure:
+                self._rows("SELECT 1 FROM codes WHERE code = ?", (code,))
+            else:  # insecure: pasted in; the answer never says what the query found
+                self._rows("SELECT 1 FROM codes WHERE code = '" + code + "'")
+        except sqlite3.Error:
+            pass
+        return JSONResponse({"received": True})
+
+    def greet(self, request: Request) -> Response:
+        name = request.query_params.get("name", "")
+        # insecure: a filter that knows one tag
+        shown = html.escape(name, quote=True) if self.secure else name.replace("<script", "")
+        return HTMLResponse(f'<!doctype html><p>Hello</p><input value="{shown}">')
+
+    def login_redirect(self, request: Request) -> Response:
+        target = request.query_params.get("next", "/")
+        if self.secure:
+            ok = target.startswith("/") and not target.startswith(("//", "/\\"))
+        else:
+            ok = target.startswith("/")  # insecure: "//host" passes
+        return RedirectResponse(target if ok else "/", 302)
+
+    def download(self, request: Request) -> Response:
+        name = request.query_params.get("file", "")
+        base = FILES.resolve()
+        if self.secure:
+            path = (base / name).resolve()
+            if not path.is_relative_to(base):
+                return PlainTextResponse("not found", 404)
+        else:  # insecure: "../" removed once, so "....//" becomes "../"
+            path = base / name.replace("../", "")
+        try:
+            return PlainTextResponse(path.read_text())
+        except OSError:
+            return PlainTextResponse("not found", 404)
 
 
 class ServerThread:

@@ -52,6 +52,7 @@ data_access:
 tls:
   endpoints: ["{tls_endpoint}"]
   allow_self_signed: true
+probes: {{sleep_s: 1}}
 """
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from golive.facts.live import jwt as _jwt
 from golive.facts.live.http_session import TargetSession
-from golive.facts.live.security_targets import Identity, SecurityTargets
+from golive.facts.live.security_targets import DataEndpoint, Endpoint, Identity, SecurityTargets
 from golive.rules.appsec import active, data_access, passive
 from selftests.security.conftest import IDENTITY_ENV
 
@@ -44,7 +44,14 @@ def selftest_targets() -> SecurityTargets:
             "admin": Identity(
                 username="env:SELFTEST_ADMIN_EMAIL", password="env:SELFTEST_PASSWORD", role="admin"
             ),
-        }
+        },
+        protected=[
+            Endpoint(path="/api/me", roles=["user", "admin"]),
+            Endpoint(path="/api/admin/users", roles=["admin"]),
+        ],
+        data_access=[
+            DataEndpoint(path="/api/projects", items="projects", public_if={"visibility": "public"})
+        ],
     )
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from golive.facts.live.postgres import ConnectionBudget, Ledger, PlaintextAttempt, Setting, TlsFacts
+from golive.facts.live.postgres import (
+    ApiExposure,
+    ConnectionBudget,
+    ExposedFunction,
+    ExposedView,
+    Ledger,
+    PlaintextAttempt,
+    RlsTable,
+    RoleRead,
+    Setting,
+    TlsFacts,
+)
 from golive.facts.load.database import DbLoadResult
 from golive.facts.repo.migrations import RepoMigrations
 from golive.rules import database as rules
@@ -88,3 +99,82 @@ def test_db_load_problems_in_order() -> None:
         "2 x too many clients; 1 x timeout"
     )
     assert len(problems) == 4
+
+
+def test_db_load_waits_of_a_writing_load_are_judged_by_latency() -> None:
+    """Hot-row UPDATEs wait on each other by design: no problem by itself; a failed
+    statement (lock timeout, deadlock) still is."""
+    waited = DbLoadResult(workers=4, seconds=1.0, query="SELECT 1", connected=4, queries=40,
+                          lock_waits_ours_max=3)  # fmt: skip
+    assert rules.db_load_problems(waited, 4, 1.0, writes=True) == []
+    assert "waited on locks" in rules.db_load_problems(waited, 4, 1.0)[0]
+    waited.failed_queries, waited.errors = 1, {"LockNotAvailable: canceling statement": 1}
+    assert "LockNotAvailable" in rules.db_load_problems(waited, 4, 1.0, writes=True)[0]
+
+
+def test_tls_sslmodes_that_verify_nothing() -> None:
+    """require/allow/prefer/disable are findings naming the mode; verify-ca needs a root
+    certificate; verify-full passes."""
+    for mode in ("require", "prefer", "allow", "disable"):
+        messages = [f.message for f in rules.tls_findings(_tls(dsn_sslmode=mode), TARGET)]
+        assert len(messages) == 1 and f"sslmode={mode}" in messages[0], messages
+    assert "verifies no certificate" in rules.tls_findings(_tls(dsn_sslmode="require"),
+                                                           TARGET)[0].message  # fmt: skip
+    bare_ca = rules.tls_findings(_tls(dsn_sslmode="verify-ca"), TARGET)
+    assert [f.message for f in bare_ca] == [
+        "the DSN has sslmode=verify-ca but names no root certificate (sslrootcert)"
+    ]
+    assert rules.tls_findings(_tls(dsn_sslmode="verify-ca", root_cert="/ca.pem"), TARGET) == []
+    assert rules.tls_findings(_tls(dsn_sslmode="verify-full"), TARGET) == []
+
+
+def _exposure(**changes: object) -> ApiExposure:
+    exposure = ApiExposure(["public"], ["anon", "authenticated"], [])
+    exposure.tables = [RlsTable("public.items", True, False, ("items_read",), ("anon",))]
+    exposure.protected = ["auth.users", "public.items"]
+    for name, value in changes.items():
+        setattr(exposure, name, value)
+    return exposure
+
+
+def test_exposure_findings_per_advisor_class() -> None:
+    assert rules.exposure_findings(_exposure()) == []
+    off = RlsTable("public.items", False, False, ("items_read",), ("anon", "authenticated"))
+    found = {f.rule: f for f in rules.exposure_findings(_exposure(tables=[off]))}
+    assert set(found) == {"data.rls-missing", "data.policy-rls-off"}
+    assert found["data.rls-missing"].severity == "critical"
+    assert "anon, authenticated hold privileges" in found["data.rls-missing"].message
+    unreachable = RlsTable("public.items", False, False, (), ())
+    assert rules.exposure_findings(_exposure(tables=[unreachable])) == []
+    view = ExposedView("public.people", "view", ("anon",), ("auth.users",))
+    invoker_only = ExposedView("public.mine", "view", ("anon",), ())
+    found_views = rules.exposure_findings(_exposure(views=[view, invoker_only]))
+    assert [(f.rule, f.where, f.severity) for f in found_views] == [
+        ("data.definer-view", "public.people", "critical")
+    ]
+    functions = [
+        ExposedFunction("public.lookup(e text)", True, True, ("anon",),
+                        "select 1 from auth . users where email = e"),
+        ExposedFunction("public.count_items()", True, True, (), "select count(*) from items"),
+        ExposedFunction("public.helper()", False, False, ("anon",), "select 1"),
+        ExposedFunction("public.safe()", True, True, ("anon",), "select 1 from public.itemsx"),
+    ]  # fmt: skip
+    found_fn = rules.exposure_findings(_exposure(functions=functions))
+    assert [(f.rule, f.where) for f in found_fn] == [
+        ("data.definer-function", "public.lookup(e text)"),
+        ("data.search-path-mutable", "public.helper()"),
+    ]
+
+
+def test_read_findings_name_why_rows_leak() -> None:
+    open_policy = RlsTable("public.items", True, False, ("everyone",), ("anon",), ("everyone",))
+    exposure = _exposure(tables=[open_policy])
+    reads = [RoleRead("public.items", 5, 2), RoleRead("public.people", 3, 3),
+             RoleRead("public.safe", 4, 0), RoleRead("public.denied", None, None, "denied")]
+    found = rules.read_findings(reads, "anon", exposure, {"public.items": "shown"})
+    assert [f.message for f in found] == [
+        "role anon reads 2 of 5 row(s) of public.items beyond shown "
+        "(policy USING (true): everyone)",
+        "role anon reads 3 of 3 row(s) of public.people beyond none allowed "
+        "(through the relation's own rights)",
+    ]  # fmt: skip

@@ -7,48 +7,129 @@ turns a ConfigError into exit code 2.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import shlex
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from golive._errors import ConfigError
+from golive._files import Unreadable, load_yaml_bounded, read_text_bounded, yaml_problem
 from golive.catalog import load_catalog
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_ENDPOINTS",
     "MAX_PROCESSES",
+    "MAX_RATE",
     "MAX_SECONDS",
     "MAX_TIMEOUT_S",
     "MAX_USERS",
     "Attestation",
     "Config",
     "Environment",
+    "LoadEndpoint",
     "LoadProcesses",
+    "LoadRate",
     "LoadSeconds",
     "LoadSettings",
     "LoadUsers",
     "RequestTimeout",
     "SteadySeconds",
     "Waiver",
+    "credential_problem",
     "is_secret_ref",
     "load_attestations",
     "load_config",
     "load_waivers",
     "resolve_secret",
+    "threshold_problem",
 ]
 
 _Record = TypeVar("_Record", bound="_CriterionRecord")
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_CONFIG_BYTES = 1 << 20  # golive.toml, env file, waivers, attestations: text a person writes
 _SECRET_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "yes" is not a boolean nor "150" a number; the file says what it means
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# a credential written into a URL or DSN: userinfo, a query parameter or a key=value pair
+_SECRET_KEY = re.compile(
+    r"^(password|passwd|pwd|pass|sslpassword|secret|token|access_?token|api_?key|apikey"
+    r"|access_?key|secret_?key|auth|authorization|signature|sig)$",
+    re.IGNORECASE,
+)
+_KV_SECRET = re.compile(r"(?:^|\s)(password|passwd|pwd|sslpassword)\s*=", re.IGNORECASE)
+_ENV_SECRET = re.compile(r"^[A-Za-z_]*(PASSWORD|TOKEN|SECRET|API_?KEY)=.", re.IGNORECASE)
+_FLAG_SECRET = re.compile(r"^--?(password|passwd|pwd|token|api-?key|secret)=.+", re.IGNORECASE)
+
+
+def credential_problem(value: str, *, user_allowed: bool = False) -> str | None:
+    """Why ``value`` (a URL, a DSN or a command word) holds a credential; None when it holds
+    none. The value itself is never part of the answer: it may be the secret."""
+    if _SECRET_REF.match(value):
+        return None
+    if _KV_SECRET.search(value) or _FLAG_SECRET.match(value):
+        return "holds a literal password; write env:NAME and set NAME instead"
+    if "://" not in value:
+        return None
+    try:
+        parts = urlsplit(value)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        return "is not a valid URL"
+    userinfo, at, _host = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        return "holds a literal password (user:password@); write env:NAME and set NAME instead"
+    if at and not user_allowed:
+        return "holds credentials (user@); write env:NAME and set NAME instead"
+    if any(_SECRET_KEY.match(key.strip()) for key, _ in query):
+        return "holds a credential in its query; write env:NAME and set NAME instead"
+    return None
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    # YAML gives a date for 2027-01-31 and a string when quoted; a time of day is not a date
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError("must be a date (YYYY-MM-DD)")
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("is not a valid date (YYYY-MM-DD)") from None
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(_non_blank)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 # Bounds of the load phase, declared once: the [load] table and golive.facts.load.LoadPlan
@@ -62,6 +143,47 @@ LoadSeconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 SteadySeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
 LoadProcesses = Annotated[int, Field(ge=0, le=MAX_PROCESSES)]
 RequestTimeout = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)]
+MAX_RATE = 5000  # intended arrivals per second, any stage (open model)
+MAX_ENDPOINTS = 100  # endpoints of one load scenario
+LoadRate = Annotated[float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False)]
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class LoadEndpoint(_Strict):
+    """One request of the load scenario ([[environments.NAME.load.endpoints]]).
+
+    ``body``: a string sent as is, or a table/array sent as JSON. Header values may be
+    ``env:NAME``. ``auth``: ``login`` (the [load] login flow's token) or ``bearer``
+    (``bearer_token``). ``expect_status``: the statuses that count as success (unset: < 400).
+    """
+
+    method: str = "GET"
+    path: str
+    name: str | None = None  # the name figures are kept under (default: the path)
+    weight: int = Field(default=1, ge=1, le=1000)
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)  # may hold a token
+    body: str | dict[str, Any] | list[Any] | None = None
+    expect_status: list[Annotated[int, Field(ge=100, le=599)]] = Field(default_factory=list)
+    auth: Literal["none", "login", "bearer"] = "none"
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value.upper() not in _HTTP_METHODS:
+            raise ValueError(f"must be one of {', '.join(_HTTP_METHODS)}")
+        return value.upper()
+
+    @field_validator("path")
+    @classmethod
+    def _relative_path(cls, value: str) -> str:
+        if not value.startswith("/") or value.startswith("//"):
+            raise ValueError("must be a path on the target, starting with one /")
+        return value
+
+    @property
+    def key(self) -> str:
+        """``METHOD name``: how the recorder and the per-endpoint checks name it."""
+        return f"{self.method} {self.name or self.path}"
 
 
 class LoadSettings(_Strict):
@@ -81,8 +203,17 @@ class LoadSettings(_Strict):
     timeout_s: RequestTimeout | None = None
     login_email: str | None = None
     login_password: str | None = None
+    # the scenario: open model (arrivals per second, latency from the intended start) or
+    # closed model (users with think time)
+    model: Literal["open", "closed"] | None = None
+    rate: LoadRate | None = None  # intended arrivals per second in the steady stage
+    spike_rate: LoadRate | None = None  # in the spike stage (default: twice the rate)
+    endpoints: list[LoadEndpoint] = Field(default_factory=list, max_length=MAX_ENDPOINTS)
+    login_path: str = "/api/login"  # POST {email, password}, answers {token_field: ...}
+    token_field: str = "access_token"
+    bearer_token: str | None = None  # env:NAME, for endpoints with auth = "bearer"
 
-    @field_validator("login_password")
+    @field_validator("login_password", "bearer_token")
     @classmethod
     def _password_by_reference(cls, value: str | None) -> str | None:
         if value and not _SECRET_REF.match(value):
@@ -101,6 +232,21 @@ class Environment(_Strict):
     repo: str | None = None
     base_url: str | None = None
     database_url: str | None = None
+    restore_database_url: str | None = Field(
+        default=None,
+        description="where the restore command restores to; golive compares it with database_url",
+    )
+    version_url: str | None = Field(
+        default=None,
+        description="GET answers the release being served (a path on base_url or a URL);"
+        " default: base_url/health",
+    )
+    version_field: str | None = Field(
+        default=None, description="JSON field of version_url's answer naming the release"
+    )
+    version_header: str | None = Field(
+        default=None, description="response header naming the release (instead of a field)"
+    )
     aws_endpoint_url: str | None = None
     aws_region: str = "ap-northeast-1"
     webhook_url: str | None = Field(default=None, description="Slack-style incoming webhook")
@@ -117,6 +263,12 @@ class Environment(_Strict):
     datadog_api_key: str | None = None
     datadog_app_key: str | None = None
     datadog_api_url: str = "https://api.datadoghq.com"
+    action_item_label: str = Field(
+        default="action-item", description="GitHub label of the team's action items"
+    )
+    cost_allocation_tag: str = Field(
+        default="Project", description="AWS cost allocation tag that names a resource's owner"
+    )
     security_targets: str | None = Field(
         default=None, description="YAML of logins, protected endpoints, TLS endpoints, CA file"
     )
@@ -128,11 +280,16 @@ class Environment(_Strict):
     thresholds: dict[str, float] = Field(default_factory=dict)
     load: LoadSettings = Field(default_factory=LoadSettings)
 
-    @field_validator("database_url")
+    @field_validator("*")
     @classmethod
-    def _no_literal_password(cls, value: str | None) -> str | None:
-        if value and not _SECRET_REF.match(value) and urlsplit(value).password:
-            raise ValueError("holds a literal password; write env:NAME and set NAME instead")
+    def _no_credential_in_urls(cls, value: Any, info: ValidationInfo) -> Any:
+        # every *_url field (and any added later): a password there would reach the reports
+        name = info.field_name or ""
+        if isinstance(value, str) and value and (name.endswith("_url") or name == "repo"):
+            # a database DSN may name its user (the password comes from env: or .pgpass)
+            problem = credential_problem(value, user_allowed="database" in name)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator(
@@ -144,15 +301,31 @@ class Environment(_Strict):
             raise ValueError("is a secret: write env:NAME and set NAME instead")
         return value
 
+    @field_validator("version_url")
+    @classmethod
+    def _path_or_http_url(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("/") or value.startswith(("http://", "https://"))):
+            raise ValueError("must be a path on base_url (/version) or an http(s) URL")
+        return value
+
     @field_validator("commands")
     @classmethod
     def _argv_strings(cls, commands: dict[str, str]) -> dict[str, str]:
         for name, text in commands.items():
             try:
-                if not shlex.split(text):
+                words = shlex.split(text)
+                if not words:
                     raise ValueError(f"{name} is empty")
             except ValueError as exc:
                 raise ValueError(f"{name}: not an argv string ({exc})") from exc
+            for word in words:  # the argv is logged and reported: no secret in it
+                problem = (
+                    "holds a literal password; read it from the environment instead"
+                    if _ENV_SECRET.match(word)
+                    else credential_problem(word, user_allowed=True)
+                )
+                if problem:
+                    raise ValueError(f"{name}: {problem}")
         return commands
 
     def argv(self, command: str) -> list[str] | None:
@@ -167,6 +340,9 @@ class Config(_Strict):
     )
     waivers: str | None = None
     attestations: str | None = None
+    approvers: list[NonBlank] | None = Field(
+        default=None, description="who may sign waivers and attestations (unset: anyone named)"
+    )
     history_dir: str | None = Field(
         default=None, description="where runs are kept for trends (default: <output>/history)"
     )
@@ -191,28 +367,83 @@ class Config(_Strict):
 
 
 class _CriterionRecord(_Strict):
-    criterion: str
+    criterion: NonBlank
+
+    def signer(self) -> str:
+        raise NotImplementedError
 
 
 class Waiver(_CriterionRecord):
-    reason: str = Field(min_length=1)
-    approver: str = Field(min_length=1)
-    expires: dt.date
+    reason: NonBlank
+    approver: NonBlank
+    expires: IsoDate
 
     def expired(self, today: dt.date) -> bool:
         return self.expires < today
+
+    def signer(self) -> str:
+        return self.approver
 
 
 class Attestation(_CriterionRecord):
     """A signed record that a human-process criterion was done."""
 
-    by: str = Field(min_length=1)
-    date: dt.date
-    evidence: str = Field(min_length=1)
-    expires: dt.date
+    by: NonBlank
+    date: IsoDate
+    evidence: NonBlank
+    expires: IsoDate
+
+    @model_validator(mode="after")
+    def _dated_sensibly(self) -> Attestation:
+        # a sign-off dated later than today has not happened yet
+        if self.date > dt.date.today():
+            raise ValueError(f"date: {self.date} is in the future")
+        if self.expires < self.date:
+            raise ValueError(f"expires: {self.expires} is before the date {self.date}")
+        return self
 
     def expired(self, today: dt.date) -> bool:
         return self.expires < today
+
+    def signer(self) -> str:
+        return self.by
+
+
+# the sensible values of a threshold by its unit: (lowest, highest, whole numbers only)
+_UNIT_RANGES: dict[str, tuple[float, float, bool]] = {
+    "%": (0, 100, False),
+    "ms": (0, 86_400_000, False),
+    "s": (0, 86_400, False),
+    "min": (0, 1_440, False),
+    "days": (0, 3_650, False),
+    "findings": (0, 1_000_000, True),
+    "alerts": (0, 1_000_000, True),
+    "attempts": (0, 1_000_000, True),
+    "connections": (0, 1_000_000, True),
+}
+_DURATION_UNITS = frozenset({"ms", "s", "min", "days"})
+
+
+def threshold_problem(value: float, op: str, unit: str, default: float = 0) -> str | None:
+    """Why ``value`` cannot override the threshold ``op default unit``; None when it can. Out
+    of range or a bound no measurement can miss (coverage >= 0 %, errors <= 100 %) is
+    refused: such a gate turns every failure into a pass."""
+    if not math.isfinite(value):
+        return f"{value} is not a finite number"
+    low, high, whole = _UNIT_RANGES.get(unit, (0, math.inf, False))
+    if unit == "%" and op in ("<=", "<") and default >= high:
+        high = 10 * high  # a share of a budget may pass 100 %: not a natural maximum
+    if not low <= value <= high:
+        return f"{value:g} is outside {low:g}..{high:g} {unit}"
+    if whole and not float(value).is_integer():
+        return f"{value:g} is not a whole number of {unit}"
+    if unit in _DURATION_UNITS and value <= 0:
+        return f"{value:g} {unit} is no time at all"
+    if op in (">=", ">") and value <= low:
+        return f"{op} {value:g} {unit} can never fail"
+    if op in ("<=", "<") and value >= high and unit == "%" and default < 100:
+        return f"{op} {value:g} {unit} can never fail"
+    return None
 
 
 def _problems(exc: ValidationError, prefix: str = "") -> list[str]:
@@ -223,7 +454,8 @@ def _problems(exc: ValidationError, prefix: str = "") -> list[str]:
         if error["type"] == "extra_forbidden":
             message = "unknown field"
         message = message.removeprefix("Value error, ")
-        lines.append(f"{prefix}{path}: {message}")
+        # a check across fields names its field in the message ("date: ... in the future")
+        lines.append(f"{prefix}{path}: {message}" if path else f"{prefix}{message}")
     return lines
 
 
@@ -239,10 +471,20 @@ def resolve_secret(value: str | None) -> str | None:
     return value
 
 
-def _load_env_file(path: Path, label: str) -> None:
-    if not path.is_file():
+def _read(path: Path, label: str) -> str:
+    """The text of a file golive.toml names (or golive.toml itself), or one line saying why
+    not: missing, not a regular file, too large, not UTF-8 (with the line)."""
+    if not path.exists():
         raise ConfigError([f"{label}: file not found: {path}"])
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        return read_text_bounded(path, MAX_CONFIG_BYTES)
+    except Unreadable as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        raise ConfigError([f"{label}: {path.name}{where}: {exc}"]) from None
+
+
+def _load_env_file(path: Path, label: str) -> None:
+    for number, line in enumerate(_read(path, label).splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, sep, value = line.partition("=")
@@ -256,10 +498,8 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     label = path.name
-    if not path.is_file():
-        raise ConfigError([f"{label}: file not found: {path}"])
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw: dict[str, Any] = tomllib.loads(_read(path, label))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{label}: not valid TOML: {exc}"]) from exc
     try:
@@ -279,8 +519,19 @@ def load_config(path: Path | None) -> Config:
         for cid in environment.thresholds
         if cid in catalog and catalog.get(cid).threshold is None
     ]
+    problems += [
+        f"{label}: environments.{env}.thresholds.{cid}: {problem}"
+        for env, environment in config.environments.items()
+        for cid, value in environment.thresholds.items()
+        if cid in catalog and (threshold := catalog.get(cid).threshold) is not None
+        and (problem := threshold_problem(value, threshold.op, threshold.unit, threshold.value))
+    ]
     if config.default_env and config.default_env not in config.environments:
         problems.append(f"{label}: default_env: no environment named {config.default_env}")
+    if config.history_dir and config.path(config.history_dir).exists() and not (
+        config.path(config.history_dir).is_dir()
+    ):
+        problems.append(f"{label}: history_dir: not a folder: {config.path(config.history_dir)}")
     if problems:
         raise ConfigError(problems)
     if config.env_file:
@@ -288,13 +539,19 @@ def load_config(path: Path | None) -> Config:
     return config
 
 
-def _load_records(path: Path, model: type[_Record], label: str) -> list[_Record]:
-    if not path.is_file():
-        raise ConfigError([f"{label}: file not found: {path}"])
+def _load_records(
+    path: Path, model: type[_Record], label: str, approvers: list[str] | None = None
+) -> list[_Record]:
+    text = _read(path, label)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        raw = load_yaml_bounded(text, _YAML_LOADER) or []
+    except Unreadable as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        raise ConfigError([f"{label}{where}: {exc}"]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{label}: not valid YAML: {exc}".replace("\n", " ")]) from exc
+        line, message = yaml_problem(exc)
+        where = f" (line {line})" if line else ""
+        raise ConfigError([f"{label}{where}: not valid YAML: {message}"]) from None
     if not isinstance(raw, list):
         raise ConfigError([f"{label}: must be a list of records"])
     records, problems = [], []
@@ -308,6 +565,9 @@ def _load_records(path: Path, model: type[_Record], label: str) -> list[_Record]
         criterion = record.criterion
         if criterion not in catalog:
             problems.append(f"{label}: [{index}].criterion: unknown criterion id {criterion}")
+        if approvers is not None and record.signer().strip() not in approvers:
+            field = "approver" if isinstance(record, Waiver) else "by"
+            problems.append(f"{label}: [{index}].{field}: not in the configured approvers")
         records.append(record)
     if problems:
         raise ConfigError(problems)
@@ -317,11 +577,13 @@ def _load_records(path: Path, model: type[_Record], label: str) -> list[_Record]
 def load_waivers(config: Config) -> list[Waiver]:
     if not config.waivers:
         return []
-    return _load_records(config.path(config.waivers), Waiver, f"waivers ({config.waivers})")
+    label = f"waivers ({config.waivers})"
+    return _load_records(config.path(config.waivers), Waiver, label, config.approvers)
 
 
 def load_attestations(config: Config) -> list[Attestation]:
     if not config.attestations:
         return []
     path = config.path(config.attestations)
-    return _load_records(path, Attestation, f"attestations ({config.attestations})")
+    label = f"attestations ({config.attestations})"
+    return _load_records(path, Attestation, label, config.approvers)

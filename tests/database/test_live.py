@@ -66,8 +66,9 @@ def test_connect_time(
 def test_connections_use_tls(
     criterion: CriterionContext, evidence: Evidence, database: postgres.Database
 ) -> None:
-    """The application's connection is encrypted, its DSN insists on it, the server has
-    TLS on and refuses a connection without it."""
+    """The application's connection is encrypted, its DSN verifies the server's certificate
+    (sslmode verify-full, or verify-ca with a root certificate; require verifies nothing),
+    the server has TLS on and refuses a connection without it."""
     target = postgres.describe(database.dsn)
     facts = postgres.tls_facts(database.dsn)
     evidence.record(
@@ -75,6 +76,7 @@ def test_connections_use_tls(
         in_use=facts.in_use, cipher=facts.cipher, server_ssl=facts.server_ssl,
         ssl_min_protocol_version=facts.min_protocol, dsn_sslmode=facts.dsn_sslmode,
         plaintext_attempt=facts.plaintext.detail, target=target,
+        root_cert_configured=facts.root_cert is not None,
     )  # fmt: skip
     if facts.plaintext.accepted is None:
         evidence.note(f"connection without TLS: {facts.plaintext.detail}")

@@ -15,7 +15,8 @@ from golive.facts.live.http_session import TargetSession
 from golive.facts.live.security_targets import SecurityTargets
 from golive.harness import RunOnce
 from golive.harness.security import optional_fixture
-from golive.rules.appsec import active, data_access, passive
+from golive.judging.findings import SourceResult
+from golive.rules.appsec import active, data_access, injection, passive
 from golive.rules.appsec.collect import database_probe, probe
 
 
@@ -67,10 +68,18 @@ def test_external_access(
     run_once: RunOnce,
     disruptive: Environment,
 ) -> None:
-    """Without credentials: protected and admin paths refused, nothing sensitive served."""
+    """Without credentials: protected and admin paths refused, nothing sensitive served;
+    golive's probes find no SQL injection, reflected XSS, open redirect or path traversal
+    in the parameters of the crawled links and forms and the configured endpoints."""
+    probes = probe(run_once, target_session, injection.active_probes)
+    evidence.record(
+        "active probes", probes.facts.get("requests"), "requests",
+        wall_s=probes.facts.get("wall_s"), parameters=probes.facts.get("parameters"),
+        per_parameter=probes.facts.get("requests_per_parameter"),
+    )  # fmt: skip
     criterion.conclude(
-        [probe(run_once, target_session, active.external_access)],
-        what="access from outside without credentials",
+        [probe(run_once, target_session, active.external_access), probes],
+        what="access and attacks from outside without credentials",
     )
 
 
@@ -94,15 +103,19 @@ def test_privilege_escalation(
 def test_data_access(
     criterion: CriterionContext,
     evidence: Evidence,
-    target_session: TargetSession,
     run_once: RunOnce,
     security_targets: SecurityTargets,
-    disruptive: Environment,
     request: pytest.FixtureRequest,
 ) -> None:
-    """Users read only their own and public rows; the anonymous database role is held by
-    row-level security (when the database is reachable)."""
-    results = [probe(run_once, target_session, data_access.api_data_access)]
+    """Users read only their own and public rows (API: needs base_url and disruptive); the
+    database's API roles are held by row-level security (from database_url alone)."""
+    session, reason = optional_fixture(request, "target_session")
+    if session is not None:
+        _on, reason = optional_fixture(request, "disruptive")
+    if session is not None and reason is None:
+        results = [probe(run_once, session, data_access.api_data_access)]
+    else:
+        results = [SourceResult.unverified(data_access.SOURCE, str(reason))]
     dsn, reason = optional_fixture(request, "database_dsn")
     if dsn is not None:
         results.append(database_probe(run_once, dsn, security_targets))

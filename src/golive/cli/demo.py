@@ -19,7 +19,8 @@ __all__ = ["demo"]
 
 DEFAULT_RUN_DIR = Path(".golive/demo")
 # a short load phase: the demo shows the checks, a weekly review runs the full stages
-DEMO_LOAD = LoadSettings(users=10, spike_users=20, ramp_s=2, steady_s=8, spike_s=3)
+# (open model at 15 arrivals/s; the endpoints are the demo's golive.toml's)
+DEMO_LOAD = LoadSettings(users=10, spike_users=20, rate=15, ramp_s=2, steady_s=8, spike_s=3)
 DEMO_DB_LOAD = {"GOLIVE_DB_LOAD_SECONDS": "3"}
 # the plan's routine, whose runs the final review's reviews judge: daily, weekly, monthly
 ROUTINE = ("daily", "weekly", "monthly")

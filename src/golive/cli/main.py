@@ -11,6 +11,7 @@ from rich.table import Table
 from golive import __version__
 from golive.catalog import PROFILES, load_catalog
 from golive.cli.demo import demo
+from golive.cli.load import load
 from golive.cli.run import run
 from golive.cli.schema import schema
 
@@ -58,4 +59,5 @@ def criteria(fmt: str, profile: str | None, lang: str) -> None:
 
 main.add_command(run)
 main.add_command(demo)
+main.add_command(load)
 main.add_command(schema)

@@ -43,10 +43,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import boto3
+import httpx
 from botocore.config import Config
 
 from golive.demo._passwords import new_secret
 from golive.demo._proc import ProcRecord, spawn
+from golive.facts.live.cost import METRIC, month_start
 
 __all__ = [
     "ACCOUNT_ID",
@@ -131,7 +133,8 @@ def populate(
     session = _session(region)
     clients = {
         name: client(name, endpoint_url, region, session)
-        for name in ("sns", "cloudwatch", "logs", "iam", "ec2", "s3", "autoscaling", "elbv2")
+        for name in ("sns", "cloudwatch", "logs", "iam", "ec2", "s3", "autoscaling", "elbv2",
+                     "budgets")
     }
 
     def sns_then_cloudwatch() -> None:
@@ -153,6 +156,9 @@ def populate(
         with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="moto-populate") as pool:
             for future in [pool.submit(job) for job in jobs]:
                 future.result()
+        # after the others: a moto-api call made while moto imports other services waits
+        # on their imports (seen: 10 s on two busy cores)
+        _costs(clients["budgets"], endpoint_url, broken)
     finally:
         for each in clients.values():
             each.close()
@@ -710,6 +716,53 @@ def _capacity(ec2: Any, autoscaling: Any, elbv2: Any, inv: AwsInventory, broken:
             },
         )  # fmt: skip
     inv.autoscaling_groups.append("golive-demo-web")
+
+
+def _cost_rows(broken: bool) -> list[dict[str, Any]]:
+    """Two full months of Cost Explorer rows, by service and Project tag (moto keeps no
+    billing: the rows are queued through its moto-api). Broken: compute 40 % dearer (the
+    bill 25 %), a quarter of last month untagged."""
+    today = dt.datetime.now(dt.UTC).date()
+    services = {"Amazon Elastic Compute Cloud - Compute": 182.0,
+                "Amazon Relational Database Service": 131.0,
+                "Amazon Simple Storage Service": 9.5, "AmazonCloudWatch": 14.2,
+                "Elastic Load Balancing": 21.3}  # fmt: skip
+    rows = []
+    for back, grow in ((2, 1.0), (1, 1.4 if broken else 1.03)):
+        start, end = month_start(today, back), month_start(today, back - 1)
+        groups = []
+        for service, amount in services.items():
+            total = amount * (grow if "Compute" in service else 1.0 + (grow - 1.0) / 4)
+            untagged = 0.45 if broken and back == 1 and "Compute" in service else 0.02
+            for tag, share in ((f"{DEMO_TAG['Key']}${DEMO_TAG['Value']}", 1 - untagged),
+                               (f"{DEMO_TAG['Key']}$", untagged)):
+                groups.append({"Keys": [service, tag], "Metrics": {METRIC: {
+                    "Amount": f"{total * share:.4f}", "Unit": "USD"}}})  # fmt: skip
+        rows.append({"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                     "Total": {}, "Groups": groups, "Estimated": False})
+    return rows
+
+
+def _costs(budgets: Any, endpoint_url: str, broken: bool) -> None:
+    """Cost Explorer's answer and a monthly budget (broken: overspent, no notification)."""
+    queued = httpx.post(f"{endpoint_url.rstrip('/')}/moto-api/static/ce/cost-and-usage-results",
+                        # moto hands a queued answer to the first request of each new
+                        # body: spare copies keep two workers asking at once both answered
+                        json={"results": [{"ResultsByTime": _cost_rows(broken),
+                                           "DimensionValueAttributes": []}] * 3}, timeout=30)
+    queued.raise_for_status()
+    limit, actual, forecast = (400.0, 432.0, 610.0) if broken else (500.0, 118.0, 371.0)
+    notifications = [] if broken else [{
+        "Notification": {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN",
+                         "Threshold": 90.0, "ThresholdType": "PERCENTAGE"},
+        "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "infra@acme.example"}],
+    }]  # fmt: skip
+    budgets.create_budget(AccountId=ACCOUNT_ID, Budget={
+        "BudgetName": "golive-demo-monthly", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+        "BudgetLimit": {"Amount": f"{limit:.2f}", "Unit": "USD"},
+        "CalculatedSpend": {"ActualSpend": {"Amount": f"{actual:.2f}", "Unit": "USD"},
+                            "ForecastedSpend": {"Amount": f"{forecast:.2f}", "Unit": "USD"}},
+    }, NotificationsWithSubscribers=notifications)  # fmt: skip
 
 
 def _drop_moto_default_roots(ec2: Any, autoscaling: Any) -> None:

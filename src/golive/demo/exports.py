@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from golive.facts.saas import datadog, github, testcases, vercel
+from golive.facts.saas import datadog, github, reviews, testcases, vercel
 
 __all__ = ["REPOSITORY", "history", "write"]
 
@@ -289,6 +289,95 @@ def _cases(broken: bool) -> dict[str, Any]:
     ]}
 
 
+_TEAM = ("hana-sato", "ken-ito", "mei-tanaka", "ryo-kato")
+
+
+def _user(login: str) -> dict[str, Any]:
+    return {"id": f"MDQ6VXNlcj{sum(map(ord, login))}", "is_bot": False, "login": login,
+            "name": login.replace("-", " ").title()}
+
+
+def _pulls(now: datetime, broken: bool) -> list[dict[str, Any]]:
+    """Merged pull requests as ``gh pr list --json …,reviews`` prints them. Broken: two
+    merged without another person's approval (one self-approved, one with a comment)."""
+    pulls = []
+    for index in range(24):
+        author = _TEAM[index % len(_TEAM)]
+        reviewer = _TEAM[(index + 1) % len(_TEAM)]
+        merged = now - timedelta(hours=13) * index - timedelta(minutes=30)
+        state = "APPROVED"
+        if broken and index in (3, 11):
+            reviewer, state = (author, "APPROVED") if index == 3 else (reviewer, "COMMENTED")
+        review = {"id": f"PRR_kwDOAcme{index:04d}", "author": {"login": reviewer},
+                  "authorAssociation": "MEMBER", "body": "", "state": state,
+                  "submittedAt": _iso(merged - timedelta(minutes=40)),
+                  "includesCreatedEdit": False, "reactionGroups": [],
+                  "commit": {"oid": f"{(index * 7919) % 16**8:08x}" * 5}}
+        number = 480 - index
+        pulls.append({"number": number, "title": f"ACME-{300 - index}: infra change {index}",
+                      "author": _user(author), "mergedAt": _iso(merged), "baseRefName": "main",
+                      "reviews": [review],
+                      "url": f"https://github.com/{REPOSITORY}/pull/{number}"})
+    return pulls
+
+
+def _protection(broken: bool) -> dict[str, Any]:
+    """``gh api repos/…/branches/main/protection``. Broken: reviews optional, no checks."""
+    url = f"https://api.github.com/repos/{REPOSITORY}/branches/main/protection"
+    checks = {"url": f"{url}/required_status_checks", "strict": True,
+              "contexts": ["build", "test"],
+              "checks": [{"context": "build", "app_id": 15368}, {"context": "test",
+                                                                 "app_id": 15368}],
+              "contexts_url": f"{url}/required_status_checks/contexts"}
+    reviews_required = {"url": f"{url}/required_pull_request_reviews",
+                        "dismiss_stale_reviews": True, "require_code_owner_reviews": False,
+                        "require_last_push_approval": False,
+                        "required_approving_review_count": 1}
+    found: dict[str, Any] = {
+        "url": url,
+        "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
+        "enforce_admins": {"url": f"{url}/enforce_admins", "enabled": not broken},
+        "required_linear_history": {"enabled": False},
+        "allow_force_pushes": {"enabled": False},
+        "allow_deletions": {"enabled": False},
+    }
+    if not broken:
+        found |= {"required_status_checks": checks,
+                  "required_pull_request_reviews": reviews_required}
+    return found
+
+
+def _issues(now: datetime, broken: bool) -> list[dict[str, Any]]:
+    """Action items as ``gh issue list --label action-item --json …`` prints them. Broken:
+    one without an assignee, one without a milestone, one overdue."""
+    def milestone(number: int, days: int) -> dict[str, Any]:
+        return {"number": number, "title": f"Sprint {number}", "description": "",
+                "dueOn": _iso(now + timedelta(days=days))}
+
+    label = {"id": "LA_kwDOAcme01", "name": "action-item", "description": "weekly review",
+             "color": "d93f0b"}
+    items = []
+    for index in range(8):
+        closed = index >= 5
+        number = 610 - index
+        owner = _TEAM[index % len(_TEAM)]
+        item = {"number": number, "title": f"weekly review action {index + 1}",
+                "labels": [label], "assignees": [_user(owner)],
+                "milestone": milestone(41 + index % 2, 5 + 7 * (index % 2)),
+                "state": "CLOSED" if closed else "OPEN",
+                "createdAt": _iso(now - timedelta(days=10 + index)),
+                "closedAt": _iso(now - timedelta(days=index)) if closed else None,
+                "url": f"https://github.com/{REPOSITORY}/issues/{number}"}
+        if broken and index == 0:
+            item["assignees"] = []
+        if broken and index == 1:
+            item["milestone"] = None
+        if broken and index == 2:
+            item["milestone"] = milestone(39, -9)
+        items.append(item)
+    return items
+
+
 def history(broken: bool, now: datetime | None = None) -> dict[str, Any]:
     """Every history in its service's API shape, keyed by export file name."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -304,6 +393,9 @@ def history(broken: bool, now: datetime | None = None) -> dict[str, Any]:
         datadog.MONITORS_FILE: _monitors(),
         datadog.ALERTS_FILE: _alerts(rng, now, broken),
         testcases.EXPORT_FILE: _cases(broken),
+        reviews.PRS_FILE: _pulls(now, broken),
+        reviews.PROTECTION_FILE: _protection(broken),
+        reviews.ISSUES_FILE: _issues(now, broken),
     }
 
 

@@ -40,9 +40,14 @@ golive as db.migration-time).
 Backup: ``pg_dump -Fc`` of the app database inside an exported snapshot, with the exact
 row counts of that snapshot in a manifest; both uploaded to the S3 backup bucket with
 SSE (good) and kept locally. Restore: download the newest backup, check its checksum,
-``pg_restore`` it into a scratch database and compare every table's row count with the
-manifest. The broken variant's backup leaves out ``public.audit_log`` and is slower
-than the demo's limit.
+``pg_restore`` it into a fresh ``app_restored`` database (kept: golive compares it with
+the source itself) and compare every table's row count with the manifest. The broken
+variant's backup leaves out ``public.audit_log`` and is slower than the demo's limit;
+its restore checks only the tables that came back, so it reports success (exit 0)
+without that table.
+
+Version: every release answers ``GET /version`` with ``{"version": release}`` (and an
+``X-Release`` header); golive's rollback drill waits there for the previous release.
 """
 
 from __future__ import annotations
@@ -78,7 +83,6 @@ __all__ = [
     "status",
 ]
 
-SCRATCH_DB = "app_restore_check"
 MIGRATE_DB = "app_migrate_check"
 LOSS_DB = "app_data_loss_drill"
 # The broken twin's fixed waits: longer than the demo environment's drill limits
@@ -418,28 +422,33 @@ def restore(run_dir: Path) -> dict[str, Any]:
     problems: list[str] = []
     if _sha256(target) != manifest["sha256"]:
         problems.append("checksum of the downloaded backup differs from the manifest")
-    scratch = sql.Identifier(SCRATCH_DB)
+    restored_db = sql.Identifier(postgres.RESTORE_DB)
     with psycopg.connect(cluster.superuser_conninfo("postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(scratch))
-        try:
-            out = subprocess.run(
-                _pg_tool(cluster, "pg_restore", "--exit-on-error", "--single-transaction",
-                         "-d", SCRATCH_DB, str(target)),
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if out.returncode != 0:
-                problems.append(f"pg_restore failed: {out.stderr.strip()[:500]}")
-            with psycopg.connect(cluster.superuser_conninfo(SCRATCH_DB)) as conn:
-                restored = postgres.table_row_counts(conn, _SCHEMAS)
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
+        # The restore target is kept (golive compares it with the source afterwards); each
+        # restore starts from an empty database.
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(restored_db))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(restored_db))
+        out = subprocess.run(
+            _pg_tool(cluster, "pg_restore", "--exit-on-error", "--single-transaction",
+                     "-d", postgres.RESTORE_DB, str(target)),
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if out.returncode != 0:
+            problems.append(f"pg_restore failed: {out.stderr.strip()[:500]}")
+        with psycopg.connect(cluster.superuser_conninfo(postgres.RESTORE_DB)) as conn:
+            restored = postgres.table_row_counts(conn, _SCHEMAS)
+    if state["mode"] == "broken":
+        # The defect: the self-check only looks at the tables that came back, so a table
+        # the backup lost goes unnoticed and the command reports success (exit 0).
+        manifest = {**manifest, "tables": {t: n for t, n in manifest["tables"].items()
+                                           if t in restored}}  # fmt: skip
     tables = _compare_counts(manifest, restored, "restored", problems)
     return {
         "command": "restore",
         "verified": not problems,
+        "restored": True,
         "key": key,
-        "scratch_database": SCRATCH_DB,
+        "database": postgres.RESTORE_DB,
         "tables": tables,
         "problems": problems,
         "seconds": round(time.perf_counter() - started, 3),

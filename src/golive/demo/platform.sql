@@ -23,6 +23,10 @@ $$;
 
 GRANT anon, authenticated, service_role TO app;
 
+-- The application role's own schema (first on the default search_path, "$user"): scratch
+-- tables it creates land here, never in the API schema (golive's database load writes one).
+CREATE SCHEMA IF NOT EXISTS app AUTHORIZATION app;
+
 -- Identity: credentials live in their own schema, readable only by service_role.
 CREATE SCHEMA IF NOT EXISTS auth;
 

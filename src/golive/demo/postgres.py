@@ -42,6 +42,7 @@ from golive.demo._proc import DemoError, ProcRecord, as_postgres_user, stop, wai
 __all__ = [
     "APP_DB",
     "APP_ROLE",
+    "RESTORE_DB",
     "SUPERUSER",
     "MigrationReport",
     "PgCluster",
@@ -53,6 +54,7 @@ __all__ = [
     "make_self_signed_cert",
     "migration_files",
     "pg_bindir",
+    "plant_shortcuts",
     "repo_migrations",
     "repo_seed",
     "set_passwords",
@@ -61,6 +63,7 @@ __all__ = [
 
 APP_DB = "app"
 APP_ROLE = "app"
+RESTORE_DB = "app_restored"  # where the restore command restores to; golive compares
 SUPERUSER = "postgres"
 _MIGRATIONS_SCHEMA = "supabase_migrations"  # where Supabase keeps its migration ledger
 _MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
@@ -259,7 +262,7 @@ log_line_prefix = '%m [%p] %q%u@%d '
         hba = f"""\
 # TYPE   DATABASE  USER         ADDRESS        METHOD
 local    all       {SUPERUSER}  peer map=golive
-{app_rule}  {APP_DB}  {APP_ROLE}   127.0.0.1/32   scram-sha-256
+{app_rule}  {APP_DB},{RESTORE_DB}  {APP_ROLE}   127.0.0.1/32   scram-sha-256
 host     all       all          127.0.0.1/32   reject
 host     all       all          ::1/128        reject
 """
@@ -483,6 +486,24 @@ def disable_rls(conninfo: str, table: str) -> None:
                 sql.Identifier(schema, name)
             )
         )
+
+
+# The broken twin's other hand-made shortcuts: a member list for the front page that shows
+# auth.users to anyone (a view runs with its owner's rights), and a helper function that
+# resolves table names through the caller's search_path.
+_SHORTCUTS = """
+CREATE VIEW public.member_directory AS SELECT id, email, role FROM auth.users;
+GRANT SELECT ON public.member_directory TO anon, authenticated;
+CREATE FUNCTION public.public_project_count() RETURNS bigint LANGUAGE sql STABLE
+    AS $$ SELECT count(*) FROM projects WHERE visibility = 'public' $$;
+"""
+
+
+def plant_shortcuts(conninfo: str) -> None:
+    """The broken twin's view exposing auth.users to anon and a function without a fixed
+    search_path (the defects golive's database security checks must report)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(_SHORTCUTS.encode())
 
 
 def set_passwords(conninfo: str, passwords: Mapping[str, str]) -> None:

@@ -72,6 +72,7 @@ __all__ = [
     "AWS_REGION",
     "DATABASE_URL_ENV",
     "HISTORY_DIR",
+    "RESTORE_DATABASE_URL_ENV",
     "DownReport",
     "Stack",
     "StackInfo",
@@ -84,6 +85,7 @@ AWS_REGION = "ap-northeast-1"
 # One-way latency between the broken twin's application and its database (another
 # region): a connect is about ten round trips, so about 20 x this plus the local cost.
 FAR_DATABASE_DELAY_MS = 20
+RESTORE_DATABASE_URL_ENV = "GOLIVE_DEMO_RESTORE_DATABASE_URL"
 USER_EMAIL = "alice@example.com"
 ADMIN_EMAIL = "admin@example.com"
 Progress = Callable[[str], None]
@@ -199,6 +201,26 @@ def render_targets(state: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The load phase's scenario: the web application's key endpoints, as a team lists its own
+# (golive judges each one under load; /api/me signs in with the stack's test user).
+DEMO_LOAD_SCENARIO = (
+    "[environments.demo.load]",
+    'login_email = "env:GOLIVE_DEMO_USER_EMAIL"',
+    'login_password = "env:GOLIVE_DEMO_USER_PASSWORD"',
+    *(
+        f"[[environments.demo.load.endpoints]]\npath = {_toml_str(path)}\nweight = {weight}"
+        + ('\nauth = "login"' if auth else "")
+        for path, weight, auth in (
+            ("/api/projects", 4, False),
+            ("/static/app.js", 3, False),
+            ("/health", 1, False),
+            ("/api/me", 3, True),
+        )
+    ),
+    "",
+)
+
+
 def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> str:
     def command(*args: str) -> str:
         return shlex.join(_python_argv("golive.demo.ops", "--state", str(run_dir), *args))
@@ -219,6 +241,11 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         f"repo = {_toml_str(str(repo) if repo else '')}",
         f"base_url = {_toml_str(state['base_url'])}",
         f'database_url = "env:{DATABASE_URL_ENV}"',
+        "# the restore drill's target: golive compares it with database_url itself",
+        f'restore_database_url = "env:{RESTORE_DATABASE_URL_ENV}"',
+        "# the release being served: the rollback drill waits for the previous one here",
+        'version_url = "/version"',
+        'version_field = "version"',
         f"aws_endpoint_url = {_toml_str(state['aws_endpoint_url'])}",
         f"aws_region = {_toml_str(state['aws_region'])}",
         f"webhook_url = {_toml_str(state['webhook_url'])}",
@@ -245,7 +272,7 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         "# inside these; the broken twin's take longer.",
         "[environments.demo.thresholds]",
         *[f'"{cid}" = {value}  # min' for cid, value in DEMO_THRESHOLDS.items()],
-        "",
+        "",        *DEMO_LOAD_SCENARIO,
     ]
     return "\n".join(lines)
 
@@ -426,6 +453,11 @@ class Stack:
         write_private(run_dir / "secrets.json", json.dumps(secrets, indent=2) + "\n")
         env = {
             DATABASE_URL_ENV: app_database_url(state, secrets["app_password"]),
+            # the database the restore command restores into (golive compares the two)
+            RESTORE_DATABASE_URL_ENV: app_database_url(
+                {**state, "postgres": {**state["postgres"], "dbname": postgres.RESTORE_DB}},
+                secrets["app_password"],
+            ),
             "GOLIVE_DEMO_USER_EMAIL": USER_EMAIL,
             "GOLIVE_DEMO_USER_PASSWORD": secrets["user_password"],
             "GOLIVE_DEMO_ADMIN_EMAIL": ADMIN_EMAIL,
@@ -472,6 +504,7 @@ class Stack:
             # A "temporary" fix run by hand in psql, outside any migration, never reverted:
             # every project readable by anyone holding the anon role.
             postgres.disable_rls(conninfo, "public.projects")
+            postgres.plant_shortcuts(conninfo)  # owner-rights view of auth.users, etc.
         postgres.set_passwords(
             conninfo,
             {USER_EMAIL: secrets["user_password"], ADMIN_EMAIL: secrets["admin_password"]},

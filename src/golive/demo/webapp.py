@@ -10,6 +10,11 @@ The broken variant is the same code with deliberate defects: no security headers
 admin endpoint open to any valid token, cookie without Secure/HttpOnly, static files
 without cache headers, slow responses, a leftover debug endpoint, a build's ``.env`` file
 served to anyone, and a database pool too small for its slow query (503s under load).
+Both releases link a project lookup, a search page and a "go to" redirect from the home
+page; the broken twin concatenates the lookup's ``name`` into its SQL (and shows the
+database error), echoes the search's ``q`` unescaped into the page, and redirects ``to``
+anywhere. The good twin binds the parameter, escapes the output and redirects only to a
+path of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import html
 import json
 import os
 import sys
@@ -27,6 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Mutable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 import jwt
@@ -35,7 +42,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from golive.demo._passwords import verify_password
@@ -78,6 +85,24 @@ _SLOW_PROJECTS_SQL = (
     "SELECT id, name, visibility, owner_id::text AS owner_id"
     " FROM public.projects, pg_sleep(0.3) ORDER BY id"
 )
+
+
+_FIND_SQL = (
+    "SELECT id, name, visibility FROM public.projects WHERE name = %s ORDER BY id"
+)
+_SEARCH_SQL = "SELECT name FROM public.projects WHERE name ILIKE %s ORDER BY name LIMIT 20"
+
+
+def _own_path(target: str) -> bool:
+    """A redirect target on this site: an absolute path, not ``//host`` or ``/\\host``
+    (browsers read both as another host), with no scheme or host of its own."""
+    parts = urlsplit(target)
+    return (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not parts.scheme
+        and not parts.netloc
+    )
 
 
 _LEAKED_DOTENV = (
@@ -194,7 +219,7 @@ class App:
             await self.pool.close()
 
     async def query(
-        self, role: str, sub: str | None, statement: str, params: tuple[Any, ...] = ()
+        self, role: str, sub: str | None, statement: str, params: tuple[Any, ...] | None = ()
     ) -> list[dict[str, Any]]:
         """Run ``statement`` as an API role, with the JWT subject visible to RLS policies."""
         async with self.pool.connection() as conn:
@@ -316,6 +341,11 @@ class App:
         }
         return JSONResponse(body, 200 if db == "ok" else 503, {"cache-control": "no-store"})
 
+    async def version(self, _request: Request) -> Response:
+        """The release this instance serves (golive's rollback drill waits for it)."""
+        headers = {"cache-control": "no-store", "x-release": self.s.release}
+        return JSONResponse({"version": self.s.release}, 200, headers)
+
     async def projects(self, request: Request) -> Response:
         claims = self.claims(request)
         statement = _PROJECTS_SQL
@@ -376,7 +406,11 @@ class App:
         return HTMLResponse(
             "<!doctype html><html lang=en><head><meta charset=utf-8><title>golive demo</title>"
             '<script src="/static/app.js" defer></script></head>'
-            f"<body><h1>golive demo ({self.s.release})</h1><ul id=projects></ul></body></html>",
+            f"<body><h1>golive demo ({self.s.release})</h1><ul id=projects></ul>"
+            '<form action="/search" method="get"><input name="q" value="status">'
+            '<button type="submit">search</button></form>'
+            '<p><a href="/api/projects/find?name=status-page">status-page</a> · '
+            '<a href="/go?to=/health">health</a></p></body></html>',
             headers={"cache-control": "no-cache"},
         )
 
@@ -387,6 +421,42 @@ class App:
         if request.headers.get("if-none-match") == self.static_etag:
             return Response(status_code=304, headers=headers)
         return Response(self.static_js, media_type="application/javascript", headers=headers)
+
+    async def find_project(self, request: Request) -> Response:
+        """Public projects by exact name (anonymous role: RLS shows public rows only)."""
+        name = request.query_params.get("name", "")
+        if not self.s.broken:
+            rows = await self.query("anon", None, _FIND_SQL, (name,))
+            return JSONResponse({"projects": rows}, headers={"cache-control": "no-store"})
+        # broken: the name pasted into the SQL text, and the database's error shown
+        statement = (
+            "SELECT id, name, visibility FROM public.projects WHERE name = '"  # noqa: S608
+            + name
+            + "' ORDER BY id"
+        )
+        try:
+            rows = await self.query("anon", None, statement, None)
+        except psycopg.Error as exc:
+            return JSONResponse({"error": str(exc)}, 500)
+        return JSONResponse({"projects": rows})
+
+    async def search(self, request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        rows = await self.query("anon", None, _SEARCH_SQL, (f"%{q}%",))
+        shown = q if self.s.broken else html.escape(q)  # broken: the input echoed raw
+        items = "".join(f"<li>{html.escape(str(r['name']))}</li>" for r in rows)
+        return HTMLResponse(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>search</title>"
+            f"</head><body><p>{len(rows)} result(s) for {shown}</p><ul>{items}</ul>"
+            '<form action="/search" method="get"><input name="q"></form></body></html>',
+            headers={"cache-control": "no-store"},
+        )
+
+    async def go(self, request: Request) -> Response:
+        target = request.query_params.get("to", "/")
+        if not self.s.broken and not _own_path(target):
+            target = "/"  # good: only a path of this site
+        return RedirectResponse(target, 303)
 
     async def slow(self, _request: Request) -> Response:
         await asyncio.sleep(2.0)  # leftover debug endpoint (broken only)
@@ -414,12 +484,16 @@ def create_app(settings: Settings) -> ASGIApp:
     routes = [
         Route("/", handlers.index),
         Route("/health", handlers.health),
+        Route("/version", handlers.version),
         Route("/static/app.js", handlers.static_app_js),
         Route("/api/projects", handlers.projects),
         Route("/api/login", handlers.login, methods=["POST"]),
         Route("/api/logout", handlers.logout, methods=["POST"]),
         Route("/api/me", handlers.me),
         Route("/api/admin/users", handlers.admin_users),
+        Route("/api/projects/find", handlers.find_project),
+        Route("/search", handlers.search),
+        Route("/go", handlers.go),
     ]
     if settings.broken:
         routes.append(Route("/api/slow", handlers.slow))

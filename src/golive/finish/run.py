@@ -13,6 +13,7 @@ from golive.config import Config, Environment, resolve_secret
 from golive.finish.incidents import write_incident_record
 from golive.finish.notify import build_message, send_notification
 from golive.history import trends as history
+from golive.history.store import folders_locked
 from golive.judging.results import RunData
 from golive.report import write_reports
 
@@ -51,9 +52,12 @@ def finish_run(
         message = build_message(finished, report_link=link)
         finished = finished.model_copy(update={"notification": send_notification(url, message)})
     if output is not None and kept is not None:
-        write_reports(finished, output, catalog=catalog)
+        # another run into the same folder waits: its files never mix with these
+        with folders_locked(output):
+            write_reports(finished, output, catalog=catalog)
         if finished.executed_nothing:
             return finished  # a run that checked nothing is no point of any trend
-        history.record_run(kept, finished)  # after the reports: an entry proves they exist
-        write_incident_record(finished, kept)
+        with folders_locked(kept):  # a unique entry name per run: none is lost
+            history.record_run(kept, finished)  # after the reports: an entry proves they exist
+            write_incident_record(finished, kept)
     return finished

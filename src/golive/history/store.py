@@ -9,6 +9,10 @@ time window, of every profile, hence this reader.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +28,7 @@ __all__ = [
     "Review",
     "RunHistory",
     "as_utc",
+    "folders_locked",
     "history_folder",
     "read_history",
     "shown",
@@ -36,6 +41,25 @@ WINDOWS = {
     "weekly": timedelta(days=8),
     "monthly": timedelta(days=32),
 }
+
+
+@contextlib.contextmanager
+def folders_locked(*folders: Path | None) -> Iterator[None]:
+    """Hold an exclusive lock on each folder (created if missing) while writing into it.
+
+    Two runs into one output folder or one history would otherwise interleave: run A's
+    results.json beside run B's report. The lock is a ``flock`` on the folder itself (no
+    lock file left in it), released by the kernel if the holder dies; folders are locked in
+    one order (no deadlock between two runs naming the same pair)."""
+    unique = sorted({str(Path(f).resolve()) for f in folders if f is not None})
+    with contextlib.ExitStack() as stack:
+        for folder in unique:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            stack.callback(os.close, fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            stack.callback(fcntl.flock, fd, fcntl.LOCK_UN)
+        yield
 
 
 def as_utc(moment: datetime) -> datetime:

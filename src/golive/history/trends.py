@@ -74,7 +74,11 @@ def history_folder(config: Config, output: Path | None) -> Path | None:
 
 def record_run(folder: Path, run: RunData) -> Path:
     stamp = run.finished_at.strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"{stamp}-{run.profile or 'run'}-{run.env or 'none'}.json"
+    name = f"{stamp}-{run.profile or 'run'}-{run.env or 'none'}"
+    path, copy = folder / f"{name}.json", 1
+    while path.exists():  # two runs finished in one microsecond: keep both (under the lock)
+        copy += 1
+        path = folder / f"{name}-{copy}.json"
     write_json_atomically(path, entry_of(run).model_dump_json())
     return path
 

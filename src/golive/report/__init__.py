@@ -22,8 +22,8 @@ def write_reports(data: RunData, output: Path, *, catalog: Catalog) -> list[Path
     written = [output / "results.json"]
     for name, text in (
         ("junit.xml", render_junit(data)),
-        ("summary.md", render_summary(data)),
-        ("readiness.html", render_html(data, catalog)),
+        ("summary.md", render_summary(data, catalog=catalog)),
+        ("readiness.html", render_html(data, catalog, output=output)),
     ):
         write_json_atomically(output / name, text)
         written.append(output / name)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from golive.catalog import Catalog
 from golive.judging.results import RunData
 from golive.report.i18n import label, reason_text
-from golive.report.view import STATUS_ORDER, ReportView, format_measured, format_threshold
+from golive.report.view import (
+    STATUS_ORDER,
+    ReportView,
+    findings_of,
+    format_measured,
+    format_threshold,
+)
 
 __all__ = ["render_summary"]
 
@@ -29,10 +36,14 @@ _ENV.filters["measured"] = format_measured
 _ENV.filters["threshold"] = format_threshold
 
 
-def render_summary(data: RunData) -> str:
+def render_summary(data: RunData, *, catalog: Catalog | None = None,
+                   html_name: str = "readiness.html") -> str:
+    """``html_name``: the HTML report beside summary.md, linked relatively."""
     return _ENV.get_template("summary.md.j2").render(
         data=data,
-        view=ReportView(data),
+        view=ReportView(data, catalog=catalog),
+        html_name=html_name,
+        findings=findings_of,
         statuses=STATUS_ORDER,
         t=lambda key: label(key, data.lang),
         reason=lambda text: reason_text(text, data.lang),

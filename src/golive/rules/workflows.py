@@ -36,7 +36,7 @@ from golive._errors import NotVerified
 from golive.facts.repo.commands import parse_commands
 from golive.facts.repo.discover import RoleMatch, find_files, remember_role
 from golive.facts.repo.packagejson import task_scripts
-from golive.facts.repo.structured import Located, line_of, load_structured, relative
+from golive.facts.repo.structured import Located, line_of, load_structured, refused, relative
 from golive.facts.repo.workflow import (
     PLAN_WORKFLOWS,
     Workflow,
@@ -176,8 +176,9 @@ def _parsed(repo: Path, shown: str) -> object:
 
 def _schema_run(repo: Path, files: list[Path], schema: str) -> dict[str, list[Finding]]:
     root = Path(repo).resolve()
+    files, hostile = refused(root, files)  # a FIFO or an alias bomb never reaches the scanner
     if not files:
-        return {}
+        return hostile
     shown = [relative(root, f) for f in files]
     run = run_scanner(
         "check-jsonschema", ["--builtin-schema", schema, "-o", "json", *shown], files, cwd=root
@@ -202,7 +203,7 @@ def _schema_run(repo: Path, files: list[Path], schema: str) -> dict[str, list[Fi
         found.setdefault(name, []).append(
             Finding(name, None, f"check-jsonschema could not parse it: {error.get('message')}")
         )
-    return found
+    return found | hostile
 
 
 def schema_findings(repo: Path) -> dict[str, list[Finding]]:
@@ -239,11 +240,12 @@ _ZIZMOR_SKIPPED = re.compile(r"failed to validate file://(\S+) as (?:workflow|ac
 def _zizmor(repo: Path) -> _ZizmorReport:
     """One zizmor run over every workflow and local action of the repository."""
     root = Path(repo).resolve()
-    files = workflow_files(root) + action_files(root)
+    files, hostile = refused(root, workflow_files(root) + action_files(root))
+    # never given to zizmor; the schema check fails them
+    unaudited: dict[str, str] = {name: found[0].message for name, found in hostile.items()}
     if not files:
-        return _ZizmorReport({}, {}, {})
+        return _ZizmorReport({}, {}, unaudited)
     shown = [relative(root, f) for f in files]
-    unaudited: dict[str, str] = {}
     while True:
         run = run_scanner(
             "zizmor",

@@ -2,11 +2,17 @@
 
 - deploy/rollback: ``deploy`` then ``rollback``, N cycles, while the health endpoint is
   polled at ≈20 Hz; judged by platform.deploy-time, platform.zero-downtime,
-  platform.rollback-success, cicd.rollback-time, cicd.deploy-run.
-- backup/restore: ``backup`` then ``restore`` (the restore command verifies what it
-  restored and exits non-zero when it does not match), N cycles; judged by
-  cicd.backup-time, cicd.restore-success, ops.backup-restore-drill,
-  ops.data-recovery-drill, routine.backup-success, routine.restore-test.
+  platform.rollback-success, cicd.rollback-time, cicd.deploy-run. A rollback is complete
+  when the release served before the deploy answers the version endpoint again
+  (``version_url``/``version_field``/``version_header``; default ``/health``), polled at
+  ≈20 Hz from the rollback command's start (not its exit) for at most the rollback limit
+  × ``ROLLBACK_MARGIN``.
+- backup/restore: ``backup`` then ``restore``, N cycles; after each restore golive
+  compares ``database_url`` with ``restore_database_url`` itself
+  (golive.facts.live.dbcompare). The command's exit code and JSON are evidence, never
+  the verdict. Judged by cicd.backup-time, cicd.restore-success,
+  ops.backup-restore-drill, ops.data-recovery-drill, routine.backup-success,
+  routine.restore-test.
 - failover: ``failover`` kills the active application instance while the health
   endpoint is polled through the front; judged by ops.failover-drill and
   ops.scenario-system-failure.
@@ -21,18 +27,28 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import psycopg
 
 import golive
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
-from golive.facts.live.availability import HealthPoller, HealthSample, Window, check_health
+from golive.facts.live import dbcompare
+from golive.facts.live.availability import (
+    HealthPoller,
+    HealthSample,
+    Window,
+    check_health,
+    release_of,
+)
 from golive.facts.live.commands import CommandResult, Scrubber, run_command, threshold_seconds
+from golive.facts.live.postgres import DatabaseUnreachable, connect
 
 __all__ = [
     "BackupCycle",
@@ -40,7 +56,11 @@ __all__ = [
     "DeployCycle",
     "DeployDrill",
     "FailoverDrill",
+    "RestoreTarget",
     "Step",
+    "VersionOutcome",
+    "VersionProbe",
+    "VersionWatch",
     "backup_restore_for",
     "command_argv",
     "command_timeout",
@@ -58,6 +78,10 @@ DEPLOY_CYCLES = 2
 BACKUP_CYCLES = 2
 FAILOVER_TIMEOUT_S = 120.0
 SETTLE_SECONDS = 0.5  # keep polling this long after a command returns
+VERSION_POLL_S = 0.05  # ≈20 Hz
+# How long after the rollback command's start golive waits for the previous release,
+# as a multiple of the rollback limit: long enough to measure by how much it is missed.
+ROLLBACK_MARGIN = 1.5
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|DATABASE_URL", re.I)
 
 
@@ -92,6 +116,123 @@ def _not_started(result: CommandResult) -> None:
 
 
 # --- deploy / rollback --------------------------------------------------------------------
+@dataclass(frozen=True)
+class VersionProbe:
+    """Where the release being served is read: a JSON field, a header, or (neither
+    configured) the release keys/headers golive knows (``release_of``), else a short
+    plain-text body."""
+
+    url: str
+    field: str | None = None
+    header: str | None = None
+
+    @classmethod
+    def of(cls, env: Environment, base_url: str) -> VersionProbe:
+        url = env.version_url or HEALTH_PATH
+        if url.startswith("/"):
+            url = base_url.rstrip("/") + url
+        return cls(url, env.version_field, env.version_header)
+
+    def read(self, client: httpx.Client) -> str | None:
+        """The release named now; None when the endpoint does not answer 2xx with one."""
+        try:
+            response = client.get(self.url)
+        except httpx.HTTPError:
+            return None
+        if not response.is_success:
+            return None
+        if self.header:
+            return response.headers.get(self.header) or None
+        if self.field:
+            try:
+                body = response.json()
+            except ValueError:
+                return None
+            value = body.get(self.field) if isinstance(body, dict) else None
+            return str(value) if isinstance(value, str | int) and str(value) else None
+        found = release_of(response)
+        text = response.text.strip()
+        return found or (text if text and len(text) <= 100 and "\n" not in text else None)
+
+    def describe(self) -> str:
+        how = f"header {self.header}" if self.header else f"field {self.field or 'release'}"
+        return f"{self.url} ({how})"
+
+
+class VersionWatch:
+    """Polls the version endpoint at ≈20 Hz from the moment it starts until it sees
+    ``wanted`` or ``bound_s`` have passed; ``answered_after_s`` is when it first did."""
+
+    def __init__(self, probe: VersionProbe, wanted: str | None, bound_s: float) -> None:
+        self.probe, self.wanted, self.bound_s = probe, wanted, bound_s
+        self.answered_after_s: float | None = None
+        self.requests = 0
+        self.seen: list[str | None] = []  # each distinct answer, in order
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="golive-version", daemon=True)
+        self._started = 0.0
+        # made before the clock starts: building a client costs more than a poll interval
+        self._client = httpx.Client(timeout=min(2.0, bound_s), follow_redirects=False)
+
+    def start(self) -> VersionWatch:
+        self._started = time.perf_counter()
+        if self.wanted is not None:
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        with self._client as client:
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                if t0 - self._started > self.bound_s:
+                    return
+                got = self.probe.read(client)
+                self.requests += 1
+                if not self.seen or self.seen[-1] != got:
+                    self.seen.append(got)
+                if got == self.wanted:
+                    self.answered_after_s = round(time.perf_counter() - self._started, 3)
+                    return
+                self._stop.wait(max(0.0, VERSION_POLL_S - (time.perf_counter() - t0)))
+
+    def wait(self) -> None:
+        """Until the wanted release answered or the bound passed (the command is done)."""
+        if self._thread.is_alive():
+            self._thread.join(max(0.0, self.bound_s - (time.perf_counter() - self._started)) + 3)
+        self._stop.set()
+        if not self._thread.is_alive():
+            self._client.close()
+
+    def outcome(self) -> VersionOutcome:
+        seconds = time.perf_counter() - self._started if self._started else 0.0
+        watched = min(seconds, self.answered_after_s or self.bound_s) or 1.0
+        return VersionOutcome(
+            url=self.probe.describe(),
+            wanted=self.wanted,
+            answered_after_s=self.answered_after_s,
+            bound_s=round(self.bound_s, 3),
+            requests=self.requests,
+            rate_hz=round(self.requests / watched, 1),
+            answers=self.seen[:10],
+        )
+
+
+@dataclass(frozen=True)
+class VersionOutcome:
+    """What a VersionWatch saw (plain data: drills are shared between workers by pickle)."""
+
+    url: str
+    wanted: str | None
+    answered_after_s: float | None
+    bound_s: float
+    requests: int
+    rate_hz: float
+    answers: list[str | None]
+
+    def facts(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 @dataclass
 class Step:
     """One command run under observation."""
@@ -100,12 +241,18 @@ class Step:
     window: Window
     before: HealthSample
     after: HealthSample
+    version: VersionOutcome | None = None  # rollbacks: when the previous release answered
 
     @property
     def release_changed(self) -> bool | None:
         if self.before.release is None or self.after.release is None:
             return None
         return self.before.release != self.after.release
+
+    @property
+    def completed_after_s(self) -> float | None:
+        """Rollbacks: seconds from the command's start until the previous release answered."""
+        return self.version.answered_after_s if self.version else None
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -115,6 +262,7 @@ class Step:
             "release_after": self.after.release,
             "healthy_after": self.after.ok,
             "availability": self.window.summary(),
+            **({"previous_release": self.version.facts()} if self.version else {}),
         }
 
 
@@ -122,25 +270,25 @@ class Step:
 class DeployCycle:
     deploy: Step
     rollback: Step | None = None
+    previous_release: str | None = None  # read from the version endpoint before the deploy
 
     @property
     def rollback_succeeded(self) -> bool | None:
-        """Rolled back: the command succeeded and the service answers, healthy, with the
-        release it had before the deploy. None when the releases cannot be read."""
+        """Rolled back: golive saw the release served before the deploy answer again, and
+        the service is healthy. The command's exit code is evidence, not the verdict.
+        None when the version endpoint named no release before the deploy."""
         if self.rollback is None:
             return False
-        if not (self.rollback.command.ok and self.rollback.after.ok):
-            return False
-        wanted, got = self.deploy.before.release, self.rollback.after.release
-        if wanted is None or got is None:
+        if self.previous_release is None:
             return None
-        return wanted == got
+        return self.rollback.completed_after_s is not None and self.rollback.after.ok
 
 
 @dataclass
 class DeployDrill:
     health_url: str
     cycles: list[DeployCycle] = field(default_factory=list)
+    version_url: str = ""
 
     @property
     def deploys(self) -> list[Step]:
@@ -152,7 +300,7 @@ class DeployDrill:
 
     def facts(self) -> list[dict[str, Any]]:
         return [
-            {"cycle": i + 1, "deploy": c.deploy.facts(),
+            {"cycle": i + 1, "previous_release": c.previous_release, "deploy": c.deploy.facts(),
              "rollback": c.rollback.facts() if c.rollback else None}
             for i, c in enumerate(self.cycles)
         ]  # fmt: skip
@@ -167,14 +315,25 @@ class DeployDrill:
 
 
 def _observed(
-    name: str, argv: list[str], timeout: float, url: str, scrub: Scrubber, client: httpx.Client
+    name: str,
+    argv: list[str],
+    timeout: float,
+    url: str,
+    scrub: Scrubber,
+    client: httpx.Client,
+    watch: VersionWatch | None = None,
 ) -> Step:
     before = check_health(client, url)
     with HealthPoller(url) as poll:
+        if watch is not None:
+            watch.start()  # timed from the command's start
         result = run_command(name, argv, timeout=timeout, scrub=scrub)
         _not_started(result)
         time.sleep(SETTLE_SECONDS)
-    return Step(result, poll.window, before, check_health(client, url))
+    if watch is not None:
+        watch.wait()
+    outcome = watch.outcome() if watch is not None else None
+    return Step(result, poll.window, before, check_health(client, url), outcome)
 
 
 def run_deploy_rollback(
@@ -186,40 +345,114 @@ def run_deploy_rollback(
     rollback_timeout: float,
     scrub: Scrubber,
     cycles: int = DEPLOY_CYCLES,
+    version: VersionProbe | None = None,
+    rollback_bound_s: float | None = None,
 ) -> DeployDrill:
     """``cycles`` × (deploy, rollback). A failed deploy is still rolled back (that is
-    what an operator would do), then the drill stops."""
-    drill = DeployDrill(health_url)
+    what an operator would do), then the drill stops. The release served before each
+    deploy is read from ``version`` (default: the health endpoint); the rollback is
+    watched for it for ``rollback_bound_s`` (default: its command timeout)."""
+    probe = version or VersionProbe(health_url)
+    bound = rollback_bound_s or rollback_timeout
+    drill = DeployDrill(health_url, version_url=probe.describe())
     with httpx.Client(timeout=5.0, follow_redirects=False) as client:
         for _ in range(cycles):
+            previous = probe.read(client)
             cycle = DeployCycle(
-                _observed("deploy", deploy, deploy_timeout, health_url, scrub, client)
+                _observed("deploy", deploy, deploy_timeout, health_url, scrub, client),
+                previous_release=previous,
             )
             drill.cycles.append(cycle)
             cycle.rollback = _observed(
-                "rollback", rollback, rollback_timeout, health_url, scrub, client
-            )
+                "rollback", rollback, rollback_timeout, health_url, scrub, client,
+                VersionWatch(probe, previous, bound),
+            )  # fmt: skip
             if not (cycle.deploy.command.ok and cycle.rollback_succeeded):
                 break
     return drill
 
 
 # --- backup / restore ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class RestoreTarget:
+    """The source database and the one the restore command restores into (DSNs resolved;
+    never printed: dbcompare describes them without their secret)."""
+
+    source: str
+    restored: str
+
+    @classmethod
+    def of(cls, env: Environment) -> RestoreTarget | str:
+        """The pair, or why golive cannot compare (the reason for not_verified)."""
+        if not env.restore_database_url:
+            return (
+                "no restore_database_url: golive cannot compare the restored database with"
+                " the source, and does not take the restore command's word for it"
+            )
+        if not env.database_url:
+            return "no database_url: nothing to compare the restored database with"
+        source, restored = (
+            resolve_secret(env.database_url),
+            resolve_secret(env.restore_database_url),
+        )
+        if not source or not restored:
+            return "database_url or restore_database_url names an unset variable"
+        return cls(source, restored)
+
+    def marker(self) -> tuple[int, int] | None:
+        """(database oid, rows written so far) of the restored database; None when it does
+        not exist yet. A restore that rewrote it changes one or the other."""
+        try:
+            with connect(self.restored, connect_timeout=5) as conn:
+                row = conn.execute(
+                    "SELECT oid FROM pg_database WHERE datname = current_database()"
+                ).fetchone()
+                oid = int(row[0]) if row else 0
+            return oid, sum(dbcompare.write_counters(self.restored).values())
+        except DatabaseUnreachable:
+            return None
+
+
 @dataclass
 class BackupCycle:
     backup: CommandResult
     restore: CommandResult | None = None
+    comparison: dbcompare.DbComparison | None = None  # golive's own, after the restore
+    not_compared: str | None = None  # why there is no comparison
+    stale: bool = False  # the restored database was not rewritten by the restore
+
+    @property
+    def compared(self) -> bool:
+        return self.comparison is not None
+
+    @property
+    def match_percent(self) -> float | None:
+        return self.comparison.percent if self.comparison and not self.stale else None
 
     @property
     def verified(self) -> bool:
-        return self.backup.ok and self.restore is not None and self.restore.ok
+        """Compared: golive found every table matching. Not compared: the command's word
+        (kept only for the routine checks; the restore criteria require a comparison)."""
+        if not self.backup.ok or self.restore is None:
+            return False
+        if self.comparison is not None:
+            return not self.stale and self.match_percent == 100.0
+        return self.restore.ok
 
     def problems(self) -> list[str]:
-        """Why this cycle did not verify, with the restore command's own findings."""
+        """Why this cycle did not verify: a summary line, then each finding."""
         if not self.backup.ok:
             return [self.backup.summary()]
         if self.restore is None:
             return ["restore was not run"]
+        if self.comparison is not None:
+            if self.verified:
+                return []
+            head = (f"golive's comparison: {self.match_percent} % of tables match"
+                    f" (restore command: {self.restore.summary()})")  # fmt: skip
+            stale = ["the restored database was not rewritten by the restore: it is the copy"
+                     " from before"] if self.stale else []  # fmt: skip
+            return [head, *stale, *self.comparison.problems()]
         if self.restore.ok:
             return []
         found = self.restore.report().get("problems")
@@ -233,15 +466,20 @@ class BackupCycle:
             "backup_seconds": self.backup.seconds,
             "restore": self.restore.summary() if self.restore else None,
             "restore_seconds": self.restore.seconds if self.restore else None,
+            "restore_command_report": {k: report[k] for k in list(report)[:10]},
             "verified": self.verified,
+            "match_percent": self.match_percent,
+            "stale_restore": self.stale,
+            "not_compared": self.not_compared,
             "problems": self.problems(),
-            "tables_compared": len(report.get("tables") or {}),
+            "comparison": self.comparison.facts() if self.comparison else None,
         }
 
 
 @dataclass
 class BackupDrill:
     cycles: list[BackupCycle] = field(default_factory=list)
+    not_compared: str | None = None  # why golive compares nothing (no restore database)
 
     @property
     def backups(self) -> list[CommandResult]:
@@ -250,6 +488,14 @@ class BackupDrill:
     @property
     def restores(self) -> list[CommandResult]:
         return [c.restore for c in self.cycles if c.restore is not None]
+
+    def require_comparison(self) -> None:
+        """not_verified unless golive compared every restore it ran."""
+        if self.not_compared:
+            golive.not_verified(self.not_compared)
+        missing = [c.not_compared for c in self.cycles if c.restore and not c.compared]
+        if missing:
+            golive.not_verified(f"golive could not compare the restored database: {missing[0]}")
 
     def facts(self) -> list[dict[str, Any]]:
         return [{"cycle": i + 1, **c.facts()} for i, c in enumerate(self.cycles)]
@@ -263,6 +509,20 @@ class BackupDrill:
         return "\n\n".join(parts)
 
 
+def _compare(cycle: BackupCycle, target: RestoreTarget, before: dict[str, int]) -> None:
+    """golive's comparison after one restore; source tables written since ``before`` (the
+    counters read before this cycle's backup) are compared by columns only."""
+    try:
+        after = dbcompare.write_counters(target.source)
+        changed = {t for t, n in after.items() if before.get(t, n) != n}
+        cycle.comparison = dbcompare.compare_databases(target.source, target.restored,
+                                                       changed=changed)  # fmt: skip
+    except DatabaseUnreachable as exc:
+        cycle.not_compared = str(exc)
+    except psycopg.Error as exc:  # a statement timeout, a permission: named, no traceback
+        cycle.not_compared = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"
+
+
 def run_backup_restore(
     *,
     backup: list[str],
@@ -271,18 +531,32 @@ def run_backup_restore(
     restore_timeout: float,
     scrub: Scrubber,
     cycles: int = BACKUP_CYCLES,
+    target: RestoreTarget | str | None = None,
 ) -> BackupDrill:
-    """``cycles`` × (backup, restore of that backup); stops after a failed backup."""
-    drill = BackupDrill()
+    """``cycles`` × (backup, restore of that backup, golive's comparison); stops after a
+    failed backup. ``target`` None or a reason: nothing is compared (``not_compared``)."""
+    drill = BackupDrill(not_compared=target if isinstance(target, str) else None)
+    if target is None:
+        drill.not_compared = "no restore database configured"
     for _ in range(cycles):
+        before: dict[str, int] = {}
+        if isinstance(target, RestoreTarget):
+            try:
+                before = dbcompare.write_counters(target.source)
+            except DatabaseUnreachable as exc:
+                drill.not_compared = str(exc)
         made = run_command("backup", backup, timeout=backup_timeout, scrub=scrub)
         _not_started(made)
         cycle = BackupCycle(made)
         drill.cycles.append(cycle)
         if not made.ok:
             break
+        marker = target.marker() if isinstance(target, RestoreTarget) else None
         cycle.restore = run_command("restore", restore, timeout=restore_timeout, scrub=scrub)
         _not_started(cycle.restore)
+        if isinstance(target, RestoreTarget) and not drill.not_compared:
+            _compare(cycle, target, before)
+            cycle.stale = marker is not None and marker == target.marker()
     return drill
 
 
@@ -345,6 +619,7 @@ def run_data_loss(env: Environment) -> CommandResult:
 def deploy_rollback_for(env: Environment, base_url: str, threshold: ThresholdOf) -> DeployDrill:
     """The deploy/rollback drill with the environment's commands and time limits."""
     deploy, rollback = command_argv(env, "deploy"), command_argv(env, "rollback")
+    rollback_limit = threshold_seconds(threshold("cicd.rollback-time"), default=300)
     return run_deploy_rollback(
         health_url=base_url.rstrip("/") + HEALTH_PATH,
         deploy=deploy,
@@ -352,6 +627,8 @@ def deploy_rollback_for(env: Environment, base_url: str, threshold: ThresholdOf)
         deploy_timeout=command_timeout(threshold("platform.deploy-time"), default=300),
         rollback_timeout=command_timeout(threshold("cicd.rollback-time"), default=300),
         scrub=scrubber_for(env),
+        version=VersionProbe.of(env, base_url),
+        rollback_bound_s=rollback_limit * ROLLBACK_MARGIN,
     )
 
 
@@ -361,5 +638,5 @@ def backup_restore_for(env: Environment, threshold: ThresholdOf) -> BackupDrill:
     limit = command_timeout(threshold("cicd.backup-time"), default=1800)
     return run_backup_restore(
         backup=backup, restore=restore, backup_timeout=limit, restore_timeout=limit,
-        scrub=scrubber_for(env),
+        scrub=scrubber_for(env), target=RestoreTarget.of(env),
     )  # fmt: skip

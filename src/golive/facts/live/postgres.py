@@ -8,9 +8,10 @@ The DSN and its password are never put into a message.
 
 from __future__ import annotations
 
+import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,21 +23,27 @@ from psycopg import conninfo, sql
 from golive._errors import GoliveError
 
 __all__ = [
+    "ApiExposure",
     "ConnectTimes",
     "ConnectionBudget",
     "Database",
     "DatabaseUnreachable",
+    "ExposedFunction",
+    "ExposedView",
     "Ledger",
     "PlaintextAttempt",
     "RlsTable",
+    "RoleRead",
     "Setting",
     "TlsFacts",
+    "api_exposure",
     "connect",
     "connection_budget",
     "describe",
     "measure_connect",
     "migration_ledger",
     "rls_tables",
+    "rows_as_role",
     "session_settings",
     "table_rows",
     "tls_facts",
@@ -137,6 +144,7 @@ class TlsFacts:
     server_ssl: str
     min_protocol: str | None
     plaintext: PlaintextAttempt
+    root_cert: str | None = None  # sslrootcert of the DSN (or PGSSLROOTCERT)
 
 
 _REFUSED = re.compile(r"no encryption|pg_hba\.conf rejects|SSL required|SSL connection is required",
@@ -161,7 +169,9 @@ def try_plaintext(dsn: str) -> PlaintextAttempt:
 
 
 def tls_facts(dsn: str) -> TlsFacts:
-    sslmode = str(conninfo.conninfo_to_dict(dsn).get("sslmode", "prefer"))
+    params = conninfo.conninfo_to_dict(dsn)
+    sslmode = str(params.get("sslmode") or os.environ.get("PGSSLMODE") or "prefer")
+    root_cert = params.get("sslrootcert") or os.environ.get("PGSSLROOTCERT")
     with connect(dsn) as conn:
         row = conn.execute(
             "SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
@@ -179,6 +189,7 @@ def tls_facts(dsn: str) -> TlsFacts:
         server_ssl=server_ssl,
         min_protocol=str(min_row[0]) if min_row else None,
         plaintext=try_plaintext(dsn),
+        root_cert=str(root_cert) if root_cert else None,
     )
 
 
@@ -321,48 +332,186 @@ def table_rows(dsn: str, schemas: Sequence[str]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class RlsTable:
+    """A table of an exposed schema: its row-level security, policies and API grants."""
+
     table: str
     rls_enabled: bool
     forced: bool
-    policies: int
+    policies: tuple[str, ...]
     api_grants: tuple[str, ...]  # API roles holding a privilege on the table
+    open_policies: tuple[str, ...] = ()  # permissive SELECT policies USING (true) for an API role
 
-    @property
-    def problem(self) -> str | None:
-        if not self.rls_enabled:
-            granted = (
-                f" although {', '.join(self.api_grants)} may query it" if self.api_grants else ""
+
+@dataclass(frozen=True)
+class ExposedView:
+    """A view (or materialized view) an API role may read that runs with its owner's rights."""
+
+    view: str
+    kind: str  # "view" or "materialized view"
+    readers: tuple[str, ...]  # API roles with SELECT on it
+    protected: tuple[str, ...]  # tables it reads that the readers could not read themselves
+
+
+@dataclass(frozen=True)
+class ExposedFunction:
+    name: str  # schema.name(args)
+    security_definer: bool
+    search_path_set: bool
+    executors: tuple[str, ...]  # API roles that may EXECUTE it
+    body: str = field(repr=False, default="")
+
+
+@dataclass
+class ApiExposure:
+    """What the API roles can reach in the exposed schemas, read from the catalogs."""
+
+    schemas: list[str]
+    roles: list[str]  # the configured API roles that exist
+    missing_roles: list[str]
+    tables: list[RlsTable] = field(default_factory=list)
+    views: list[ExposedView] = field(default_factory=list)
+    functions: list[ExposedFunction] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)  # tables RLS or missing grants guard
+
+
+_TABLES = """
+SELECT n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity,
+  ARRAY(SELECT p.polname::text FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY 1),
+  ARRAY(SELECT r FROM unnest(%(roles)s::text[]) AS r
+        WHERE has_table_privilege(r, c.oid, 'SELECT, INSERT, UPDATE, DELETE')),
+  ARRAY(SELECT p.polname::text FROM pg_policy p
+        WHERE p.polrelid = c.oid AND p.polpermissive AND p.polcmd IN ('r', '*')
+          AND pg_get_expr(p.polqual, p.polrelid) = 'true'
+          AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM pg_roles a
+               WHERE a.oid = ANY(p.polroles) AND a.rolname = ANY(%(roles)s::text[]))))
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s::text[])
+ORDER BY 1
+"""
+# Tables an API role cannot read as itself: RLS on, or no SELECT grant (auth.users).
+_PROTECTED = """
+SELECT c.oid, n.nspname || '.' || c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname <> ALL(%(system)s::text[])
+  AND n.nspname NOT LIKE 'pg_t%%'
+  AND (c.relrowsecurity OR NOT EXISTS (SELECT 1 FROM unnest(%(roles)s::text[]) AS r
+                                       WHERE has_table_privilege(r, c.oid, 'SELECT')))
+"""
+_VIEWS = """
+SELECT c.oid, n.nspname || '.' || c.relname, c.relkind,
+  ARRAY(SELECT r FROM unnest(%(roles)s::text[]) AS r WHERE has_table_privilege(r, c.oid, 'SELECT')),
+  ARRAY(SELECT DISTINCT d.refobjid::oid FROM pg_rewrite w
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+        WHERE w.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass
+          AND d.refobjid <> c.oid)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s::text[])
+  AND (c.relkind = 'm' OR NOT coalesce(c.reloptions::text[] && ARRAY[
+       'security_invoker=true', 'security_invoker=on', 'security_invoker=1',
+       'security_invoker=yes'], false))
+ORDER BY 2
+"""
+_FUNCTIONS = """
+SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid)
+  || ')', p.prosecdef,
+  coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) AS s WHERE s LIKE 'search_path=%%'), false),
+  ARRAY(SELECT r FROM unnest(%(roles)s::text[]) AS r
+        WHERE has_function_privilege(r, p.oid, 'EXECUTE')),
+  coalesce(p.prosrc, '')
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY(%(schemas)s::text[]) AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY 1
+"""
+
+
+def api_exposure(
+    dsn: str, schemas: Sequence[str] = ("public",), roles: Sequence[str] = API_ROLES
+) -> ApiExposure:
+    """The exposed schemas as Supabase's security advisor reads them: tables with their RLS
+    and policies, owner-rights views and functions, functions without a fixed search_path.
+    Only catalog reads; nothing runs as an API role here."""
+    with connect(dsn) as conn:
+        present = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(roles),)
             )
-            return f"row-level security is disabled{granted}"
-        if self.policies == 0:
-            return "row-level security is enabled but no policy is defined"
-        return None
+        ]
+        exposure = ApiExposure(
+            list(schemas),
+            [r for r in roles if r in present],
+            [r for r in roles if r not in present],
+        )
+        if not present:
+            return exposure
+        args = {"roles": exposure.roles, "schemas": list(schemas), "system": list(SYSTEM_SCHEMAS)}
+        exposure.tables = [
+            RlsTable(str(r[0]), bool(r[1]), bool(r[2]), tuple(r[3]), tuple(r[4]), tuple(r[5]))
+            for r in conn.execute(_TABLES, args).fetchall()
+        ]
+        protected = {int(r[0]): str(r[1]) for r in conn.execute(_PROTECTED, args).fetchall()}
+        exposure.protected = sorted(protected.values())
+        for oid, name, kind, readers, refs in conn.execute(_VIEWS, args).fetchall():
+            del oid
+            hidden = tuple(sorted(protected[int(o)] for o in refs if int(o) in protected))
+            exposure.views.append(ExposedView(
+                str(name), "materialized view" if kind == "m" else "view", tuple(readers), hidden
+            ))  # fmt: skip
+        exposure.functions = [
+            ExposedFunction(str(r[0]), bool(r[1]), bool(r[2]), tuple(r[3]), str(r[4]))
+            for r in conn.execute(_FUNCTIONS, args).fetchall()
+        ]
+    return exposure
 
 
 def rls_tables(dsn: str, schemas: Sequence[str] = ("public",)) -> list[RlsTable]:
-    """Every table the API can reach: the tables of ``schemas`` (Supabase exposes
-    ``public``) and any other table an API role (anon, authenticated) holds a privilege on."""
+    """The tables of ``schemas`` with their row-level security (see :func:`api_exposure`)."""
+    return api_exposure(dsn, schemas).tables
+
+
+@dataclass(frozen=True)
+class RoleRead:
+    """Rows one relation shows a role: all it reads, and those beyond the allowed condition."""
+
+    relation: str
+    rows: int | None  # None: the role may not read it (error kept in ``error``)
+    beyond: int | None
+    error: str | None = None
+
+
+def rows_as_role(
+    dsn: str, role: str, relations: Sequence[str], allowed: Mapping[str, str]
+) -> list[RoleRead]:
+    """As ``role`` (``SET LOCAL ROLE`` inside a read-only transaction that is rolled back):
+    the rows of each ``schema.name`` it reads, and how many fail ``allowed[name]`` (every
+    row counts as beyond when the relation has no allowed condition).
+
+    Raises psycopg errors when the DSN's user may not take the role."""
+    reads: list[RoleRead] = []
     with connect(dsn) as conn:
-        roles = [
-            str(r[0])
-            for r in conn.execute(
-                "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(API_ROLES),)
-            )
-        ]
-        rows = conn.execute(
-            "SELECT n.nspname || '.' || c.relname, n.nspname, c.relrowsecurity,"
-            " c.relforcerowsecurity,"
-            " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid),"
-            " ARRAY(SELECT r FROM unnest(%s::text[]) AS r WHERE"
-            "   has_table_privilege(r, c.oid, 'SELECT, INSERT, UPDATE, DELETE'))"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relkind IN ('r', 'p') AND n.nspname <> ALL(%s)"
-            " AND n.nspname NOT LIKE 'pg_temp%%' AND n.nspname NOT LIKE 'pg_toast%%'"
-            " ORDER BY 1",
-            (roles, list(SYSTEM_SCHEMAS)),
-        ).fetchall()
-    return [
-        RlsTable(str(r[0]), bool(r[2]), bool(r[3]), int(r[4]), tuple(r[5]))
-        for r in rows
-        if str(r[1]) in schemas or r[5]
-    ]
+        conn.autocommit = False
+        try:
+            conn.execute("BEGIN READ ONLY")
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+            for relation in relations:
+                schema, name = relation.split(".", 1)
+                condition = allowed.get(relation, "false")
+                query = sql.SQL(
+                    "SELECT count(*), count(*) FILTER (WHERE NOT coalesce(({}), false)) FROM {}"
+                ).format(sql.SQL(condition), sql.Identifier(schema, name))
+                try:
+                    with conn.transaction():  # a savepoint: one refusal does not end the rest
+                        row = conn.execute(query).fetchone()
+                except psycopg.Error as exc:
+                    text = (
+                        str(exc).strip().splitlines()[0][:200] if str(exc) else type(exc).__name__
+                    )
+                    reads.append(RoleRead(relation, None, None, text))
+                    continue
+                total, beyond = (int(row[0]), int(row[1])) if row else (0, 0)
+                reads.append(RoleRead(relation, total, beyond))
+        finally:
+            conn.rollback()
+    return reads

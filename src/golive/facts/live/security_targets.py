@@ -2,9 +2,10 @@
 
 Read from a YAML file, first found of: the path in ``GOLIVE_SECURITY_TARGETS``; the
 environment's ``security_targets`` (once golive.toml has that field); ``security/
-targets.yaml`` next to golive.toml. Without a file, the defaults describe the embedded
-reference app (``POST /api/login`` → JWT; ``/api/admin/users`` for admins only).
-Credentials are ``env:NAME`` references, never literals.
+targets.yaml`` next to golive.toml. Without a file nothing about the application is
+assumed: no identities, protected endpoints or data endpoints (the checks that need them
+are not verified, never run against guessed paths); the embedded reference app writes its
+own file (``golive.demo.stack``). Credentials are ``env:NAME`` references, never literals.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from golive._errors import ConfigError
 from golive.config import resolve_secret
+from golive.facts.live.probes.settings import ProbeSettings
 from golive.judging.findings import FindingSeverity
 
 __all__ = [
@@ -130,50 +132,27 @@ class TlsTargets(_Strict):
 
 class SecurityTargets(_Strict):
     login: Login = Field(default_factory=Login)
-    identities: dict[str, Identity] = Field(
-        default_factory=lambda: {
-            "user": Identity(
-                username="env:GOLIVE_DEMO_USER_EMAIL",
-                password="env:GOLIVE_DEMO_USER_PASSWORD",  # noqa: S106 - a reference
-                role="user",
-            ),
-            "admin": Identity(
-                username="env:GOLIVE_DEMO_ADMIN_EMAIL",
-                password="env:GOLIVE_DEMO_ADMIN_PASSWORD",  # noqa: S106 - a reference
-                role="admin",
-            ),
-        }
-    )
+    identities: dict[str, Identity] = Field(default_factory=dict)
     subject_claim: str = "sub"
     role_claim: str = "role"
     jwt_secret: str | None = Field(
         default=None, description="env:NAME of the signing key: lets golive mint expired tokens"
     )
-    protected: list[Endpoint] = Field(
-        default_factory=lambda: [
-            Endpoint(path="/api/me", roles=["user", "admin"]),
-            Endpoint(path="/api/admin/users", roles=["admin"]),
-        ]
-    )
+    protected: list[Endpoint] = Field(default_factory=list)
     pages: list[str] = Field(default_factory=lambda: ["/"])
     sensitive_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_SENSITIVE_PATHS))
     debug_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_DEBUG_PATHS))
     listing_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_LISTING_PATHS))
     admin_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_ADMIN_PATHS))
-    data_access: list[DataEndpoint] = Field(
-        default_factory=lambda: [
-            DataEndpoint(
-                path="/api/projects",
-                items="projects",
-                owner_field="owner_id",
-                public_if={"visibility": "public"},
-            ),
-        ]
-    )
+    data_access: list[DataEndpoint] = Field(default_factory=list)
     anon_role: str = "anon"
+    api_roles: list[str] = Field(
+        default_factory=lambda: ["anon", "authenticated"],
+        description="database roles the data API switches into (Supabase: anon, authenticated)",
+    )
     rls_schemas: list[str] = Field(default_factory=lambda: ["public"])
     anon_readable: dict[str, str] = Field(
-        default_factory=lambda: {"public.projects": "visibility = 'public'"},
+        default_factory=dict,
         description="table → SQL condition every row the anonymous role sees must meet",
     )
     advisories: list[str] = Field(
@@ -181,6 +160,9 @@ class SecurityTargets(_Strict):
     )
     dependency_fail_severity: FindingSeverity = "high"
     tls: TlsTargets = Field(default_factory=TlsTargets)
+    probes: ProbeSettings = Field(
+        default_factory=ProbeSettings, description="bounds and endpoints of the active probes"
+    )
     # folder the file was read from: relative paths in it are relative to this folder
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -28,6 +28,7 @@ __all__ = [
     "drill_marker",
     "post_message",
     "read_sink",
+    "receiver_up",
     "redact",
     "wait_for",
 ]
@@ -62,6 +63,21 @@ def post_message(url: str, message: dict[str, Any], *, timeout: float = 10.0) ->
     except httpx.HTTPError as exc:
         return PostResult(None, time.perf_counter() - started, "", type(exc).__name__)
     return PostResult(response.status_code, time.perf_counter() - started, response.text[:200])
+
+
+def receiver_up(url: str, *, timeout: float = 10.0) -> tuple[bool, str]:
+    """Whether the receiver answers a GET (nothing is posted) with 2xx, and what it said.
+
+    A 4xx is down: Slack answers a retired or revoked hook with 403 ``invalid_token``,
+    404 ``no_service`` or 410 ``channel_is_archived``; the address no longer delivers."""
+    try:
+        response = httpx.get(url, timeout=timeout)
+    except httpx.HTTPError as exc:
+        return False, f"GET {redact(url)}: {type(exc).__name__}"
+    answer = f"GET {redact(url)}: {response.status_code}"
+    if not 200 <= response.status_code < 300:
+        return False, f"{answer} {response.text[:80].strip()}".rstrip()
+    return True, answer
 
 
 @dataclass(frozen=True)

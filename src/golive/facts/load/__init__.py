@@ -14,10 +14,12 @@ from golive.facts.load.database import (
     db_load,
     hold_connections,
 )
-from golive.facts.load.driver import free_port, locust_argv, run_load
+from golive.facts.load.driver import free_port, locust_argv, run_load, write_load_json
 from golive.facts.load.plan import (
-    AUTHENTICATED_ENDPOINTS,
-    KEY_ENDPOINTS,
+    CPU_SATURATED,
+    LATE_MS,
+    LATE_SHARE,
+    MAX_LATE_MS,
     PLAN_VARIABLE,
     LoadError,
     LoadPlan,
@@ -28,17 +30,27 @@ from golive.facts.load.plan import (
     received_plan,
 )
 from golive.facts.load.report import locust_artifact, record_load_evidence
-from golive.facts.load.result import CacheStats, EndpointStats, Latency, LoadResult, SeriesPoint
+from golive.facts.load.result import (
+    CacheStats,
+    EndpointStats,
+    Generator,
+    Latency,
+    LoadResult,
+    SeriesPoint,
+)
 
 __all__ = [
-    "AUTHENTICATED_ENDPOINTS",
+    "CPU_SATURATED",
     "DEFAULT_QUERY",
-    "KEY_ENDPOINTS",
+    "LATE_MS",
+    "LATE_SHARE",
+    "MAX_LATE_MS",
     "PLAN_VARIABLE",
     "CacheStats",
     "ConcurrencyResult",
     "DbLoadResult",
     "EndpointStats",
+    "Generator",
     "Latency",
     "LoadError",
     "LoadPlan",
@@ -56,4 +68,5 @@ __all__ = [
     "received_plan",
     "record_load_evidence",
     "run_load",
+    "write_load_json",
 ]

@@ -9,6 +9,7 @@ it started when the run overstays its bound.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import signal
@@ -21,11 +22,19 @@ from pathlib import Path
 
 from golive.facts.load.locust_csv import Progress as LocustProgress
 from golive.facts.load.locust_csv import history_users, latest_progress, locust_totals
-from golive.facts.load.plan import LoadError, LoadPlan, check_target
-from golive.facts.load.result import LoadResult
-from golive.facts.load.samples import summarise
+from golive.facts.load.plan import (
+    CPU_SATURATED,
+    LATE_MS,
+    LATE_SHARE,
+    MAX_LATE_MS,
+    LoadError,
+    LoadPlan,
+    check_target,
+)
+from golive.facts.load.result import Generator, Latency, LoadResult
+from golive.facts.load.samples import Summary, summarise
 
-__all__ = ["RECORDER", "free_port", "locust_argv", "run_load"]
+__all__ = ["RECORDER", "free_port", "locust_argv", "run_load", "write_load_json"]
 
 RECORDER = Path(__file__).with_name("recorder.py")
 STARTUP_GRACE_S = 60.0  # Locust start-up and shutdown on top of the staged run
@@ -61,10 +70,10 @@ def locust_argv(
         "--host", host,
         "--csv", str(csv_prefix), "--csv-full-history",
         "--html", str(html),
-        "--run-time", f"{math.ceil(plan.total_s) + 2}s",
+        "--run-time", f"{math.ceil(_bound_s(plan)) + 2}s",
         "--exit-code-on-error", "0",
     ]  # fmt: skip
-    if plan.processes:
+    if plan.processes and plan.model == "closed":  # the open model: one generator process
         if master_port is None:
             raise LoadError("worker processes need a master port")
         argv += [
@@ -73,6 +82,11 @@ def locust_argv(
             "--master-host", "127.0.0.1", "--master-port", str(master_port),
         ]  # fmt: skip
     return argv
+
+
+def _bound_s(plan: LoadPlan) -> float:
+    """The staged run, plus (open model) the answers of the last arrivals."""
+    return plan.total_s + (plan.timeout_s + 5 if plan.model == "open" else 0.0)
 
 
 def _tail(path: Path) -> str:
@@ -120,27 +134,37 @@ def run_load(
     ``locustfiles``: the users/tasks file(s) and the shape; golive's recorder is added.
     """
     check_target(host, allow_remote=allow_remote)
+    if not plan.endpoints:
+        raise LoadError(
+            "no endpoints to load: list them under [[environments.NAME.load.endpoints]]"
+            " (method, path, weight)"
+        )
     for path in locustfiles:
         if not Path(path).is_file():
             raise LoadError(f"locustfile {path} not found")
     out_dir = Path(out_dir).resolve()
     samples_dir = out_dir / "samples"
     samples_dir.mkdir(parents=True, exist_ok=True)
-    for old in samples_dir.glob("samples-*.tsv"):
+    for old in [*samples_dir.glob("samples-*.tsv"), *samples_dir.glob("generator-*.json")]:
         old.unlink()
     prefix, html, log = out_dir / "locust", out_dir / "locust.html", out_dir / "locust.log"
     files = [*(Path(p).resolve() for p in locustfiles), RECORDER]
     argv = locust_argv(
         plan, host=host, locustfiles=files, csv_prefix=prefix, html=html,
-        master_port=free_port() if plan.processes else None,
+        master_port=free_port() if plan.processes and plan.model == "closed" else None,
     )  # fmt: skip
     env = {**os.environ, **plan.to_locust_env(), "GOLIVE_LOAD_SAMPLES_DIR": str(samples_dir)}
     say = progress or (lambda _line: None)
+    shape = (
+        f"open model, {plan.rate:g}/s (spike {plan.spike_rate:g}/s)" if plan.model == "open"
+        else f"closed model, {plan.users} users (spike {plan.spike_users})"
+    )  # fmt: skip
+    workers = plan.processes if plan.model == "closed" else 0
     say(
-        f"load starting: {plan.users} users (spike {plan.spike_users}) for {plan.total_s:g}s"
-        f" against {host}" + (f" with {plan.processes} worker processes" if plan.processes else "")
+        f"load starting: {shape} for {plan.total_s:g}s against {host}"
+        + (f" with {workers} worker processes" if workers else "")
     )
-    deadline = plan.total_s + STARTUP_GRACE_S
+    deadline = _bound_s(plan) + STARTUP_GRACE_S
     started = time.monotonic()
     last: LocustProgress | None = None
     with log.open("wb") as log_file:
@@ -174,8 +198,12 @@ def run_load(
         raise LoadError(f"Locust exited with {proc.returncode}; log {log}:\n{_tail(log)}")
     history = Path(f"{prefix}_stats_history.csv")
     samples = sorted(samples_dir.glob("samples-*.tsv"))
-    summary = summarise(samples, history_users(history))
+    summary = summarise(
+        samples, history_users(history),
+        think_s=(plan.wait_min_s + max(plan.wait_min_s, plan.wait_max_s)) / 2, late_ms=LATE_MS,
+    )  # fmt: skip
     totals = locust_totals(Path(f"{prefix}_stats.csv"))
+    generator = _generator(plan, summary, sorted(samples_dir.glob("generator-*.json")))
     result = LoadResult(
         target=host,
         plan=plan.describe(),
@@ -184,6 +212,13 @@ def run_load(
         requests=summary.requests,
         failures=summary.failures,
         latency=summary.latency,
+        uncorrected_latency=summary.uncorrected,
+        correction=summary.correction,
+        model=plan.model,
+        intended_rate=_rate(generator.intended_arrivals, plan) if plan.model == "open" else None,
+        achieved_rate=_rate(summary.arrivals, plan) if plan.model == "open" else None,
+        generator=generator,
+        unverified_reason=_unverified(generator),
         endpoints=summary.endpoints,
         bucket_s=summary.bucket_s,
         series=summary.series,
@@ -202,4 +237,105 @@ def run_load(
         f"load finished in {wall_s:.1f}s: {result.requests} requests, {result.failures} failed,"
         f" peak {result.peak_users} users; report {html}"
     )
+    if result.unverified_reason:
+        say(f"load not verified: {result.unverified_reason}")
     return result
+
+
+def _rate(arrivals: int | None, plan: LoadPlan) -> float | None:
+    """Arrivals per second over the stages (ramp, steady and spike together)."""
+    return round(arrivals / plan.total_s, 3) if arrivals is not None and plan.total_s else None
+
+
+def _generator(plan: LoadPlan, summary: Summary, accounts: list[Path]) -> Generator:
+    """The generator's account: its own file (open model) and the late starts it recorded."""
+    if plan.model == "closed":
+        return Generator(model="closed")
+    totals: dict[str, float] = {}
+    for path in accounts:
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            totals[key] = totals.get(key, 0.0) + float(value)
+    wall = totals.get("wall_s")
+    return Generator(
+        model="open",
+        intended_arrivals=int(totals["intended_arrivals"]) if accounts else None,
+        sent=summary.arrivals,
+        late=summary.late,
+        late_bound_ms=LATE_MS,
+        max_late_ms=summary.max_late_ms,
+        queued=int(totals.get("queued", 0)),
+        cpu=round(totals["cpu_s"] / wall, 3) if wall else None,
+        cpu_s=totals.get("cpu_s"),
+        wall_s=wall,
+    )
+
+
+def _unverified(gen: Generator) -> str | None:
+    """Why the generator did not apply the intended load (then nothing may pass), or None."""
+    if gen.model == "closed":
+        return None
+    if gen.intended_arrivals is None:
+        return "the open-model generator left no account of its arrivals (see the Locust log)"
+    if gen.intended_arrivals == 0:
+        return "the open-model generator scheduled no arrival (no usable endpoint)"
+    sent = gen.sent or 0
+    if gen.late > LATE_SHARE * gen.intended_arrivals or gen.max_late_ms > MAX_LATE_MS:
+        return (
+            f"{gen.late} of {gen.intended_arrivals} arrivals started more than {LATE_MS:g} ms"
+            f" late, the worst {gen.max_late_ms:g} ms (allowed: {LATE_SHARE:.0%} of them, none"
+            f" over {MAX_LATE_MS:g} ms): the generator could not hold the intended rate"
+        )
+    if gen.queued:
+        return f"{gen.queued} arrivals found every pooled connection busy and queued"
+    if gen.cpu is not None and gen.cpu >= CPU_SATURATED:
+        return (
+            f"the generator used {gen.cpu:.0%} of a core (saturated at {CPU_SATURATED:.0%}):"
+            " its timings include its own queueing"
+        )
+    if sent < gen.intended_arrivals:
+        return f"{gen.intended_arrivals - sent} of {gen.intended_arrivals} arrivals never completed"
+    return None
+
+
+def write_load_json(result: LoadResult, path: Path) -> None:
+    """``load.json``: the run's figures (corrected and uncorrected side by side), the
+    generator's account and where Locust's own HTML and CSV are."""
+
+    def figures(latency: Latency | None) -> dict[str, float] | None:
+        if latency is None:
+            return None
+        return {
+            "mean": latency.avg_ms, "p50": latency.p50_ms, "p95": latency.p95_ms,
+            "p99": latency.p99_ms, "p999": latency.p999_ms, "max": latency.max_ms,
+        }  # fmt: skip
+
+    document = {
+        "target": result.target,
+        "model": result.model,
+        "verified": result.unverified_reason is None,
+        "unverified_reason": result.unverified_reason,
+        "intended_rate": result.intended_rate,
+        "achieved_rate": result.achieved_rate,
+        "requests": result.requests,
+        "errors": result.failures,
+        "duration_s": result.duration_s,
+        "latency_ms": figures(result.latency),
+        "uncorrected_latency_ms": figures(result.uncorrected_latency),
+        "correction": result.correction,
+        "generator_cpu": result.generator.cpu if result.generator else None,
+        "generator": result.generator.model_dump() if result.generator else None,
+        "endpoints": {
+            name: {
+                "requests": e.requests,
+                "errors": e.failures,
+                "rps": e.rps,
+                "latency_ms": figures(e.latency),
+                "uncorrected_latency_ms": figures(e.uncorrected_latency),
+            }
+            for name, e in result.endpoints.items()
+        },
+        "plan": result.plan,
+        "locust": {"html": result.html_report, "csv": result.csv_files},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

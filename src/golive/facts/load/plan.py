@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -19,19 +19,27 @@ from pydantic_core import ErrorDetails
 from golive._errors import GoliveError
 from golive._net import is_loopback
 from golive.config import (
+    MAX_RATE,
     MAX_SECONDS,
+    MAX_USERS,
+    LoadEndpoint,
     LoadProcesses,
+    LoadRate,
     LoadSeconds,
     LoadSettings,
     LoadUsers,
     RequestTimeout,
     SteadySeconds,
+    resolve_secret,
 )
 
 __all__ = [
-    "AUTHENTICATED_ENDPOINTS",
-    "KEY_ENDPOINTS",
+    "CPU_SATURATED",
+    "LATE_MS",
+    "LATE_SHARE",
+    "MAX_LATE_MS",
     "PLAN_VARIABLE",
+    "POOL_CONNECTIONS",
     "LoadError",
     "LoadPlan",
     "check_target",
@@ -56,17 +64,21 @@ _OVERRIDES = {
         ("WAIT_MIN", "wait_min_s"),
         ("WAIT_MAX", "wait_max_s"),
         ("TIMEOUT", "timeout_s"),
+        ("MODEL", "model"),
+        ("RATE", "rate"),
+        ("SPIKE_RATE", "spike_rate"),
     )
 }
-# The requests loadtests/locustfile.py makes, as "METHOD name" (the recorder's keys).
-KEY_ENDPOINTS = (
-    "GET /health",
-    "GET /api/projects",
-    "GET /static/app.js",
-    "POST /api/login",
-    "GET /api/me",
-)
-AUTHENTICATED_ENDPOINTS = ("POST /api/login", "GET /api/me")
+# Bounds on the generator itself (not SLOs): an open-model run with more than LATE_SHARE of
+# its arrivals sent over LATE_MS after their intended time, or any over MAX_LATE_MS, or whose
+# generator used CPU_SATURATED of a core, did not apply the intended load. Lateness only
+# adds to the corrected figures (it can cost a pass, never make one); within these bounds it
+# adds at most a few ms to the mean, so a busy shared machine does not void every run.
+LATE_MS = 20.0
+LATE_SHARE = 0.05
+MAX_LATE_MS = 250.0
+CPU_SATURATED = 0.9
+POOL_CONNECTIONS = MAX_USERS  # open model: connections in flight, so arrivals never queue
 
 
 class LoadError(GoliveError):
@@ -105,6 +117,13 @@ class LoadPlan(BaseModel):
     wait_max_s: LoadSeconds = 1.0
     timeout_s: RequestTimeout = 10.0
     login: tuple[str, str] | None = Field(default=None, repr=False)
+    model: Literal["open", "closed"] = "open"
+    rate: LoadRate = 20.0  # open model: intended arrivals per second, steady stage
+    spike_rate: LoadRate = 40.0
+    endpoints: tuple[LoadEndpoint, ...] = ()
+    login_path: str = "/api/login"
+    token_field: str = "access_token"
+    bearer_token: str | None = Field(default=None, repr=False)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -125,10 +144,48 @@ class LoadPlan(BaseModel):
         """The one variable loadtests/locustfile.py and shapes.py read the plan from."""
         return {PLAN_VARIABLE: self.model_dump_json()}
 
+    def arrival_offsets(self) -> Iterator[float]:
+        """Open model: seconds after the start at which arrivals are due, evenly spaced at
+        the stage's rate; the ramp rises linearly from 0 to ``rate``."""
+        ramp, steady, spike = self.ramp_s, self.steady_s, self.spike_s
+        for k in range(1, int(self.rate * ramp / 2) + 1):  # rate t^2 / (2 ramp) by time t
+            yield (2 * ramp * k / self.rate) ** 0.5
+        # each stage's arrivals end on its last instant (the ramp's last is at ``ramp``)
+        for k in range(1, int(self.rate * steady) + 1):
+            yield ramp + k / self.rate
+        for k in range(1, int(self.spike_rate * spike) + 1):
+            yield ramp + steady + k / self.spike_rate
+
+    def key_endpoints(self) -> tuple[str, ...]:
+        """What the per-endpoint checks judge: the configured endpoints (``METHOD name``),
+        and the login request when an endpoint signs in through it."""
+        keys = [e.key for e in self.endpoints]
+        if any(e.auth == "login" for e in self.endpoints):
+            keys.insert(0, f"POST {self.login_path}")
+        return tuple(dict.fromkeys(keys))
+
+    def missing_credential(self, key: str) -> str | None:
+        """Why ``key`` could not be exercised for lack of a credential, else None."""
+        auths = {e.auth for e in self.endpoints if e.key == key}
+        signs_in = key == f"POST {self.login_path}" or "login" in auths
+        if signs_in and self.login is None and any(e.auth == "login" for e in self.endpoints):
+            return "no test account: set [load] login_email and login_password"
+        if "bearer" in auths and not self.bearer_token:
+            return 'no bearer token: set [load] bearer_token = "env:NAME" and NAME'
+        return None
+
     def describe(self) -> dict[str, object]:
-        """The plan as evidence (no credentials)."""
-        shown: dict[str, object] = self.model_dump(exclude={"login"})
+        """The plan as evidence (no credentials: header values and tokens are left out)."""
+        shown: dict[str, object] = self.model_dump(
+            mode="json", exclude={"login", "bearer_token", "endpoints"}
+        )
         shown["login"] = bool(self.login)
+        shown["bearer_token"] = bool(self.bearer_token)
+        shown["endpoints"] = [
+            {"key": e.key, "path": e.path, "weight": e.weight, "auth": e.auth,
+             "headers": sorted(e.headers), "expect_status": e.expect_status}
+            for e in self.endpoints
+        ]  # fmt: skip
         shown["total_s"] = self.total_s
         return shown
 
@@ -143,8 +200,13 @@ def configured_plan(settings: LoadSettings | None, env: Mapping[str, str]) -> Lo
     variables; unset sizes keep the weekly defaults, and the spike is twice the users."""
     values: dict[str, object] = {}
     if settings is not None:
-        values = settings.model_dump(exclude={"login_email", "login_password"}, exclude_none=True)
+        values = settings.model_dump(
+            exclude={"login_email", "login_password", "bearer_token", "endpoints"},
+            exclude_none=True,
+        )
         values["login"] = settings.login()
+        values["bearer_token"] = resolve_secret(settings.bearer_token)
+        values["endpoints"] = tuple(_resolved(e) for e in settings.endpoints)
     for name, key in _OVERRIDES.items():
         raw = env.get(name, "").strip()
         if raw:
@@ -154,7 +216,15 @@ def configured_plan(settings: LoadSettings | None, env: Mapping[str, str]) -> Lo
         values["login"] = (email, password)
     if "spike_users" not in values:
         values["spike_users"] = 2 * LoadPlan.model_validate(values).users
+    if "spike_rate" not in values:
+        values["spike_rate"] = min(2 * LoadPlan.model_validate(values).rate, MAX_RATE)
     return LoadPlan.model_validate(values)
+
+
+def _resolved(endpoint: LoadEndpoint) -> LoadEndpoint:
+    """The endpoint with ``env:NAME`` header values read from the environment."""
+    headers = {k: resolve_secret(v) or "" for k, v in endpoint.headers.items()}
+    return endpoint.model_copy(update={"headers": headers})
 
 
 def override_variables(settings: LoadSettings) -> dict[str, str]:
@@ -162,7 +232,11 @@ def override_variables(settings: LoadSettings) -> dict[str, str]:
     caller that starts a run in another process (``golive demo``); read by
     :func:`configured_plan`."""
     sizes = settings.model_dump(exclude_none=True)
-    return {name: f"{sizes[key]:g}" for name, key in _OVERRIDES.items() if key in sizes}
+    return {
+        name: sizes[key] if isinstance(sizes[key], str) else f"{sizes[key]:g}"
+        for name, key in _OVERRIDES.items()
+        if key in sizes
+    }
 
 
 def received_plan(env: Mapping[str, str]) -> LoadPlan:

@@ -4,10 +4,13 @@ Never imported by golive itself (Locust and gevent stay out of the pytest proces
 Each Locust process that runs users writes its own file ``samples-<pid>.tsv`` in
 ``GOLIVE_LOAD_SAMPLES_DIR``, one line per request::
 
-    <start, ms since epoch>\t<METHOD name>\t<response time, us>\t<1 ok | 0 failed>\t<cache>
+    <start ms since epoch>\t<METHOD name>\t<response us>\t<1 ok | 0 failed>\t<cache>\t<late>
 
-where cache is ``H`` (served from a cache: 304, ``X-Cache: HIT``-style header or
-``Age`` > 0), ``M`` (a cacheable response that was not a hit) or ``-`` (not cacheable).
+where late is how long after its intended start the request was sent, us (open model:
+the arrival's intended time comes in the request's context as ``golive_intended``, epoch
+seconds; ``-`` in the closed model, which has no intended start), and cache is ``H``
+(served from a cache: 304, ``X-Cache: HIT``-style header or ``Age`` > 0), ``M`` (a
+cacheable response that was not a hit) or ``-`` (not cacheable).
 golive reads the files afterwards and computes exact percentiles with HdrHistogram.
 """
 
@@ -67,6 +70,7 @@ def _on_request(
     response: Any = None,
     exception: BaseException | None = None,
     start_time: float | None = None,
+    context: Any = None,
     **_kwargs: Any,
 ) -> None:
     if _DIR is None:
@@ -76,9 +80,11 @@ def _on_request(
     headers = getattr(response, "headers", None)
     cache = cache_code(status, headers) if headers is not None and exception is None else "-"
     endpoint = f"{request_type} {name}".replace("\t", " ").replace("\n", " ")
+    intended = context.get("golive_intended") if isinstance(context, dict) else None
+    late = str(max(0, round((started - intended) * 1e6))) if intended is not None else "-"
     _buffer.append(
         f"{int(started * 1000)}\t{endpoint}\t{round(response_time * 1000)}\t"
-        f"{0 if exception else 1}\t{cache}\n"
+        f"{0 if exception else 1}\t{cache}\t{late}\n"
     )
     if len(_buffer) >= _FLUSH_EVERY:
         _flush()

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["CacheStats", "EndpointStats", "Latency", "LoadResult", "SeriesPoint"]
+__all__ = ["CacheStats", "EndpointStats", "Generator", "Latency", "LoadResult", "SeriesPoint"]
 
 
 class _Model(BaseModel):
@@ -26,6 +26,7 @@ class Latency(_Model):
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    p999_ms: float
     max_ms: float
 
 
@@ -46,7 +47,8 @@ class EndpointStats(_Model):
     name: str  # "METHOD name", as the locustfile names the request
     requests: int
     failures: int
-    latency: Latency
+    latency: Latency  # corrected (what is judged)
+    uncorrected_latency: Latency | None = None  # from the actual send
     rps: float
     cache: CacheStats
 
@@ -65,6 +67,21 @@ class SeriesPoint(_Model):
     failures: int
 
 
+class Generator(_Model):
+    """The load generator's own account: could it apply the intended load?"""
+
+    model: str  # "open" (arrival rate) or "closed" (users with think time)
+    intended_arrivals: int | None = None  # open model: scheduled in the run
+    sent: int | None = None  # open model: arrivals that were sent
+    late: int = 0  # sent more than late_bound_ms after their intended start
+    late_bound_ms: float | None = None
+    max_late_ms: float = 0.0
+    queued: int = 0  # arrivals that found every pooled connection busy
+    cpu: float | None = None  # CPU time / wall time of the generator process, 1.0 = one core
+    cpu_s: float | None = None
+    wall_s: float | None = None
+
+
 class LoadResult(_Model):
     """The load phase, once per test session; several checks judge it."""
 
@@ -74,7 +91,14 @@ class LoadResult(_Model):
     duration_s: float  # first request start to last request start
     requests: int
     failures: int
-    latency: Latency | None  # None when no request was made
+    latency: Latency | None  # corrected; None when no request was made
+    uncorrected_latency: Latency | None = None  # from the actual send
+    correction: str = "none"  # how the corrected figures were computed
+    model: str = "closed"
+    intended_rate: float | None = None  # open model: arrivals per second, steady stage
+    achieved_rate: float | None = None  # requests per second over the run's arrival window
+    generator: Generator | None = None
+    unverified_reason: str | None = None  # the generator could not apply the intended load
     endpoints: dict[str, EndpointStats]
     bucket_s: float
     series: list[SeriesPoint]

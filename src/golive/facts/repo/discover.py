@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,10 +16,12 @@ __all__ = [
     "find_deliverable",
     "find_files",
     "find_role",
+    "not_found_message",
     "remember_role",
     "repo_files",
     "require_deliverable",
     "roles_taken",
+    "skipped_files",
 ]
 
 # folders that hold other people's files, never the team's deliverables
@@ -27,9 +30,36 @@ SKIPPED_DIRS = frozenset(
 )
 
 
+# files seen but never listed, per repository root: relative path → why (a FIFO, a device,
+# a link out of the repository or one that loops); no reader may open them
+_SKIPPED_FILES: dict[str, dict[str, str]] = {}
+
+
+def _special(root: str, path: str) -> str | None:
+    """Why the directory entry ``path`` is no file to read; None for a regular file inside
+    ``root`` (links are resolved, and must stay inside)."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = os.path.realpath(path, strict=True)
+            if os.path.commonpath([root, target]) != root:
+                return "a symbolic link out of the repository (never followed)"
+            info = os.stat(target)
+    except (OSError, RuntimeError):
+        return "a symbolic link that loops or points nowhere"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else (
+        "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+        else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+    return f"{kind} (never opened)"
+
+
 @cache
 def _walk(root: str) -> tuple[Path, ...]:
     found: list[Path] = []
+    skipped = _SKIPPED_FILES.setdefault(root, {})
+    # os.walk never descends into linked folders (followlinks=False): no loop, no way out
     for folder, dirs, files in os.walk(root):
         # "env" is a virtualenv only with its pyvenv.cfg (packages/env is a monorepo's code)
         dirs[:] = sorted(
@@ -37,8 +67,37 @@ def _walk(root: str) -> tuple[Path, ...]:
             if d not in SKIPPED_DIRS
             or (d == "env" and not os.path.isfile(os.path.join(folder, d, "pyvenv.cfg")))
         )
-        found.extend(Path(folder, name) for name in sorted(files))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            why = _special(root, path)
+            if why is None:
+                found.append(Path(path))
+            else:
+                skipped[os.path.relpath(path, root)] = why
     return tuple(found)
+
+
+def skipped_files(repo: Path, *patterns: str) -> dict[str, str]:
+    """Entries of ``repo`` never listed (FIFOs, devices, links out or in a loop) → why;
+    only those matching ``patterns`` (name or relative path) when given."""
+    root = str(Path(repo).resolve())
+    _walk(root)
+    return {
+        rel: why for rel, why in sorted(_SKIPPED_FILES.get(root, {}).items())
+        if not patterns or any(
+            fnmatch.fnmatch(os.path.basename(rel), p) or fnmatch.fnmatch(rel, p)
+            for p in patterns)
+    }
+
+
+def not_found_message(repo: Path, names: tuple[str, ...], where: str = "the repository") -> str:
+    """Why no deliverable named ``names`` was found, naming files skipped as unreadable."""
+    skipped = ", ".join(sorted(SKIPPED_DIRS))
+    message = f"not found: {' or '.join(names)} anywhere in {where} (skipping {skipped})"
+    special = skipped_files(repo, *names)
+    if special:
+        message += "; not read: " + "; ".join(f"{rel}: {why}" for rel, why in special.items())
+    return message
 
 
 def repo_files(repo: Path) -> tuple[Path, ...]:
@@ -157,8 +216,5 @@ def require_deliverable(repo: Path, *names: str) -> Path:
     """The deliverable, or an AssertionError saying what was searched (the check fails)."""
     path = find_deliverable(repo, *names)
     if path is None:
-        skipped = ", ".join(sorted(SKIPPED_DIRS))
-        raise AssertionError(
-            f"not found: {' or '.join(names)} anywhere in {repo} (skipping {skipped})"
-        )
+        raise AssertionError(not_found_message(repo, names, str(repo)))
     return path

@@ -11,6 +11,7 @@ import functools
 import json
 import json.decoder
 import json.scanner
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,10 +20,20 @@ from typing import Any
 
 import yaml
 
-from golive.facts.repo.discover import SKIPPED_DIRS, find_deliverable
+from golive._errors import NotVerified
+from golive._files import (
+    MAX_NESTING,
+    TooLarge,
+    Unreadable,
+    load_yaml_bounded,
+    read_text_bounded,
+    yaml_problem,
+)
+from golive.facts.repo.discover import find_deliverable, not_found_message
 from golive.judging.findings import Finding
 
 __all__ = [
+    "MAX_STRUCTURED_BYTES",
     "Document",
     "Heading",
     "Located",
@@ -35,6 +46,7 @@ __all__ = [
     "load_deliverable",
     "load_structured",
     "parse_duration_s",
+    "refused",
     "relative",
     "to_seconds",
 ]
@@ -105,6 +117,12 @@ def json_path_parts(json_path: str) -> list[str | int]:
     return parts
 
 
+# the largest YAML or JSON file parsed: the locating JSON decoder is pure Python (about
+# 1 MB/s and 25 times the file in memory on this machine); the largest lockfile of the
+# validation corpus is 1.5 MB. A larger file is not_verified, never parsed.
+MAX_STRUCTURED_BYTES = 16 << 20
+
+
 # --- YAML ---------------------------------------------------------------------------
 
 
@@ -155,7 +173,7 @@ class _LocatingDecoder(json.JSONDecoder):
 
     def __init__(self, text: str) -> None:
         super().__init__()
-        newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        newlines = [m.start() for m in re.finditer("\n", text)]
 
         def line_at(index: int) -> int:
             return bisect.bisect_left(newlines, index) + 1
@@ -164,11 +182,15 @@ class _LocatingDecoder(json.JSONDecoder):
             pairs, end = json.decoder.JSONObject(s_and_end, *args, **kwargs)  # type: ignore[attr-defined]
             obj = Located(pairs)
             obj.line = line_at(s_and_end[1] - 1)
-            # a key's line: first occurrence of its quoted name after the brace
+            # a key's line: first occurrence of its quoted name after the previous key's (a
+            # search from the brace each time is quadratic: minutes on a large lockfile)
+            cursor = s_and_end[1] - 1
             for key in obj:
-                at = s_and_end[0].find(json.dumps(key, ensure_ascii=False), s_and_end[1] - 1, end)
+                quoted = json.dumps(key, ensure_ascii=False)
+                at = s_and_end[0].find(quoted, cursor, end)
                 if at >= 0:
                     obj.key_lines[key] = line_at(at)
+                    cursor = at + len(quoted)
             return obj, end
 
         def parse_array(s_and_end: tuple[str, int], scan_once: Any) -> Any:
@@ -200,6 +222,8 @@ def relative(repo: Path, path: Path) -> str:
         return Path(path).resolve().relative_to(Path(repo).resolve()).as_posix()
     except ValueError:
         return str(path)
+    except (OSError, RuntimeError):  # a symlink loop: name the link itself
+        return Path(os.path.relpath(path, Path(repo).resolve())).as_posix()
 
 
 def finding(repo: Path, path: Path, line: int | None, message: str) -> Finding:
@@ -224,36 +248,95 @@ def _load_structured(
 ) -> Document | Finding:
     repo, path = Path(repo_text), Path(path_text)
     shown = relative(repo, path)
+    outside = _outside(repo, path)
+    if outside:
+        return Finding(shown, None, outside)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Finding(shown, None, f"cannot read: {exc}")
+        text = read_text_bounded(path, MAX_STRUCTURED_BYTES)
+    except TooLarge as exc:
+        # nothing was examined: not a defect of the file, a limit of golive
+        raise NotVerified(f"{shown}: {exc}") from None
+    except Unreadable as exc:
+        return Finding(shown, exc.line, f"cannot read: {exc}")
     if path.suffix.lower() == ".json":
+        depth = _json_depth(text)
+        if depth > MAX_NESTING:
+            return Finding(shown, None, f"invalid JSON: nested more than {MAX_NESTING} levels")
         try:
             data = _LocatingDecoder(text).decode(text)
         except json.JSONDecodeError as exc:
             return Finding(shown, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
+        except RecursionError:
+            return Finding(shown, None, "invalid JSON: nested too deeply to read")
     else:
         try:
-            data = yaml.load(text, Loader=_LocatingLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            return Finding(shown, line, f"invalid YAML: {exc.problem or exc.context}")
+            data = load_yaml_bounded(text, _LocatingLoader)
+        except Unreadable as exc:
+            return Finding(shown, exc.line, f"invalid YAML: {exc}")
         except yaml.YAMLError as exc:
-            return Finding(shown, None, f"invalid YAML: {exc}")
+            line, message = yaml_problem(exc)
+            return Finding(shown, line, f"invalid YAML: {message}")
     return Document(path, shown, data)
+
+
+# the findings of files no parser or scanner is given (the rest are ordinary syntax errors)
+_REFUSALS = ("cannot read:", "not read:", "invalid JSON: nested", "invalid YAML: YAML",
+             "invalid YAML: nested")
+
+_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``text`` (strings skipped), counted before the recursive
+    decoder meets it: 100 000 open brackets would end in a RecursionError deep inside."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _outside(repo: Path, path: Path) -> str | None:
+    """Why ``path`` is not read: a link that leaves the repository (or loops)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "cannot read: a symbolic link that loops or points nowhere"
+    try:
+        target.relative_to(repo.resolve())
+    except ValueError:
+        return "not read: a symbolic link to a file outside the repository"
+    return None
+
+
+def refused(repo: Path, paths: list[Path]) -> tuple[list[Path], dict[str, list[Finding]]]:
+    """Split ``paths`` into those a scanner may read and, by shown path, the findings of those
+    it must never see: not a regular file, too large, not UTF-8, an alias bomb, too deep."""
+    kept: list[Path] = []
+    found: dict[str, list[Finding]] = {}
+    for path in paths:
+        try:
+            loaded = load_structured(repo, path)
+        except NotVerified as exc:
+            found.setdefault(relative(repo, path), []).append(
+                Finding(relative(repo, path), None, exc.reason))
+            continue
+        if isinstance(loaded, Finding) and loaded.message.startswith(_REFUSALS):
+            found.setdefault(loaded.file, []).append(loaded)
+        else:
+            kept.append(path)
+    return kept, found
 
 
 def load_deliverable(repo: Path, *names: str) -> Document | Finding:
     """Find the deliverable by name and parse it; missing or unparsable → a finding."""
     path = find_deliverable(repo, *names)
     if path is None:
-        skipped = ", ".join(sorted(SKIPPED_DIRS))
-        return Finding(
-            names[0], None,
-            f"not found: {' or '.join(names)} anywhere in the repository (skipping {skipped})",
-        )
+        return Finding(names[0], None, not_found_message(repo, names))
     return load_structured(repo, path)
 
 

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from golive.config import Environment, resolve_secret
-from golive.facts.saas import datadog, github, testcases, vercel
+from golive.facts.saas import datadog, github, reviews, testcases, vercel
 from golive.facts.saas.client import SourceUnavailable
 
 __all__ = [
@@ -24,12 +24,15 @@ __all__ = [
     "NotConfigured",
     "SourceUnavailable",
     "Sourced",
+    "action_items",
     "alert_history",
+    "branch_protection",
     "case_inventory",
     "dashboards",
     "deploy_history",
     "deployments",
     "exports_folder",
+    "merged_pulls",
     "workflow_runs",
 ]
 
@@ -197,3 +200,67 @@ def deploy_history(
         origin=" + ".join(s.origin for s in read),
         not_configured=missing,
     )
+
+
+def _github_client(
+    env: Environment, transport: httpx.BaseTransport | None
+) -> tuple[reviews.ReviewsClient | None, list[str]]:
+    secrets, unset = _secrets(env.github_token)
+    if env.github_repository and secrets:
+        client = reviews.ReviewsClient(
+            env.github_repository, secrets[0], env.github_api_url, transport=transport
+        )
+        return client, []
+    return None, unset
+
+
+_GITHUB = "GitHub token (github_repository + github_token)"
+
+
+def merged_pulls(
+    env: Environment, exports: Path | None, *, transport: httpx.BaseTransport | None = None
+) -> Sourced[reviews.PullRequest]:
+    """The newest merged pull requests with their reviews."""
+    client, unset = _github_client(env, transport)
+    if client is not None:
+        with client:
+            return Sourced(client.merged_pulls(), f"GitHub API {env.github_repository}")
+    path = _export(exports, reviews.PRS_FILE)
+    if path is None:
+        raise _missing(_GITHUB, reviews.PRS_FILE, unset, exports)
+    return Sourced(reviews.load(path, reviews.pulls_from_json), f"export {path.name}")
+
+
+def branch_protection(
+    env: Environment, exports: Path | None, branch: str, *,
+    transport: httpx.BaseTransport | None = None,
+) -> Sourced[reviews.Protection]:
+    """The protection of ``branch`` (one item)."""
+    client, unset = _github_client(env, transport)
+    if client is not None:
+        with client:
+            found = client.protection(branch)
+        return Sourced([found], f"GitHub API {env.github_repository}")
+    path = _export(exports, reviews.PROTECTION_FILE)
+    if path is None:
+        raise _missing(_GITHUB, reviews.PROTECTION_FILE, unset, exports)
+    data = reviews.load(path, lambda d, s: reviews.protection_from_json(d, s, branch))
+    return Sourced([data], f"export {path.name}")
+
+
+def action_items(
+    env: Environment, exports: Path | None, *, transport: httpx.BaseTransport | None = None
+) -> Sourced[reviews.Issue]:
+    """Issues carrying the environment's action-item label."""
+    label = env.action_item_label
+    client, unset = _github_client(env, transport)
+    if client is not None:
+        with client:
+            found = client.issues(label)
+        return Sourced(found, f"GitHub API {env.github_repository} label {label}")
+    path = _export(exports, reviews.ISSUES_FILE)
+    if path is None:
+        raise _missing(_GITHUB, reviews.ISSUES_FILE, unset, exports)
+    issues = reviews.load(path, reviews.issues_from_json)
+    # an export may hold more than the label's issues: keep the label's only
+    return Sourced([i for i in issues if label in i.labels], f"export {path.name} label {label}")

@@ -12,7 +12,9 @@ from golive.facts.repo.structured import relative
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import Finding
 
-__all__ = ["shellcheck_findings"]
+__all__ = ["MAX_SCRIPT_BYTES", "shellcheck_findings"]
+
+MAX_SCRIPT_BYTES = 1 << 20
 
 
 def _json_report(stdout: str, stderr: str) -> Any:
@@ -26,15 +28,22 @@ def _json_report(stdout: str, stderr: str) -> Any:
 def shellcheck_findings(repo: Path) -> dict[str, list[Finding]]:
     """shellcheck over every ``*.sh``/``*.bash`` of the repository (one run), by file."""
     root = Path(repo).resolve()
-    files = [p for p in repo_files(root) if p.suffix in (".sh", ".bash")]
+    scripts = [p for p in repo_files(root) if p.suffix in (".sh", ".bash")]
+    # shellcheck grows past 1 GB on a 10 MB line: a script that large is never given to it
+    huge = {relative(root, p): p.stat().st_size for p in scripts
+            if p.stat().st_size > MAX_SCRIPT_BYTES}
+    files = [p for p in scripts if relative(root, p) not in huge]
+    too_large = {name: [Finding(name, None, f"not checked: {size} bytes, over shellcheck's "
+                                            f"{MAX_SCRIPT_BYTES} byte limit")]
+                 for name, size in huge.items()}
     if not files:
-        return {}
+        return too_large
     shown = [relative(root, p) for p in files]
     run = run_scanner(
         "shellcheck", ["-f", "json", "-x", "--source-path=SCRIPTDIR", *shown], files, cwd=root
     )
     report = _json_report(run.stdout, run.stderr)
-    found: dict[str, list[Finding]] = {}
+    found: dict[str, list[Finding]] = dict(too_large)
     for comment in report if isinstance(report, list) else []:
         name = str(comment.get("file", "?"))
         found.setdefault(name, []).append(Finding(

@@ -18,6 +18,7 @@ from golive.rules.appsec.passive import baseline, exposure_findings, served
 
 __all__ = [
     "INVALID_TOKEN",
+    "NO_PROTECTED",
     "authn_authz",
     "external_access",
     "privilege_escalation",
@@ -31,6 +32,12 @@ REFUSED = frozenset({401, 403, 404})
 
 def _ok(status: int) -> bool:
     return 200 <= status < 300
+
+
+NO_PROTECTED = (
+    "the security targets name no protected endpoint (protected:): the authorization "
+    "probes are not run against guessed paths"
+)
 
 
 def _finding(rule: str, severity: FindingSeverity, message: str, url: str) -> SecFinding:
@@ -68,6 +75,8 @@ def _reserved(session: TargetSession, logins: list[Login]) -> Iterator[tuple[Log
 
 def authn_authz(session: TargetSession) -> SourceResult:
     """401 without a token or with an invalid one; 403 for a role the endpoint refuses."""
+    if not session.targets.protected:
+        return SourceResult.unverified(SOURCE, NO_PROTECTED)
     result = SourceResult(source=SOURCE, verified=True, label="active-http: authn/authz")
     for endpoint in session.targets.protected:
         url = session.url(endpoint.path)
@@ -128,6 +137,8 @@ def authn_authz(session: TargetSession) -> SourceResult:
 
 def rbac_matrix(session: TargetSession) -> SourceResult:
     """Each role reaches exactly the endpoints it is granted (2xx) and no other."""
+    if not session.targets.protected:
+        return SourceResult.unverified(SOURCE, NO_PROTECTED)
     result = SourceResult(source=SOURCE, verified=True, label="active-http: role matrix")
     logins = _login_gaps(session, result)
     matrix: dict[str, dict[str, int | None]] = {}
@@ -172,6 +183,8 @@ def external_access(session: TargetSession) -> SourceResult:
     """From outside with no credentials: protected and admin paths refused, no sensitive
     file, debug page or listing served, TRACE not echoed."""
     result = SourceResult(source=SOURCE, verified=True, label="active-http: external access")
+    if not session.targets.protected:
+        result.notes.append(NO_PROTECTED)  # the generic admin and exposure paths still are
     base = baseline(session)
     for endpoint in session.targets.protected:
         status = _status(session, endpoint.path, result)
@@ -277,6 +290,8 @@ def _expired_probe(session: TargetSession, logins: list[Login], result: SourceRe
 def privilege_escalation(session: TargetSession) -> SourceResult:
     """A low-privilege identity cannot reach what its role is refused: not with its own
     token, a role parameter, a tampered claim, ``alg: none``, a weak key or an expired token."""
+    if not session.targets.protected:
+        return SourceResult.unverified(SOURCE, NO_PROTECTED)
     result = SourceResult(source=SOURCE, verified=True, label="active-http: privilege escalation")
     logins = _login_gaps(session, result)
     pairs = list(_reserved(session, logins))

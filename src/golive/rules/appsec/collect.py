@@ -23,7 +23,7 @@ from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.scans import zap
 from golive.facts.scans.tls import TlsEndpoint, tls_scan
 from golive.judging.findings import SourceResult
-from golive.rules.appsec import active, codescan, data_access, passive
+from golive.rules.appsec import active, codescan, data_access, injection, passive
 from golive.rules.appsec.dependencies import dependency_audit
 from golive.rules.appsec.secret_scan import secret_scan
 
@@ -48,6 +48,7 @@ ACTIVE_PROBES: tuple[Callable[[TargetSession], SourceResult], ...] = (
     active.external_access,
     active.privilege_escalation,
     data_access.api_data_access,
+    injection.active_probes,
 )
 
 
@@ -123,8 +124,14 @@ def _http(
 def _active(inputs: RunInputs) -> list[SourceResult]:
     if not inputs.disruptive:
         reason = inputs.missing.get("disruptive", "environment is not disruptive")
-        return [SourceResult.unverified("active-http", reason)]
-    results = [_http(inputs, "active-http", run) for run in ACTIVE_PROBES]
+        return [
+            SourceResult.unverified("active-http", reason),
+            SourceResult.unverified(injection.SOURCE, reason),
+        ]
+    results = [
+        _http(inputs, injection.SOURCE if run is injection.active_probes else "active-http", run)
+        for run in ACTIVE_PROBES
+    ]
     if inputs.dsn is None:
         reason = inputs.missing.get("database", "no database_url")
         results.append(SourceResult.unverified("database-rls", reason))

@@ -3,9 +3,9 @@
 - API: each configured list endpoint, read anonymously and as each identity (but roles
   that may see everything), returns only rows owned by that identity (the token's
   subject) or matching ``public_if``.
-- Database (when a DSN is given): as the anonymous API role, every table of the exposed
-  schemas it may SELECT has row-level security, and it sees only rows meeting the
-  table's ``anon_readable`` condition (none when the table is not listed).
+- Database (from the DSN alone): Supabase's security-advisor classes over the exposed
+  schemas (rules.database.exposure_findings), and as the anonymous API role only rows
+  meeting the table's ``anon_readable`` condition (none when the table is not listed).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import psycopg
 
 from golive.facts.live.http_session import Login, TargetSession
 from golive.facts.live.security_targets import DataEndpoint, SecurityTargets
@@ -109,81 +110,60 @@ def api_data_access(session: TargetSession) -> SourceResult:
     return result
 
 
-_TABLES = """
-SELECT n.nspname AS schema, c.relname AS name, c.relrowsecurity AS rls
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)
-  AND has_table_privilege(%s, c.oid, 'SELECT')
-ORDER BY 1, 2
-"""
-
-
 def database_anon_access(dsn: str, targets: SecurityTargets) -> SourceResult:
-    """As the anonymous API role: RLS on every readable table, no row beyond the allowed."""
-    import psycopg
-    from psycopg import sql
+    """From the DSN alone: the security-advisor classes over the exposed schemas (catalog
+    reads), then, as the anonymous role in a read-only transaction, the rows it reads of
+    each exposed table and view beyond the table's ``anon_readable`` condition."""
+    from golive.facts.live import postgres
+    from golive.rules import database
 
-    result = SourceResult(source=DB_SOURCE, verified=True)
-    role = targets.anon_role
+    schemas, role = targets.rls_schemas, targets.anon_role
+    roles = list(dict.fromkeys([role, *targets.api_roles]))
     try:
-        conn = psycopg.connect(dsn, connect_timeout=10, autocommit=False)
+        exposure = postgres.api_exposure(dsn, schemas, roles)
+    except postgres.DatabaseUnreachable as exc:
+        return SourceResult.unverified(DB_SOURCE, f"cannot connect to the database: {exc}")
     except psycopg.Error as exc:
+        return SourceResult.unverified(DB_SOURCE, f"catalog read failed: {_first_line(exc)}")
+    if not exposure.roles:
         return SourceResult.unverified(
-            DB_SOURCE, f"cannot connect to the database: {str(exc).strip().splitlines()[0][:200]}"
+            DB_SOURCE,
+            f"no API role ({', '.join(roles)}) exists in the database: not a Supabase-style "
+            "data API database, so nothing can be judged as those roles (set api_roles)",
         )
-    with conn:
-        try:
-            conn.execute("SET TRANSACTION READ ONLY")
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            if exists is None:
-                return SourceResult.unverified(DB_SOURCE, f"no database role {role}")
-            tables = conn.execute(_TABLES, (targets.rls_schemas, role)).fetchall()
-            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-            for schema, name, rls in tables:
-                qualified = f"{schema}.{name}"
-                ident = sql.Identifier(schema, name)
-                condition = targets.anon_readable.get(qualified)
-                if not rls and condition is None:
-                    count = conn.execute(
-                        sql.SQL("SELECT count(*) FROM {}").format(ident)
-                    ).fetchone()
-                    result.findings.append(
-                        SecFinding(
-                            DB_SOURCE,
-                            "data.rls-missing",
-                            "critical",
-                            f"role {role} may SELECT {qualified}, which has no row-level "
-                            f"security ({count[0] if count else '?'} rows readable)",
-                            qualified,
-                        )
-                    )
-                    continue
-                query = sql.SQL("SELECT count(*) FROM {} WHERE NOT ({})").format(
-                    ident,
-                    sql.SQL(condition or "false"),
-                )
-                row = conn.execute(query).fetchone()
-                leaked = row[0] if row else 0
-                if leaked:
-                    result.findings.append(
-                        SecFinding(
-                            DB_SOURCE,
-                            "data.anon-rows",
-                            "critical",
-                            f"role {role} reads {leaked} row(s) of {qualified} beyond "
-                            f"{condition or 'none'}",
-                            qualified,
-                        )
-                    )
-                result.checked.append(
-                    f"{qualified} as {role}: rls={rls}, {leaked} rows beyond the allowed"
-                )
-        except psycopg.Error as exc:
-            return SourceResult.unverified(
-                DB_SOURCE, f"RLS probe as {role} failed: {str(exc).strip().splitlines()[0][:200]}"
-            )
-        finally:
-            conn.rollback()
-    if not result.checked and not result.findings:
-        result.notes.append(f"role {role} may SELECT no table in {targets.rls_schemas}")
+    result = SourceResult(source=DB_SOURCE, verified=True)
+    result.facts["api_roles"] = exposure.roles
+    if exposure.missing_roles:
+        result.notes.append(f"roles absent from the database: {', '.join(exposure.missing_roles)}")
+    result.findings += database.exposure_findings(exposure)
+    result.checked += [
+        f"{t.table}: rls={t.rls_enabled}, policies={len(t.policies)}, "
+        f"API grants={','.join(t.api_grants) or 'none'}"
+        for t in exposure.tables
+    ]
+    result.checked += [f"{v.kind} {v.view}: readers={','.join(v.readers) or 'none'}"
+                       for v in exposure.views]  # fmt: skip
+    result.checked += [f"function {f.name}" for f in exposure.functions]
+    if role not in exposure.roles:
+        result.gaps.append(f"no database role {role}: rows readable anonymously not counted")
+        return result
+    relations = [t.table for t in exposure.tables if role in t.api_grants]
+    relations += [v.view for v in exposure.views if role in v.readers]
+    try:
+        reads = postgres.rows_as_role(dsn, role, relations, targets.anon_readable)
+    except (postgres.DatabaseUnreachable, psycopg.Error) as exc:
+        result.gaps.append(f"cannot read as {role}: {_first_line(exc)}")
+        return result
+    result.findings += database.read_findings(reads, role, exposure, targets.anon_readable)
+    result.checked += [
+        f"{r.relation} as {role}: {r.rows} rows, {r.beyond} beyond the allowed"
+        if r.error is None else f"{r.relation} as {role}: not readable ({r.error})"
+        for r in reads
+    ]  # fmt: skip
+    if not exposure.tables and not exposure.views and not exposure.functions:
+        result.gaps.append(f"no table, view or function in {', '.join(schemas)} to check")
     return result
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

@@ -1,5 +1,9 @@
 """Findings mapped to the OWASP Top 10 (2021) through ``security/owasp-top10.yaml``, and
-each category judged: clean, findings, not verified (no source ran) or not checkable."""
+each category judged: clean, findings, not verified (no source ran) or not checkable.
+
+Each verdict lists the checks that ran against its category: a source that says which
+categories its checks cover (``facts["owasp_checks"]``: category → check descriptions)
+counts only for those; any other source counts for every category it is mapped to."""
 
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ class CategoryVerdict:
     sources_missing: list[str] = field(default_factory=list)
     findings: list[SecFinding] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)  # one of these must run to check it
+    checks: list[str] = field(default_factory=list)  # what ran against this category
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +71,7 @@ class CategoryVerdict:
             "sources_run": self.sources_run,
             "sources_missing": self.sources_missing,
             "needs_one_of": self.needs,
+            "checks": self.checks,
             "findings": len(self.findings),
         }
 
@@ -118,16 +124,32 @@ def categorize(
     return grouped
 
 
+def _checks_of(result: SourceResult, cid: str) -> list[str] | None:
+    """The checks ``result`` ran against category ``cid``; None when it ran none."""
+    declared = result.facts.get("owasp_checks")
+    if isinstance(declared, dict):
+        entries = [str(e) for e in declared.get(cid) or ()]
+        return [f"{result.source}: {e}" for e in entries] or None
+    return [result.label or result.source]
+
+
 def judge_categories(
     mapping: OwaspMapping, results: Iterable[SourceResult]
 ) -> list[CategoryVerdict]:
     results = list(results)
-    ran = {r.source for r in results if r.verified}
     grouped = categorize(findings_of(results), mapping)
     verdicts = []
     for cid, category in mapping.categories.items():
         status: CategoryStatus
         found = grouped[cid]
+        checks: list[str] = []
+        ran: set[str] = set()
+        for result in results:
+            if result.verified and result.source in category.sources:
+                done = _checks_of(result, cid)
+                if done is not None:
+                    ran.add(result.source)
+                    checks += [c for c in done if c not in checks]
         sources_run = [s for s in category.sources if s in ran]
         if found:
             status = "findings"
@@ -147,6 +169,7 @@ def judge_categories(
                 [s for s in category.sources if s not in ran],
                 found,
                 list(category.essential or category.sources),
+                checks,
             )
         )
     return verdicts

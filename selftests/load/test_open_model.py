@@ -1,0 +1,134 @@
+"""`golive load` end to end: a team's own endpoints, the open model, stalls the corrected
+figures catch and the uncorrected ones miss, and the refusals (all on loopback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive.catalog import load_catalog
+from selftests.load.app import SHOP_TOKEN
+
+from .conftest import ROOT, start_app, stop_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
+
+# The shop app's scenario, written as a team would: nothing of the demo's endpoints.
+SHOP = """
+[environments.shop.load]
+{load}
+bearer_token = "env:GOLIVE_TEST_SHOP_TOKEN"
+[[environments.shop.load.endpoints]]
+path = "/v1/catalog"
+weight = 3
+[[environments.shop.load.endpoints]]
+method = "POST"
+path = "/v1/orders"
+body = {{item = "a"}}
+expect_status = [201]
+[[environments.shop.load.endpoints]]
+path = "/v1/account"
+auth = "bearer"
+"""
+
+
+def _config(folder: Path, url: str, load: str, *, disruptive: bool = True) -> Path:
+    path = folder / "golive.toml"
+    path.write_text(
+        f'default_env = "shop"\n[environments.shop]\nbase_url = "{url}"\n'
+        f"disruptive = {str(disruptive).lower()}\n" + SHOP.format(load=load),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _golive_load(config: Path, out: Path, *args: str) -> tuple[int, str, dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_LOAD_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "golive", "load", "-c", str(config), "-o", str(out), *args],
+        cwd=ROOT, env={**env, "GOLIVE_TEST_SHOP_TOKEN": SHOP_TOKEN}, text=True,
+        capture_output=True, timeout=240, check=False,
+    )  # fmt: skip
+    output = proc.stdout + proc.stderr
+    path = out / "load.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return proc.returncode, output, data
+
+
+def test_own_endpoints_end_to_end(tmp_path: Path):
+    """A config with its own endpoints (POST with a JSON body and an expected 201, a bearer
+    token from env:) runs through `golive load` and passes the load SLOs."""
+    proc, url = start_app("shop", tmp_path)
+    try:
+        code, output, data = _golive_load(
+            _config(tmp_path, url, "rate = 20\nramp_s = 1\nspike_s = 1"),
+            tmp_path / "out", "--duration", "4",
+        )  # fmt: skip
+    finally:
+        stop_app(proc)
+    assert code == 0, output[-3000:]
+    assert data["verified"] is True and data["model"] == "open"
+    assert set(data["endpoints"]) == {"GET /v1/catalog", "POST /v1/orders", "GET /v1/account"}
+    assert all(e["requests"] > 0 and e["errors"] == 0 for e in data["endpoints"].values())
+    assert data["requests"] == data["generator"]["intended_arrivals"] == data["generator"]["sent"]
+    assert data["intended_rate"] == data["achieved_rate"] > 0
+    for key in ("latency_ms", "uncorrected_latency_ms"):
+        assert set(data[key]) == {"mean", "p50", "p95", "p99", "p999", "max"}
+    assert 0 < data["generator_cpu"] < 1
+    assert Path(data["locust"]["html"]).is_file() and data["locust"]["csv"]
+    assert SHOP_TOKEN not in output and SHOP_TOKEN not in json.dumps(data)
+    assert "pass perf.avg-response" in output
+
+
+def test_corrected_figures_catch_a_stall_the_uncorrected_miss(tmp_path: Path):
+    """The server stalls 2 s every 5 s (true mean about 400 ms). The closed model's raw
+    times, from each actual send, stay under the catalog's mean-latency limit; the corrected
+    figures (HdrHistogram's correction; the open model's intended start) exceed it."""
+    limit = load_catalog().get("perf.avg-response").threshold
+    assert limit is not None
+    proc, url = start_app("shop", tmp_path, "--stall-s", "2", "--period-s", "5")
+    try:
+        closed = _config(
+            tmp_path, url, 'model = "closed"\nusers = 8\nspike_users = 8\nramp_s = 0\n'
+            "spike_s = 0\nwait_min_s = 0.05\nwait_max_s = 0.2",
+        )  # fmt: skip
+        code, output, data = _golive_load(closed, tmp_path / "closed", "--duration", "10")
+        assert code == 1, output[-3000:]  # NO-GO on the corrected mean
+        assert limit.met_by(data["uncorrected_latency_ms"]["mean"]), data
+        assert not limit.met_by(data["latency_ms"]["mean"]), data
+        assert data["latency_ms"]["p99"] > 2 * data["uncorrected_latency_ms"]["p99"] or (
+            data["uncorrected_latency_ms"]["p99"] > 1000  # the raw p99 may see a stalled user
+        )
+        opened = _config(tmp_path, url, "rate = 20\nramp_s = 0\nspike_s = 0")
+        code, output, data = _golive_load(opened, tmp_path / "open", "--duration", "10")
+    finally:
+        stop_app(proc)
+    if not data.get("verified", True):
+        pytest.skip(f"generator could not hold the rate on this machine: {output[-300:]}")
+    assert code == 1, output[-3000:]
+    assert not limit.met_by(data["latency_ms"]["mean"]), data
+
+
+def test_refusals(tmp_path: Path):
+    """Not disruptive: usage error, nothing sent. Unreachable: not verified, no traceback.
+    A wrong field: exit 2 naming it."""
+    code, output, data = _golive_load(
+        _config(tmp_path, "http://127.0.0.1:9", "rate = 5", disruptive=False), tmp_path / "a"
+    )
+    assert code == 2 and "disruptive" in output and data == {}
+    code, output, _ = _golive_load(_config(tmp_path, "http://127.0.0.1:9", "rate = 5"),
+                                   tmp_path / "b")  # fmt: skip
+    assert code == 4 and "not reachable" in output and "Traceback" not in output
+    code, output, _ = _golive_load(_config(tmp_path, "http://127.0.0.1:9", "rate = -1"),
+                                   tmp_path / "c")  # fmt: skip
+    assert code == 2 and "environments.shop.load.rate" in output
+    assert output.count("\n") <= 2
+    remote = _config(tmp_path, "http://192.0.2.1:80", "rate = 5", disruptive=False)
+    code, output, _ = _golive_load(remote, tmp_path / "d")
+    assert code == 2

@@ -1,0 +1,157 @@
+"""golive's own active probes against the selftest app (planted unlike the demo's): each
+flaw found on the insecure twin with its category, request and risk, nothing on the
+secure one; bounds, origin, and what is not verified."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from golive.facts.live.http_session import TargetSession
+from golive.facts.live.security_targets import SecurityTargets
+from golive.judging.findings import SourceResult
+from golive.rules.appsec import active, injection, passive
+from golive.rules.appsec.owasp import judge_categories, load_mapping
+from selftests.security.app import ServerThread, Settings, create_app
+from selftests.security.conftest import JWT_SECRET, PASSWORD
+
+# what each planted flaw of the insecure app must give: rule → (route, category, severity)
+PLANTED = {
+    "injection.sql-boolean": ("/api/items?id=", "A03", "critical"),
+    "injection.sql-time": ("/api/lookup?code=", "A03", "critical"),
+    "injection.xss-reflected": ("/greet?name=", "A03", "high"),
+    "redirect.open": ("/login-redirect?next=", "A01", "medium"),
+    "traversal.path": ("/download?file=", "A01", "high"),
+}
+FAST = {"probes": {"sleep_s": 1}}
+
+
+def _session(url: str, **targets: object) -> TargetSession:
+    return TargetSession(httpx.Client(base_url=url), SecurityTargets.model_validate(targets))
+
+
+@pytest.fixture
+def probed(app_urls: dict[str, str]) -> Iterator[dict[str, SourceResult]]:
+    sessions = {mode: _session(url, **FAST) for mode, url in app_urls.items()}
+    yield {mode: injection.active_probes(s) for mode, s in sessions.items()}
+    for s in sessions.values():
+        s.close()
+        s.base.close()
+
+
+def test_each_planted_flaw_is_found_and_the_secure_twin_is_clean(
+    probed: dict[str, SourceResult],
+) -> None:
+    clean, dirty = probed["secure"], probed["insecure"]
+    assert clean.verified and not clean.findings and not clean.gaps, clean.findings
+    assert clean.facts["parameters"] == 5 and len(clean.checked) == 5
+    found = {f.rule: f for f in dirty.findings}
+    assert sorted(found) == sorted(PLANTED)
+    for rule, (route, category, severity) in PLANTED.items():
+        finding = found[rule]
+        assert route in finding.where, finding
+        assert finding.category == category and finding.severity == severity
+        assert "shown by GET " + route in finding.message and f"OWASP {category}" in finding.message
+    # one category per probe, and the requests per parameter as documented
+    assert dirty.facts["owasp_checks"].keys() == {"A01", "A03"}
+    assert sum(injection.REQUESTS_PER_PARAMETER.values()) == 14
+
+
+def test_the_crawl_stays_on_the_origin_and_never_submits_a_post_form(
+    probed: dict[str, SourceResult],
+) -> None:
+    crawl = probed["secure"].facts["crawl"]
+    assert any("127.0.0.2" in s and "another origin" in s for s in crawl["skipped"])
+    assert crawl["post_forms_not_submitted"] == ["POST /api/comment"]
+    assert not any(p.startswith("/api/comment") for p in crawl["pages_read"])
+
+
+def test_bounded_by_the_request_budget(app_urls: dict[str, str]) -> None:
+    session = _session(app_urls["secure"], probes={"max_requests": 12, "sleep_s": 1})
+    result = injection.active_probes(session)
+    session.close()
+    assert result.facts["requests"] <= 12
+    assert any("probe budget spent" in gap for gap in result.gaps)  # never a clean pass
+    assert result.facts["parameters"] < 5
+
+
+def test_no_parameter_is_not_verified(app_urls: dict[str, str]) -> None:
+    session = _session(app_urls["secure"], pages=["/api/me"])
+    result = injection.active_probes(session)
+    session.close()
+    assert not result.verified and "no GET parameter to probe" in str(result.reason)
+
+
+def test_configured_endpoint_is_probed_without_a_link(app_urls: dict[str, str]) -> None:
+    session = _session(
+        app_urls["insecure"],
+        pages=["/api/me"],
+        probes={"sleep_s": 1, "endpoints": [{"path": "/greet", "params": {"name": "x"}}]},
+    )
+    result = injection.active_probes(session)
+    session.close()
+    assert [f.rule for f in result.findings] == ["injection.xss-reflected"]
+    assert result.checked == ["GET /greet ?name (from configured)"]
+
+
+def test_perfect_headers_do_not_hide_injection() -> None:
+    """Headers, cookies and CORS of the secure twin, the probe routes flawed: the OWASP
+    categories carry each flaw by name, and list which checks ran."""
+    app = create_app(Settings(True, PASSWORD, JWT_SECRET, flawed_probes=True))
+    with ServerThread(app) as url:
+        session = _session(url, **FAST)
+        results = [passive.passive_scan(session), injection.active_probes(session)]
+        session.close()
+    assert not results[0].counting()  # the passive checks see nothing wrong
+    verdicts = {v.id: v for v in judge_categories(load_mapping(), results)}
+    a03 = {f.rule for f in verdicts["A03"].findings}
+    a01 = {f.rule for f in verdicts["A01"].findings}
+    assert a03 == {"injection.sql-boolean", "injection.sql-time", "injection.xss-reflected"}
+    assert a01 == {"redirect.open", "traversal.path"}
+    assert any("reflected XSS" in c for c in verdicts["A03"].checks)
+    assert any("open redirect" in c for c in verdicts["A01"].checks)
+
+
+def test_probe_verdicts_per_category() -> None:
+    """Injection is required: without the probes (or ZAP) it is not verified, never clean."""
+    mapping = load_mapping()
+    assert mapping.categories["A03"].required
+    ran = SourceResult(
+        injection.SOURCE, True, facts={"owasp_checks": {"A03": ["SQL injection on 2"]}}
+    )
+    verdicts = {v.id: v for v in judge_categories(mapping, [ran])}
+    assert verdicts["A03"].status == "clean"
+    assert verdicts["A03"].checks == ["active-probe: SQL injection on 2"]
+    # the probes ran but declared nothing for A01: they do not count there
+    assert "active-probe" not in verdicts["A01"].sources_run
+    unverified = SourceResult.unverified(injection.SOURCE, "environment is not disruptive")
+    by_none = {v.id: v for v in judge_categories(mapping, [unverified])}
+    assert by_none["A03"].status == "not_verified" and not by_none["A03"].checks
+
+
+def test_redirect_host_reads_backslashes_as_browsers_do() -> None:
+    base = "http://127.0.0.1:1/go"
+    assert injection._redirect_host(base, "/\\golive-redirect.invalid/p") == injection.CANARY_HOST
+    assert injection._redirect_host(base, "/health") == "127.0.0.1"
+
+
+def test_without_configured_endpoints_the_authorization_probes_are_not_verified(
+    app_urls: dict[str, str],
+) -> None:
+    """No demo routes outside the demo: the defaults name no identity or endpoint."""
+    defaults = SecurityTargets()
+    assert not defaults.identities and not defaults.protected and not defaults.data_access
+    assert not defaults.anon_readable
+    with httpx.Client(base_url=app_urls["secure"]) as client:
+        session = TargetSession(client, defaults)
+        try:
+            for run in (active.authn_authz, active.rbac_matrix, active.privilege_escalation):
+                result = run(session)
+                assert not result.verified and result.reason == active.NO_PROTECTED, run
+            external = active.external_access(session)
+        finally:
+            session.close()
+    assert external.verified and active.NO_PROTECTED in external.notes
+    assert not any("/api/me" in c or "/api/admin" in c for c in external.checked)
