@@ -19,7 +19,7 @@ demo: venv
 	$(VENV)/bin/golive demo || [ $$? -eq 4 ]
 
 test: venv
-	$(PY) -m pytest selftests -n $(XDIST) --dist loadgroup -q
+	$(PY) -m pytest selftests -n $(XDIST) --dist loadgroup -q --durations=25
 
 lint: venv
 	$(VENV)/bin/ruff check src tests selftests loadtests benchmarks conftest.py

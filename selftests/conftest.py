@@ -29,13 +29,25 @@ def isolated_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["GOLIVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("scan-cache"))
 
 
+# Slow self-tests that time nothing (scanners, moto, a browser, PostgreSQL servers of their
+# own, the wheel's install): one chain of their own, beside the timed ones.
+_UNTIMED = (
+    "selftests/aws/", "selftests/security/", "selftests/packaging/", "selftests/plugin/",
+    "selftests/report/", "selftests/live/test_database_security.py",
+    "selftests/live/test_restore_compare.py", "selftests/live/test_absence.py",
+    "selftests/live/test_drill_logic.py",
+)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow self-tests (stacks, load, drills, whole runs) share one xdist worker.
+    """Slow self-tests run in two xdist groups, each on one worker.
 
-    They time real work; run side by side on two cores they would measure each other.
-    The quick tests fill the other worker meanwhile.
+    "stack": the ones that time real work (reference stacks, load, drills, the demo); run side
+    by side on two cores they would measure each other. "heavy": slow ones that time nothing.
+    The quick tests fill both workers meanwhile.
     """
     for item in items:
         if item.get_closest_marker("slow") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("stack"))
+            untimed = item.nodeid.startswith(_UNTIMED)
+            item.add_marker(pytest.mark.xdist_group("heavy" if untimed else "stack"))

@@ -14,7 +14,7 @@ from golive.demo._proc import free_port
 from ._suite import MODULES, run
 from .conftest import RunningStack
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
 
 def test_empty_account(empty_account: Path) -> None:

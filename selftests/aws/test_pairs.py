@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import RunningStack, Runs
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
 # criterion -> what on the broken stack makes it fail (and a word its reason must contain)
 BROKEN_DEFECT = {

@@ -71,14 +71,14 @@ def review_runs(good_stack: RunningStack, broken_stack: RunningStack) -> ReviewR
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("stack")
+@pytest.mark.xdist_group("heavy")
 @pytest.mark.parametrize("cid", sorted(BROKEN_DEFECT))
 def test_passes_on_good(review_runs: ReviewRuns, cid: str) -> None:
     assert review_runs.good.status(cid) == "pass", review_runs.good.explain(cid)
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("stack")
+@pytest.mark.xdist_group("heavy")
 @pytest.mark.parametrize("cid", sorted(BROKEN_DEFECT))
 def test_fails_on_broken(review_runs: ReviewRuns, cid: str) -> None:
     defect, word = BROKEN_DEFECT[cid]
@@ -87,7 +87,7 @@ def test_fails_on_broken(review_runs: ReviewRuns, cid: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("stack")
+@pytest.mark.xdist_group("heavy")
 def test_filter_rates_say_moto_is_not_evaluated(review_runs: ReviewRuns) -> None:
     cid = "mon.filter-apply-rate"
     notes = [e["value"] for e in review_runs.good.by_id[cid]["evidence"] if e["name"] == "note"]
@@ -97,7 +97,7 @@ def test_filter_rates_say_moto_is_not_evaluated(review_runs: ReviewRuns) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("stack")
+@pytest.mark.xdist_group("heavy")
 def test_empty_account_is_never_a_pass(empty_account: Path) -> None:
     results = run(empty_account, empty_account.parent / "review-out", MODULES)
     for cid in BROKEN_DEFECT:

@@ -24,7 +24,7 @@ import pytest
 
 from golive.demo.sample_repo import materialize
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -24,7 +24,7 @@ CRITERIA = [
     "sec.tls",
 ]
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
 
 @pytest.mark.parametrize("criterion_id", CRITERIA)

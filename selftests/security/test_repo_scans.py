@@ -41,7 +41,7 @@ def test_parse_bandit_severities(tmp_path: Path) -> None:
     }
     found = codescan.parse_bandit(json.dumps(report), tmp_path)
     assert [(f.where, f.severity, f.cwe) for f in found] == [
-        ("a.py", "critical", 78),
+        ("a.py", "high", 78),  # bandit HIGH is no CVSS score: never critical
         ("b.py", "info", 89),
     ]
 
@@ -147,9 +147,14 @@ def test_unlistable_history_is_a_gap_not_a_pass(tmp_path: Path) -> None:
     git(tmp_path, "commit", "-q", "-m", "one")
     blob = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD:app.ts"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    (tmp_path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # an incomplete clone
+    (tmp_path / "app.ts").write_text("export const ok = false\n")
+    git(tmp_path, "commit", "-q", "-am", "two")
+    # an incomplete clone: the earlier version of app.ts is gone (HEAD's is read from disk)
+    (tmp_path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     result = secret_scan(tmp_path)
-    assert result.gaps == ["history not scanned: git could not list it (an incomplete clone?)"]
+    # the history is scanned in what the clone has; what it lacks is a gap, never a pass
+    assert result.gaps == ["history not scanned in part: 1 objects absent from this clone "
+                           "(a partial clone); fetch them to scan the whole history"]
     plain = tmp_path.parent / f"{tmp_path.name}-plain"  # outside any git work tree
     plain.mkdir()
     (plain / "app.ts").write_text("export const ok = true\n")

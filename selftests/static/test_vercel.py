@@ -278,3 +278,44 @@ def test_every_vercel_json_of_a_monorepo_is_judged(tmp_path: Path) -> None:
     write(tmp_path, "apps/docs/vercel.json", '{\n  "cleanUrl": true\n}\n')
     (found,) = vercel.vercel_json_findings(tmp_path)
     assert str(found).startswith("apps/docs/vercel.json:2: cleanUrl: unknown field")
+
+
+def test_legacy_build_sources_must_match_a_file(tmp_path: Path) -> None:
+    # a Python API deployed with the legacy builds, as teams still write it
+    legacy = {"version": 2,
+              "builds": [{"src": "main.py", "use": "@vercel/python"},
+                         {"src": "static/**", "use": "@vercel/static"}],
+              "routes": [{"src": "/(.*)", "dest": "/main.py"}]}
+    write(tmp_path, "vercel.json", json.dumps(legacy, indent=2))
+    write(tmp_path, "main.py", "from fastapi import FastAPI\napp = FastAPI()\n")
+    write(tmp_path, "static/index.html", "<p>ok</p>\n")
+    assert vercel.vercel_json_findings(tmp_path) == []
+    # the entry point lives in apps/api, not beside the root vercel.json
+    moved = tmp_path / "moved"
+    write(moved, "vercel.json", json.dumps(legacy, indent=2))
+    write(moved, "apps/api/main.py", "app = None\n")
+    write(moved, "static/index.html", "<p>ok</p>\n")
+    (found,) = vercel.vercel_json_findings(moved)
+    assert str(found).startswith(
+        "vercel.json:5: builds[0].src 'main.py' matches no file beside vercel.json")
+
+
+def test_legacy_build_glob_resolved_from_its_own_folder(tmp_path: Path) -> None:
+    write(tmp_path, "apps/api/vercel.json",
+          '{"builds": [{"src": "api/*.py", "use": "@vercel/python"}]}')
+    write(tmp_path, "apps/api/api/index.py", "app = None\n")
+    assert vercel.vercel_json_findings(tmp_path) == []
+    # a glob that matches nothing: this app's functions are TypeScript
+    other = tmp_path / "other"
+    write(other, "apps/api/vercel.json",
+          '{"builds": [{"src": "api/*.py", "use": "@vercel/python"}]}')
+    write(other, "apps/api/api/index.ts", ROUTE)
+    write(other, "api/index.py", "app = None\n")  # beside the root, not the app
+    (found,) = vercel.vercel_json_findings(other)
+    assert str(found).startswith(
+        "apps/api/vercel.json:1: builds[0].src 'api/*.py' matches no file beside "
+        "apps/api/vercel.json")
+    # an entry that is not an object is a type finding of the model
+    write(tmp_path / "third", "vercel.json", '{"builds": ["api/index.ts"]}')
+    assert "builds.0: Input should be a valid dictionary" in text_of(
+        vercel.vercel_json_findings(tmp_path / "third"))

@@ -11,9 +11,19 @@ from golive import CriterionContext, Evidence
 from golive.rules import docker
 
 
+def _record_compose(evidence: Evidence, repo_path: Path) -> None:
+    """What the compose checks read: the files (include: followed) and their services."""
+    files, services = docker.compose_examined(repo_path)
+    evidence.record("compose files read", len(files), "files", names=files)
+    evidence.record("compose services examined", len(services), "services", names=services)
+
+
 @pytest.mark.criterion("db.docker-compose")
-def test_docker_compose_sound(criterion: CriterionContext, repo_path: Path) -> None:
+def test_docker_compose_sound(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
     """Compose spec valid; every service health-checked, pinned, started after healthy deps."""
+    _record_compose(evidence, repo_path)
     criterion.expect_no_findings(
         docker.docker_compose_findings(repo_path), what="docker-compose.yml"
     )
@@ -28,24 +38,33 @@ def test_docker_compose_override_sound(criterion: CriterionContext, repo_path: P
 
 
 @pytest.mark.criterion("db.docker-resources")
-def test_container_resources_bounded(criterion: CriterionContext, repo_path: Path) -> None:
+def test_container_resources_bounded(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
     """Every service has a memory and a CPU limit."""
+    _record_compose(evidence, repo_path)
     criterion.expect_no_findings(
         docker.docker_resources_findings(repo_path), what="container resource limits"
     )
 
 
 @pytest.mark.criterion("db.volume-persistence")
-def test_database_volume_persisted(criterion: CriterionContext, repo_path: Path) -> None:
+def test_database_volume_persisted(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
     """The database's data directory is on a declared named volume."""
+    _record_compose(evidence, repo_path)
     criterion.expect_no_findings(
         docker.volume_persistence_findings(repo_path), what="database volume"
     )
 
 
 @pytest.mark.criterion("db.docker-network")
-def test_container_network(criterion: CriterionContext, repo_path: Path) -> None:
+def test_container_network(
+    criterion: CriterionContext, evidence: Evidence, repo_path: Path
+) -> None:
     """Declared networks, every service on one, ports published on loopback only."""
+    _record_compose(evidence, repo_path)
     criterion.expect_no_findings(
         docker.docker_network_findings(repo_path), what="container networks"
     )

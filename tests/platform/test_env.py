@@ -26,7 +26,7 @@ def test_env_template_complete(
             names=sorted(env.usages),
             app=env.app.label,
             kind=env.app.kind,
-            template=env.template.name if env.template is not None else None,
+            template=env.template.label if env.template is not None else None,
         )
     criterion.expect_no_findings(envfiles.env_template_findings(repo_path), what=".env.template")
 

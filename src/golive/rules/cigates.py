@@ -55,6 +55,7 @@ from golive.facts.repo.workflow import (
     step_uses,
 )
 from golive.judging.findings import Finding
+from golive.rules.delivery import script_production_deploys
 from golive.rules.runners import deploy_command, runner_kinds
 from golive.rules.workflows import effective_events, environment_export, step_updates
 
@@ -422,12 +423,21 @@ class ScanStep:
                 return self.holder, "warn-only: true"
             if str(with_.get("exit-code", "")).strip() == "0":
                 return self.holder, "exit-code: 0"
+            # tfsec-action and checkov-action: the step passes whatever the scan finds
+            for key in ("soft_fail", "soft-fail"):
+                if str(with_.get(key, "")).strip().lower() == "true":
+                    return self.holder, f"{key}: true"
         run = step_run(self.holder)
         for command in shell_commands(run):
             if _SCAN_COMMAND.search(command) and (
                 _IGNORED_TAIL.search(command) or re.search(r"--exit-code[= ]0\b", command)
             ):
                 return self.holder, f"'{command}' ignores its exit status"
+        # the shell grammar sees what a tail pattern misses (`|| echo …`, `set +e`)
+        for part in parse_commands(run, errexit=True):
+            if part.neutralised is not None and _SCAN_COMMAND.search(" ".join(part.words)):
+                return self.holder, f"'{part.text[:120]}' ignores its exit status " \
+                    f"({part.neutralised})"
         return None
 
 
@@ -486,7 +496,7 @@ def security_scan_findings(repo: Path) -> list[Finding]:
         if ignored is not None:
             holder, why = ignored
             key = "continue-on-error" if "continue-on-error" in why else (
-                "with" if why.startswith(("warn-only", "exit-code")) else "run")
+                "with" if why.startswith(("warn-only", "exit-code", "soft")) else "run")
             found.append(workflow.finding(
                 f"{scan.scanner} in job {scan.job_id} cannot fail the pull request ({why})",
                 holder, key,
@@ -708,10 +718,20 @@ def _ships_on_merge(workflow: Workflow, job_id: str) -> bool:
         isinstance(branches, list) and any(_MERGED.match(str(b)) for b in branches))
 
 
-def _bypassing_events(workflow: Workflow) -> list[str]:
-    """Events that start ``workflow`` for the changes that also feed staging."""
+_EVENT_IS = re.compile(r"github\.event_name\s*==\s*['\"]([\w-]+)['\"]")
+_BRANCH_IS = re.compile(r"github\.ref\s*==\s*['\"]refs/heads/([^'\"]+)['\"]")
+
+
+def _bypassing_events(workflow: Workflow, condition: str = "") -> list[str]:
+    """Events that start ``workflow`` for the changes that also feed staging, narrowed by
+    the deploying job's ``if:`` (``condition``) when it names the events or branches
+    (``github.event_name == 'push'``, ``github.ref == 'refs/heads/main'``)."""
+    named = set(_EVENT_IS.findall(condition))
+    refs = _BRANCH_IS.findall(condition)
     events = []
     for event, settings in workflow.triggers.items():
+        if named and event not in named:
+            continue  # the job's if: lets this event start the workflow but not the deploy
         if event in _FEEDS_STAGING:
             events.append(event)
         elif event == "push":
@@ -721,6 +741,7 @@ def _bypassing_events(workflow: Workflow) -> list[str]:
             )
             if not tags_only:
                 branches = settings.get("branches") if isinstance(settings, dict) else None
+                branches = refs or branches
                 events.append(f"push to {', '.join(map(str, branches))}" if isinstance(
                     branches, list) else "push")
     return events
@@ -781,13 +802,17 @@ def _after_staging_findings(workflow: Workflow, job_id: str, staging: list[tuple
             f"({', '.join(same)}): add needs: {same[0]}",
         )]
     found = []
-    bypass = _bypassing_events(workflow)
+    condition = step_if(workflow.jobs[job_id])  # the job's own if: (not its needs')
+    bypass = _bypassing_events(workflow, condition)
     if bypass and workflow.shown not in reported:
         reported.add(workflow.shown)
+        shown_if = " ".join(condition.split())
         found.append(Finding(
             workflow.shown, workflow.on_line,
-            f"{workflow.shown} deploys to production (job {job_id}) on "
-            f"{', '.join(bypass)}: the changes that feed staging reach production "
+            f"{workflow.shown} deploys to production (job {job_id}"
+            + (f", if: {shown_if if len(shown_if) <= 160 else shown_if[:157] + '…'}"
+               if shown_if else "")
+            + f") on {', '.join(bypass)}: the changes that feed staging reach production "
             "without passing it",
         ))
     if "workflow_run" in workflow.triggers and not _SUCCESS.search(
@@ -818,8 +843,13 @@ def staged_rollout_findings(repo: Path) -> list[Finding]:
     found = _staging_findings(workflows, staging)
     if not production:
         names = ", ".join(w.shown for w in workflows)
+        by_hand = script_production_deploys(repo)
         found.append(Finding(".github/workflows", None,
-                             f"no job deploys to production (workflows read: {names})"))
+                             f"no job deploys to production (workflows read: {names})"
+                             if not by_hand else
+                             f"no workflow job deploys to production: {by_hand[0][0]}:"
+                             f"{by_hand[0][1]} deploys it by hand (`{by_hand[0][2][:60]}`), "
+                             "outside any workflow"))
     reported: set[str] = set()
     for workflow, job_id in production:
         found += _after_staging_findings(workflow, job_id, staging, reported)

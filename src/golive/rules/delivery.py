@@ -60,6 +60,7 @@ __all__ = [
     "false_positive_rate",
     "percentile",
     "preview_findings",
+    "script_production_deploys",
     "vercel_build_time",
     "vercel_git_deploys",
     "workflow_time",
@@ -394,4 +395,28 @@ def vercel_git_deploys(repo: Path) -> list[str]:
         if path.name == "vercel.json" and _git_switched_off(data):
             return []
         found.append(f"{relative(root, path)}: a linked Vercel project")
+    return found
+
+
+_PRODUCTION_DEPLOY = re.compile(r"--prod\b|\bprod(uction)?\b", re.IGNORECASE)
+
+
+def script_production_deploys(repo: Path) -> list[tuple[str, int, str]]:
+    """(script, line, command) of every production deploy a shell script of the repository
+    runs (``vercel --prod``, ``supabase db push`` in deploy-production.sh ...): a deploy
+    made by hand, outside the workflows. Lines that never run are left out."""
+    root = Path(repo)
+    found: list[tuple[str, int, str]] = []
+    for path in find_files(root, "*.sh"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for command in parse_commands(text, errexit=True):
+            if (command.neutralised or "").startswith("never runs"):
+                continue
+            if deploy_command(command.words) and (
+                _PRODUCTION_DEPLOY.search(command.text) or _PRODUCTION_DEPLOY.search(path.stem)
+            ):
+                found.append((relative(root, path), command.line, command.text.strip()))
     return found

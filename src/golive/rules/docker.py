@@ -20,6 +20,7 @@ from golive._errors import NotVerified
 from golive.facts.repo.compose import (
     COMPOSE_NAMES,
     OVERRIDE_NAMES,
+    ComposeFile,
     Stack,
     as_list,
     compose_paths,
@@ -51,6 +52,7 @@ __all__ = [
     "INIT_LOCAL_DB",
     "MIGRATION_CHECK",
     "RESOURCE_LIMITS",
+    "compose_examined",
     "compose_override_findings",
     "docker_compose_findings",
     "docker_network_findings",
@@ -68,8 +70,24 @@ RESOURCE_LIMITS = "resource-limits.conf"
 INIT_LOCAL_DB = "init-local-db.sh"
 MIGRATION_CHECK = "migration-check.sh"
 
-_DB_IMAGE = re.compile(r"(^|/)(postgres|postgis|supabase/postgres|timescaledb)(:|@|$)")
-_DATA_DIR = "/var/lib/postgresql/data"
+# database engines by image (the last path part, any registry or vendor prefix) and where
+# each keeps its data; bitnami images keep it under /bitnami/<engine>
+_DB_IMAGES = (
+    ("postgres", re.compile(r"(^|/)(postgres|postgresql|postgis|timescaledb|timescaledb-ha|"
+                            r"pgvector)(:|@|$)")),
+    ("mysql", re.compile(r"(^|/)(mysql|mariadb|percona|percona-server)(:|@|$)")),
+    ("mongo", re.compile(r"(^|/)(mongo|mongodb|mongodb-community-server)(:|@|$)")),
+    ("redis", re.compile(r"(^|/)(redis|redis-stack-server|valkey)(:|@|$)")),
+)
+_DATA_DIRS = {
+    "postgres": "/var/lib/postgresql/data",
+    "mysql": "/var/lib/mysql",
+    "mongo": "/data/db",
+    "redis": "/data",
+}
+_DATA_DIR = _DATA_DIRS["postgres"]
+# redis is a database only when it is told to persist (else it is a cache: nothing to keep)
+_REDIS_PERSISTS = re.compile(r"--appendonly\s+yes|--save\s+[\"']?\d")
 _LOOPBACK = ("127.0.0.1", "::1", "[::1]", "localhost")
 
 
@@ -86,7 +104,8 @@ def _not_found(repo: Path, *names: str) -> Finding:
 def compose_schema_findings(repo: Path) -> dict[str, list[Finding]]:
     """check-jsonschema's compose-spec verdict per compose file (one run for both)."""
     root = Path(repo).resolve()
-    paths = [p for p in compose_paths(root) if p is not None]
+    stack = load_stack(root, _not_found(root, *COMPOSE_NAMES))
+    paths = [f.path for f in stack.files] or [p for p in compose_paths(root) if p is not None]
     if not paths:
         return {}
     names = [relative(root, p) for p in paths]
@@ -132,7 +151,31 @@ def _stack(repo: Path) -> Stack:
         Finding(f.file, f.line, f.message.replace("invalid YAML", "not valid YAML", 1))
         for f in stack.findings
     ]
+    stack.include_findings = [
+        Finding(f.file, f.line, f.message.replace("invalid YAML", "not valid YAML", 1))
+        for f in stack.include_findings
+    ]
     return stack
+
+
+def compose_examined(repo: Path) -> tuple[list[str], list[str]]:
+    """The compose files read (includes followed) and the services they define, for the
+    evidence of what the compose checks examined."""
+    stack = load_stack(repo, _not_found(repo, *COMPOSE_NAMES))
+    return [f.name for f in stack.files], sorted(stack.merged_services())
+
+
+def _examined_services(stack: Stack, what: str) -> dict[str, dict[str, Any]]:
+    """The merged services; none at all → not_verified (checked nothing is never a pass)."""
+    services = stack.merged_services()
+    if not services:
+        names = ", ".join(f.name for f in stack.files)
+        why = "; ".join([*stack.unfollowed, *(str(f) for f in stack.include_findings)])
+        raise NotVerified(
+            f"no service is defined in {names}" + (f" ({why})" if why else "")
+            + f": no {what} to examine"
+        )
+    return services
 
 
 def _image_problem(image: object) -> str | None:
@@ -168,53 +211,72 @@ def docker_compose_findings(repo: Path) -> list[Finding]:
     base = stack.base
     if base is None:
         return stack.findings
+    side = stack.base_side  # the base file and the files it includes
     findings = [f for f in stack.findings if f.file == base.name]
-    findings += compose_schema_findings(repo).get(base.name, [])
-    services = base.services
-    if not services:
+    findings += stack.include_findings
+    schema = compose_schema_findings(repo)
+    for compose in side:
+        findings += schema.get(compose.name, [])
+    if not any(compose.services for compose in side):
+        if stack.unfollowed:
+            raise NotVerified(
+                f"{base.name} defines no service itself and golive could not follow what it "
+                f"refers to: {'; '.join(stack.unfollowed)}"
+            )
         findings.append(Finding(base.name, base.line("services"), "no services"))
     merged = stack.merged_services()
-    for name, service in services.items():
-        line = base.line("services", name)
-        problem = _healthcheck_problem(service)
-        if problem:
-            findings.append(Finding(base.name, line, f"service {name}: {problem}"))
-        problem = _image_problem(service.get("image"))
-        if problem and "build" not in service:
+    for compose, name, service in (
+        (c, n, s) for c in side for n, s in c.services.items()
+    ):
+        findings += _service_findings(compose, name, service, merged)
+    return findings
+
+
+def _service_findings(
+    base: ComposeFile, name: str, service: dict[str, Any], merged: dict[str, dict[str, Any]]
+) -> list[Finding]:
+    """One service of the base side: health-checked, pinned, started after healthy deps."""
+    findings: list[Finding] = []
+    line = base.line("services", name)
+    problem = _healthcheck_problem(service)
+    if problem:
+        findings.append(Finding(base.name, line, f"service {name}: {problem}"))
+    problem = _image_problem(service.get("image"))
+    if problem and "build" not in service:
+        findings.append(
+            Finding(
+                base.name,
+                base.line("services", name, "image"),
+                f"service {name}: {problem}",
+            )
+        )
+    if "image" not in service and "build" not in service:
+        findings.append(Finding(base.name, line, f"service {name}: neither image nor build"))
+    depends = service.get("depends_on")
+    dependencies: dict[str, Any] = (
+        {str(d): {} for d in depends}
+        if isinstance(depends, list)
+        else dict(depends)
+        if isinstance(depends, dict)
+        else {}
+    )
+    for dependency, spec in dependencies.items():
+        condition = spec.get("condition") if isinstance(spec, dict) else None
+        if dependency not in merged:
+            findings.append(
+                Finding(
+                    base.name, line, f"service {name} depends on undefined service {dependency}"
+                )
+            )
+        elif condition != "service_healthy" and "healthcheck" in merged[dependency]:
             findings.append(
                 Finding(
                     base.name,
-                    base.line("services", name, "image"),
-                    f"service {name}: {problem}",
+                    base.line("services", name, "depends_on"),
+                    f"service {name} starts before {dependency} is healthy "
+                    "(depends_on condition: service_healthy)",
                 )
             )
-        if "image" not in service and "build" not in service:
-            findings.append(Finding(base.name, line, f"service {name}: neither image nor build"))
-        depends = service.get("depends_on")
-        dependencies: dict[str, Any] = (
-            {str(d): {} for d in depends}
-            if isinstance(depends, list)
-            else dict(depends)
-            if isinstance(depends, dict)
-            else {}
-        )
-        for dependency, spec in dependencies.items():
-            condition = spec.get("condition") if isinstance(spec, dict) else None
-            if dependency not in merged:
-                findings.append(
-                    Finding(
-                        base.name, line, f"service {name} depends on undefined service {dependency}"
-                    )
-                )
-            elif condition != "service_healthy" and "healthcheck" in merged[dependency]:
-                findings.append(
-                    Finding(
-                        base.name,
-                        base.line("services", name, "depends_on"),
-                        f"service {name} starts before {dependency} is healthy "
-                        "(depends_on condition: service_healthy)",
-                    )
-                )
     return findings
 
 
@@ -222,13 +284,19 @@ def compose_override_findings(repo: Path) -> list[Finding]:
     """docker-compose.override.yml exists, is valid, and only overrides; it never switches
     off healthchecks, runs privileged, or opens ports beyond loopback."""
     stack = _stack(repo)
-    override = stack.override
-    if override is None:
+    if stack.override is None:
         problems = [f for f in stack.findings if Path(f.file).name in OVERRIDE_NAMES]
         return problems or [_not_found(repo, *OVERRIDE_NAMES)]
-    findings = compose_schema_findings(repo).get(override.name, [])
-    base_services = stack.base.services if stack.base else {}
-    for name, service in override.services.items():
+    schema = compose_schema_findings(repo)
+    findings = [f for c in stack.override_side for f in schema.get(c.name, [])]
+    base_services = {n: s for c in stack.base_side for n, s in c.services.items()}
+    overriding = [(c, n, s) for c in stack.override_side for n, s in c.services.items()]
+    if not overriding:
+        raise NotVerified(
+            f"{stack.override.name} overrides no service: nothing to examine"
+            + (f" ({'; '.join(stack.unfollowed)})" if stack.unfollowed else "")
+        )
+    for override, name, service in overriding:
         line = override.line("services", name)
         if name not in base_services and "image" not in service and "build" not in service:
             findings.append(
@@ -285,7 +353,7 @@ def docker_resources_findings(repo: Path) -> list[Finding]:
     if stack.base is None:
         return stack.findings
     findings: list[Finding] = []
-    for name, service in stack.merged_services().items():
+    for name, service in _examined_services(stack, "container resources").items():
         file, line = stack.where(name)
         memory, cpus, reserved = limits(service)
         if memory is None:
@@ -310,8 +378,20 @@ def docker_resources_findings(repo: Path) -> list[Finding]:
     return findings
 
 
+def _engine(service: dict[str, Any]) -> str | None:
+    """The database engine a service runs (by its image), None when it runs none; redis
+    counts only when its command turns persistence on (else it is a cache)."""
+    image = str(service.get("image", "")).lower()
+    engine = next((e for e, pattern in _DB_IMAGES if pattern.search(image)), None)
+    if engine == "redis":
+        command = service.get("command")
+        text = " ".join(map(str, command)) if isinstance(command, list) else str(command or "")
+        return engine if _REDIS_PERSISTS.search(text) else None
+    return engine
+
+
 def _is_database(service: dict[str, Any]) -> bool:
-    return bool(_DB_IMAGE.search(str(service.get("image", ""))))
+    return _engine(service) is not None
 
 
 def volume_persistence_findings(repo: Path) -> list[Finding]:
@@ -321,16 +401,15 @@ def volume_persistence_findings(repo: Path) -> list[Finding]:
         return stack.findings
     findings: list[Finding] = []
     declared = stack.top_level("volumes")
-    services = stack.merged_services()
+    services = _examined_services(stack, "database volume")
     databases = {n: s for n, s in services.items() if _is_database(s)}
     if not databases:
-        return [
-            Finding(
-                stack.base.name,
-                stack.base.line("services"),
-                "no database service (postgres image) in the compose files",
-            )
-        ]
+        # the plan's line is about the database's data: a stack without one has none to keep
+        raise NotVerified(
+            f"no database service in the stack (services: {', '.join(sorted(services))}; "
+            "a database is an image of postgres, mysql/mariadb, mongo, or redis run with "
+            "--appendonly yes/--save): no database data to persist"
+        )
     for name, service in services.items():
         for volume in as_list(service.get("volumes")):
             source, _, kind = volume_parts(volume)
@@ -351,14 +430,22 @@ def volume_persistence_findings(repo: Path) -> list[Finding]:
 
 
 def _data_dir(service: dict[str, Any]) -> str:
+    engine = _engine(service) or "postgres"
+    image = str(service.get("image", "")).lower()
+    default = (
+        f"/bitnami/{'postgresql' if engine == 'postgres' else engine}"
+        if image.startswith(("bitnami/", "docker.io/bitnami/")) else _DATA_DIRS[engine]
+    )
+    if engine != "postgres":
+        return default
     env = service.get("environment")
     if isinstance(env, dict) and env.get("PGDATA"):
         return str(env["PGDATA"])
     if isinstance(env, list):
         return next(
-            (str(e).split("=", 1)[1] for e in env if str(e).startswith("PGDATA=")), _DATA_DIR
+            (str(e).split("=", 1)[1] for e in env if str(e).startswith("PGDATA=")), default
         )
-    return _DATA_DIR
+    return default
 
 
 def _data_dir_finding(stack: Stack, name: str, service: dict[str, Any]) -> Finding | None:
@@ -403,6 +490,7 @@ def docker_network_findings(repo: Path) -> list[Finding]:
     stack = _stack(repo)
     if stack.base is None:
         return stack.findings
+    services = _examined_services(stack, "container network")
     findings: list[Finding] = []
     declared = stack.top_level("networks")
     if not declared:
@@ -413,7 +501,7 @@ def docker_network_findings(repo: Path) -> list[Finding]:
                 "no networks declared: every service shares the default network",
             )
         )
-    for name, service in stack.merged_services().items():
+    for name, service in services.items():
         file, line = stack.where(name)
         if service.get("network_mode") == "host":
             findings.append(Finding(file, line, f"service {name} uses the host network"))
@@ -618,7 +706,8 @@ def resource_limits_findings(repo: Path) -> list[Finding]:
                 "not mounted into any container by the compose files: the database never reads it",
             )
         )
-        databases = [n for n, s in services.items() if _is_database(s)]
+        # resource-limits.conf is postgresql.conf syntax: the postgres service reads it
+        databases = [n for n, s in services.items() if _engine(s) == "postgres"]
         mounted_by = databases[0] if databases else None
     if mounted_by is None:
         return findings

@@ -1,5 +1,9 @@
 """Operations and security documents: found by name, judged by the sections they hold.
 
+A document is a Markdown file whose name holds one of its names anywhere
+(``production-deployment-guide.md``, ``DEPLOYING.md``); among several, the one that holds
+the most of its sections is taken, then the closest name, then docs/ and the shallower path.
+
 A document is usable when it has a section for every part a reader needs (the deployment
 guide's rollback, the incident response's containment, ...) and that section says
 something. A section is recognised in Japanese or English by its heading (a small synonym
@@ -30,6 +34,7 @@ __all__ = [
     "document_findings",
     "find_document",
     "is_archived",
+    "name_patterns",
     "section_has_content",
     "section_headings",
     "set_aside",
@@ -66,9 +71,9 @@ DOCUMENTS: dict[str, DocumentSpec] = {
             (
                 _s("environments", "環境", "environment", "staging", "production"),
                 _s("prerequisites", "前提", "事前準備", "事前確認", "準備", "prerequisite",
-                   "requirement", "before you"),
+                   "requirement", "before you", "pre-deploy", "before deploying"),
                 _s("steps", "手順", "デプロイ方法", "実行", "step", "procedure", "how to deploy",
-                   "deploying"),
+                   "deploying", "deployment process", "deploy process"),
                 _s("verification", "確認", "検証", "verif", "validat", "smoke", "post-deploy"),
                 _s("rollback", "ロールバック", "切り戻し", "rollback", "roll back", "revert"),
             ),
@@ -239,46 +244,69 @@ def set_aside(repo: Path, spec: DocumentSpec) -> list[tuple[Path, str]]:
     return [(path, why) for path, why in _named(repo, spec) if why]
 
 
+def name_patterns(spec: DocumentSpec) -> str:
+    """What a document of ``spec`` may be called: its names anywhere in a Markdown file's
+    name ("*deployment-guide*.md, ...")."""
+    return ", ".join(f"*{n}*.md" for n in spec.names)
+
+
 def _named(repo: Path, spec: DocumentSpec) -> list[tuple[Path, str]]:
     """Files named like ``spec``, best first, each with why it does not count ("" if it
     does)."""
-    found: list[tuple[tuple[int, int, int, int, str], Path, str]] = []
-    for key, path in _ranked(repo, spec):
+    found: list[tuple[Path, str]] = []
+    for path in _ranked(repo, spec):
         why = ""
         if is_archived(repo, path):
             why = "archived (under an archive/old/deprecated folder), not kept current"
         elif spec.procedure and _is_report(path):
             why = ("a report of one incident (a post-mortem), not the procedure to follow "
                    "for the next one")
-        found.append((key, path, why))
-    return [(path, why) for _, path, why in sorted(found, key=lambda f: f[0])]
+        found.append((path, why))
+    return found
 
 
 def find_document(repo: Path, spec: DocumentSpec) -> Path | None:
-    """The Markdown file whose name fits one of ``spec.names``: an exact stem first, then a
-    stem that starts with a name; shallower paths and docs folders win ties. Archived
-    files and incident reports standing for a procedure are left out."""
+    """The Markdown file whose name holds one of ``spec.names`` (production-deployment-
+    guide.md, DEPLOYING.md, ...) that is most the document: the most sections with content
+    first, then the name (exact, a prefix, anywhere; earlier names first), then a docs
+    folder, then the shallower path. Archived files and incident reports standing for a
+    procedure are left out."""
     return next((path for path, why in _named(repo, spec) if not why), None)
 
 
-def _ranked(repo: Path, spec: DocumentSpec) -> list[tuple[tuple[int, int, int, int, str], Path]]:
-    candidates: list[tuple[tuple[int, int, int, int, str], Path]] = []
+def _sections_held(path: Path, spec: DocumentSpec) -> int:
+    """How many of ``spec``'s sections the file has, each saying something."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    found = headings(text)
+    top = [h for h in found if h.level == 1]
+    assigned = _assign(spec, [h for h in found if not (len(top) == 1 and h is top[0])])
+    return sum(1 for heading in assigned.values() if _has_content(heading))
+
+
+def _ranked(repo: Path, spec: DocumentSpec) -> list[Path]:
+    # a name anywhere in the stem: production-deployment-guide.md is a deployment guide
+    candidates: list[tuple[tuple[int, int, int, int, int, str], Path]] = []
     names = [_normal(n) for n in spec.names]
     for path in repo_files(repo):
         if path.suffix.lower() not in _MARKDOWN:
             continue
         stem = _normal(path.stem)
-        for rank, name in enumerate(names):
-            if stem == name:
-                quality = 0
-            elif stem.startswith(name):
-                quality = 1
-            else:
-                continue
-            in_docs = 0 if any(p.lower() == "docs" for p in path.parts) else 1
-            candidates.append(((quality, rank, in_docs, len(path.parts), str(path)), path))
-            break
-    return sorted(candidates, key=lambda c: c[0])
+        fits = [
+            (0 if stem == name else 1 if stem.startswith(name) else 2, rank)
+            for rank, name in enumerate(names) if name in stem
+        ]
+        if not fits:
+            continue
+        quality, rank = min(fits)
+        in_docs = 0 if any(p.lower() == "docs" for p in path.parts) else 1
+        candidates.append((
+            (-_sections_held(path, spec), quality, rank, in_docs, len(path.parts), str(path)),
+            path,
+        ))
+    return [path for _, path in sorted(candidates, key=lambda c: c[0])]
 
 
 def _by_heading(heading: Heading, section: Section) -> bool:
@@ -333,7 +361,7 @@ def document_findings(repo: Path, spec: DocumentSpec) -> list[Finding]:
     """The document exists and has a non-empty section for each of ``spec.sections``."""
     path = find_document(repo, spec)
     if path is None:
-        patterns = ", ".join(f"{n}*.md" for n in spec.names)
+        patterns = name_patterns(spec)
         aside = set_aside(repo, spec)
         if aside:
             listed = "; ".join(f"{relative(repo, p)}: {why}" for p, why in aside[:3])

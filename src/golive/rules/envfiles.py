@@ -111,13 +111,33 @@ class EnvEntry:
     value: str
     line: int
     local_only: bool = False
+    # ``#NAME=`` / ``# NAME=value``: listed as optional, documented but not required
+    commented: bool = False
 
 
 _ASSIGNMENT = re.compile(rf"^\s*(?:export\s+)?({_NAME})\s*=\s*(.*?)\s*$")
+# a commented-out entry: an upper-case variable name right before '=' ('# see the docs',
+# '# Note: a=b' or '# FORMAT: 0x…' are prose, not entries)
+_COMMENTED = re.compile(r"^\s*#+\s*(?:export\s+)?([A-Z][A-Z0-9_]*)=(?!=)(.*?)\s*$")
+
+
+def _value(name: str, value: str, number: int, problems: list[tuple[int, str]]) -> str:
+    if value[:1] in ("'", '"'):
+        quote = value[0]
+        end = value.find(quote, 1)
+        if end < 0:
+            problems.append((number, f"{name}: unterminated {quote} quote"))
+            return value[1:]
+        return value[1:end]
+    if " #" in value:
+        return value.split(" #", 1)[0].rstrip()
+    return value
 
 
 def parse_dotenv(text: str) -> tuple[list[EnvEntry], list[tuple[int, str]]]:
-    """Entries and (line, problem) pairs of a dotenv file."""
+    """Entries and (line, problem) pairs of a dotenv file. A commented-out assignment of a
+    well-formed name (``#SMTP_USER=``, ``# SMTP_PORT=587``) is an entry marked
+    ``commented``: the usual way to list an optional variable."""
     entries: list[EnvEntry] = []
     problems: list[tuple[int, str]] = []
     comments: list[str] = []
@@ -127,7 +147,14 @@ def parse_dotenv(text: str) -> tuple[list[EnvEntry], list[tuple[int, str]]]:
             comments = []
             continue
         if stripped.startswith("#"):
-            comments.append(stripped)
+            commented = _COMMENTED.match(raw)
+            if commented is None:
+                comments.append(stripped)
+                continue
+            name, value = commented.groups()
+            local = any("@local-only" in c for c in comments)
+            entries.append(EnvEntry(name, _value(name, value, number, []), number, local,
+                                    commented=True))
             continue
         match = _ASSIGNMENT.match(raw)
         if match is None:
@@ -135,18 +162,8 @@ def parse_dotenv(text: str) -> tuple[list[EnvEntry], list[tuple[int, str]]]:
             comments = []
             continue
         name, value = match.groups()
-        if value[:1] in ("'", '"'):
-            quote = value[0]
-            end = value.find(quote, 1)
-            if end < 0:
-                problems.append((number, f"{name}: unterminated {quote} quote"))
-                value = value[1:]
-            else:
-                value = value[1:end]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
         local = any("@local-only" in c for c in comments)
-        entries.append(EnvEntry(name, value, number, local))
+        entries.append(EnvEntry(name, _value(name, value, number, problems), number, local))
         comments = []
     return entries, problems
 
@@ -156,23 +173,80 @@ class Template:
     path: Path
     name: str
     entries: list[EnvEntry]
+    # plain-text templates kept beside it (env-example.txt, vercel-env.example.txt)
+    companions: tuple[Template, ...] = ()
 
     def names(self, *, platform_only: bool = False) -> dict[str, EnvEntry]:
-        return {e.name: e for e in self.entries if not (platform_only and e.local_only)}
+        """Every variable the template documents (commented-out optional entries and its
+        companions' included); ``platform_only``: those every environment must define (this
+        template's active entries not marked @local-only)."""
+        if platform_only:
+            return {e.name: e for e in self.entries if not (e.local_only or e.commented)}
+        listed: dict[str, EnvEntry] = {}
+        for template in (self, *self.companions):
+            for entry in sorted(template.entries, key=lambda e: e.commented):
+                listed.setdefault(entry.name, entry)
+        return listed
+
+    @property
+    def label(self) -> str:
+        """The template's name, with its companions when it has any."""
+        if not self.companions:
+            return self.name
+        return f"{self.name} (with {', '.join(c.name for c in self.companions)})"
 
 
-def read_template(repo: Path) -> tuple[Template | None, list[Finding]]:
-    path = find_deliverable(repo, ENV_TEMPLATE)
-    if path is None:
-        return None, [_not_found(repo, ENV_TEMPLATE)]
+# a plain-text env template: env.example.txt, env-example.txt, vercel-env.example.txt
+_TEXT_TEMPLATE = re.compile(r"env.*[-._]example\.txt$", re.IGNORECASE)
+
+
+def _text_templates(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file() and _TEXT_TEMPLATE.search(p.name))
+    except OSError:
+        return []
+
+
+def _read_env_file(repo: Path, path: Path) -> tuple[Template | None, list[Finding]]:
+    """One template file; a plain-text one is notes around its entries, so its other lines
+    are not problems."""
     name = relative(repo, path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Finding(name, None, f"cannot read: {exc}")]
     entries, problems = parse_dotenv(text)
-    findings = [Finding(name, line, problem) for line, problem in problems]
-    return Template(path, name, entries), findings
+    if _TEXT_TEMPLATE.search(path.name):
+        problems = []
+    return Template(path, name, entries), [Finding(name, line, p) for line, p in problems]
+
+
+def _load_template(repo: Path, path: Path) -> tuple[Template | None, list[Finding]]:
+    """The template at ``path`` with the plain-text templates beside it."""
+    template, findings = _read_env_file(repo, path)
+    if template is None:
+        return None, findings
+    companions = []
+    for other in _text_templates(path.parent):
+        if other != path:
+            companion, _ = _read_env_file(repo, other)
+            if companion is not None:
+                companions.append(companion)
+    return Template(template.path, template.name, template.entries, tuple(companions)), findings
+
+
+def _shallowest_text_template(repo: Path) -> Path | None:
+    hits = [p for p in repo_files(repo) if _TEXT_TEMPLATE.search(p.name)]
+    return min(hits, key=lambda p: (len(p.parts), str(p))) if hits else None
+
+
+def read_template(repo: Path) -> tuple[Template | None, list[Finding]]:
+    """The repository's env template (the plan's name, then the names teams use, then a
+    plain-text ``env.example.txt``), with the plain-text templates beside it."""
+    path = find_deliverable(repo, ENV_TEMPLATE) or _shallowest_text_template(repo)
+    if path is None:
+        return None, [_not_found(repo, ENV_TEMPLATE)]
+    return _load_template(repo, path)
 
 
 # --- sources ------------------------------------------------------------------------
@@ -306,18 +380,9 @@ class AppEnv:
         }
 
 
-def _load_template(repo: Path, path: Path) -> tuple[Template | None, list[Finding]]:
-    name = relative(repo, path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Finding(name, None, f"cannot read: {exc}")]
-    entries, problems = parse_dotenv(text)
-    return Template(path, name, entries), [Finding(name, line, p) for line, p in problems]
-
-
 def _template_in(folder: Path) -> Path | None:
-    return next((folder / n for n in TEMPLATE_NAMES if (folder / n).is_file()), None)
+    named = next((folder / n for n in TEMPLATE_NAMES if (folder / n).is_file()), None)
+    return named or next(iter(_text_templates(folder)), None)
 
 
 def _kit_template(kit: Path) -> Path | None:
@@ -379,6 +444,8 @@ def _duplicates(template: Template) -> list[Finding]:
     seen: dict[str, int] = {}
     findings = []
     for entry in template.entries:
+        if entry.commented:
+            continue  # '#NAME=other' beside 'NAME=value' shows an alternative value
         if entry.name in seen:
             findings.append(
                 Finding(
@@ -428,7 +495,7 @@ def env_template_findings(repo: Path) -> list[Finding]:
                     file,
                     line,
                     f"{prefix}process.env.{variable} is used here{more} "
-                    f"but {env.template.name} does not list it",
+                    f"but {env.template.label} does not list it",
                 )
             )
     findings += _validation_template_findings(repo, envs, single)
@@ -453,7 +520,7 @@ def _validation_template_findings(repo: Path, envs: list[AppEnv], single: bool) 
         Finding(
             relative(repo, path),
             line,
-            f"{prefix}{key} is validated here but {env.template.name} does not list it",
+            f"{prefix}{key} is validated here but {env.template.label} does not list it",
         )
         for key, line in sorted(keys.items())
         if key not in listed and not is_platform_variable(key)

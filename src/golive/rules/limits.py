@@ -17,10 +17,12 @@ A repository with neither vercel.json nor a compose file has nothing to judge: t
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from golive._errors import NotVerified
 from golive.facts.repo.compose import load_stack
 from golive.facts.repo.discover import find_deliverable, find_files, repo_files
 from golive.facts.repo.structured import Document, Located, line_of, load_structured, relative
@@ -258,5 +260,7 @@ def resource_limit_findings(repo: Path) -> list[Finding]:
                         "compose.yml) anywhere in the repository, so no limit is set")]
     found = function_limit_findings(root)
     if compose is not None:
-        found += docker_resources_findings(root)
+        # no service to examine: containers_examined() says 0 and the check reports it
+        with contextlib.suppress(NotVerified):
+            found += docker_resources_findings(root)
     return found

@@ -49,6 +49,7 @@ from golive.rules.documents import (
     assign_sections,
     find_document,
     is_archived,
+    name_patterns,
     section_has_content,
     section_headings,
     set_aside,
@@ -257,7 +258,7 @@ def rollback_procedure_findings(repo: Path) -> list[Finding]:
                 f"the deployment guide has no rollback section (a heading with {words}) and "
                 "no runbook (runbook*.md, rollback*.md) has one",
             )]
-        names = ", ".join(f"{n}*.md" for n in DOCUMENTS["deployment-guide"].names)
+        names = name_patterns(DOCUMENTS["deployment-guide"])
         aside = set_aside(repo, DOCUMENTS["deployment-guide"])
         return [Finding(
             "deployment-guide.md", None,

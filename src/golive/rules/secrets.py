@@ -227,7 +227,9 @@ def scan_secrets(repo: Path) -> SecretScan:
                 continue  # already reported as a live key
             text = lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
             kind = str(hit.get("type", "secret"))
-            reason = benign.get(name, {}).get(line or 0) or candidate_exclusion(name, text, kind)
+            reason = benign.get(name, {}).get(line or 0) or candidate_exclusion(
+                name, text, kind, lines, line or 0
+            )
             if reason is not None:
                 _count(scan.excluded, reason)
                 continue

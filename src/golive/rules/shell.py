@@ -47,6 +47,7 @@ from golive.facts.repo.workflow import (
 )
 from golive.facts.scans.shellcheck import shellcheck_findings
 from golive.judging.findings import Finding
+from golive.rules.package_runs import missing_script_findings
 from golive.rules.runners import deploy_command
 
 __all__ = [
@@ -273,7 +274,8 @@ def _purpose_findings(repo: Path, script: Script) -> list[Finding]:
 
 
 def script_findings(repo: Path, name: str) -> list[Finding]:
-    """Script ``name`` is present, shellcheck-clean, in strict mode, and does its job."""
+    """Script ``name`` is present, shellcheck-clean, in strict mode, does its job, and every
+    package script it runs (``npm run X``) exists."""
     script = load_script(repo, name)
     if isinstance(script, Finding):
         return [script]
@@ -282,6 +284,9 @@ def script_findings(repo: Path, name: str) -> list[Finding]:
              if "(style):" not in f.message]
     found += strict_mode_findings(script, _sourced_options(repo, script))
     found += _purpose_findings(repo, script)
+    # ``npm run test`` with no such script in package.json fails every time
+    found += missing_script_findings(repo, script.path, script.shown,
+                                     script_commands(repo, script))
     return found
 
 

@@ -2,8 +2,8 @@
 
 ``vercel.json`` is checked against golive's own typed model of the fields Vercel documents
 (unknown top-level fields are refused, as Vercel refuses them at deploy time) plus
-soundness rules: function globs must match files, crons must point at existing routes,
-``npm run X`` must name a package.json script.
+soundness rules: function globs and legacy ``builds[].src`` must match files, crons must
+point at existing routes, ``npm run X`` must name a package.json script.
 
 ``build-settings.json`` is the team's per-environment build contract, validated with
 golive's JSON Schema (``golive schema build-settings.json``). Vercel's project settings
@@ -327,6 +327,7 @@ def _targets_findings(repo: Path, model: VercelJson, name: str, text: str) -> li
                     f"functions pattern {pattern!r} matches no file (the deploy fails)",
                 )
             )
+    findings += _builds_findings(model, name, text, files)
     for index, cron in enumerate(model.crons or []):
         problem = _cron_problem(cron.schedule)
         line = json_line(text, ["crons"]) if index == 0 else None
@@ -346,6 +347,35 @@ def _targets_findings(repo: Path, model: VercelJson, name: str, text: str) -> li
         if problem:
             findings.append(
                 Finding(name, json_line(text, [field_name]), f"{field_name}: {problem}")
+            )
+    return findings
+
+
+def _builds_findings(
+    model: VercelJson, name: str, text: str, files: list[str]
+) -> list[Finding]:
+    """Every legacy ``builds[].src`` (a glob, relative to the vercel.json's folder) matches
+    a file: a source that matches nothing builds nothing, and its routes serve 404."""
+    findings = []
+    for index, build in enumerate(model.builds or []):
+        source = build.get("src")
+        if source is None:
+            continue  # Vercel's schema requires only 'use'
+        if not isinstance(source, str) or not source.strip("/"):
+            findings.append(
+                Finding(name, json_line(text, ["builds", index, "src"]),
+                        f"builds[{index}].src {source!r} is not a file pattern")
+            )
+            continue
+        regex = _glob_regex(source.lstrip("/"))
+        if not any(regex.match(f) for f in files):
+            findings.append(
+                Finding(
+                    name,
+                    _line_of(text, source) or json_line(text, ["builds"]),
+                    f"builds[{index}].src {source!r} matches no file beside {name} "
+                    "(the build has nothing to build; its routes serve 404)",
+                )
             )
     return findings
 

@@ -403,7 +403,8 @@ _METADATA_ONLY = re.compile(r"\$: '(description|author|branding)' is a required 
 
 
 def _schema_severity(finding: Finding) -> FindingSeverity:
-    return "low" if _METADATA_ONLY.search(finding.message) else "high"
+    # Marketplace metadata is a note, not a weakness: it must not fail the OWASP criterion
+    return "info" if _METADATA_ONLY.search(finding.message) else "high"
 
 
 def _action_pinning(repo: Path, path: Path) -> list[Finding]:
@@ -460,7 +461,8 @@ def workflow_audit(repo: Path) -> SourceResult | None:
         if "workflow_call" in workflow.triggers:
             reusable.append(workflow.shown)
             events[workflow.shown] = sorted(effective_events(root, workflow))
-        result.findings += [_sec("workflow.timeout", "low", f) for f in timeout_findings(workflow)]
+        # a missing timeout costs runner hours, it opens nothing: a note, never an OWASP failure
+        result.findings += [_sec("workflow.timeout", "info", f) for f in timeout_findings(workflow)]
         if workflow.shown not in audited:
             result.findings += [_sec("workflow.unpinned", "high", f)
                                 for f in pinning_findings(workflow)]

@@ -17,6 +17,7 @@ from golive.judging.findings import Finding
 
 __all__ = [
     "COMPOSE_NAMES",
+    "MAX_INCLUDE_DEPTH",
     "OVERRIDE_NAMES",
     "ComposeFile",
     "Stack",
@@ -38,6 +39,9 @@ OVERRIDE_NAMES = (
     "compose.override.yml",
     "compose.override.yaml",
 )
+# how deep include:/extends: chains are followed (Compose itself has no limit; a chain this
+# long is a cycle or a generator's output, not a hand-written stack)
+MAX_INCLUDE_DEPTH = 8
 
 
 @dataclass
@@ -45,13 +49,20 @@ class ComposeFile:
     path: Path
     name: str  # relative to the repo
     data: Located
+    # services with ``extends:`` resolved (the parent's keys under the service's own)
+    extended: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
-    def services(self) -> dict[str, dict[str, Any]]:
+    def written_services(self) -> dict[str, dict[str, Any]]:
+        """The services as this file writes them (``extends:`` not resolved)."""
         services = self.data.get("services")
         if not isinstance(services, dict):
             return {}
         return {str(k): v if isinstance(v, dict) else {} for k, v in services.items()}
+
+    @property
+    def services(self) -> dict[str, dict[str, Any]]:
+        return {k: self.extended.get(k, v) for k, v in self.written_services.items()}
 
     def line(self, *path: str | int) -> int | None:
         """The line of the key or item at ``path`` (the deepest one written)."""
@@ -103,10 +114,26 @@ class Stack:
     base: ComposeFile | None
     override: ComposeFile | None
     findings: list[Finding] = field(default_factory=list)  # files missing or unreadable
+    # files brought in by ``include:`` of the base file (and its includes), in load order
+    base_includes: list[ComposeFile] = field(default_factory=list)
+    override_includes: list[ComposeFile] = field(default_factory=list)
+    # broken include:/extends: references (a missing file: docker compose fails on it)
+    include_findings: list[Finding] = field(default_factory=list)
+    # references golive did not follow, with why (remote, outside the repository, too deep)
+    unfollowed: list[str] = field(default_factory=list)
+
+    @property
+    def base_side(self) -> list[ComposeFile]:
+        """The base file and what it includes: the stack without the override."""
+        return [*self.base_includes, *([self.base] if self.base else [])]
+
+    @property
+    def override_side(self) -> list[ComposeFile]:
+        return [*self.override_includes, *([self.override] if self.override else [])]
 
     @property
     def files(self) -> list[ComposeFile]:
-        return [f for f in (self.base, self.override) if f is not None]
+        return [*self.base_side, *self.override_side]
 
     def merged_services(self) -> dict[str, dict[str, Any]]:
         services: dict[str, dict[str, Any]] = {}
@@ -146,21 +173,148 @@ class Stack:
 
 
 def load_stack(repo: Path, missing: Finding) -> Stack:
-    """The compose files of the repository; ``missing`` is reported when there is none."""
+    """The compose files of the repository; ``missing`` is reported when there is none.
+
+    ``include:`` is followed (string or list, short or long form with ``path:``, relative
+    to the including file, never outside the repository, at most
+    :data:`MAX_INCLUDE_DEPTH` deep) and ``extends:`` is resolved, as docker compose does.
+    """
     base_path, override_path = compose_paths(repo)
     stack = Stack(None, None)
     if base_path is None:
         stack.findings.append(missing)
         return stack
+    resolver = _Resolver(Path(repo), stack)
     for path, slot in ((base_path, "base"), (override_path, "override")):
         if path is None:
             continue
         loaded = load_compose(repo, path)
         if isinstance(loaded, Finding):
             stack.findings.append(loaded)
-        else:
-            setattr(stack, slot, loaded)
+            continue
+        setattr(stack, slot, loaded)
+        includes = resolver.includes(loaded, 1, {path.resolve()})
+        setattr(stack, f"{slot}_includes", includes)
+        for compose in [*includes, loaded]:
+            resolver.extends(compose)
     return stack
+
+
+_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|oci:)", re.IGNORECASE)
+
+
+@dataclass
+class _Resolver:
+    """Follows include: and extends: references inside the repository."""
+
+    repo: Path
+    stack: Stack
+
+    def _target(self, compose: ComposeFile, text: str, key: str) -> Path | None:
+        """The file ``text`` names (relative to ``compose``), or None (recorded why)."""
+        shown = f"{compose.name}: {key} {text}"
+        if _REMOTE.match(text):
+            self.stack.unfollowed.append(f"{shown} is remote: not followed")
+            return None
+        if "$" in text:
+            self.stack.unfollowed.append(
+                f"{shown} depends on an environment variable: not followed"
+            )
+            return None
+        target = (compose.path.parent / text).resolve()
+        if not target.is_relative_to(self.repo.resolve()):
+            self.stack.unfollowed.append(f"{shown} is outside the repository: not followed")
+            return None
+        return target
+
+    def _load(self, compose: ComposeFile, target: Path, text: str, line: int | None,
+              key: str) -> ComposeFile | None:
+        if not target.is_file():
+            self.stack.include_findings.append(
+                Finding(compose.name, line, f"{key} {text}: no such file (docker compose fails)")
+            )
+            return None
+        loaded = load_compose(self.repo, target)
+        if isinstance(loaded, Finding):
+            self.stack.include_findings.append(
+                Finding(compose.name, line, f"{key} {text}: {loaded.message}")
+            )
+            return None
+        return loaded
+
+    def includes(self, compose: ComposeFile, depth: int, seen: set[Path]) -> list[ComposeFile]:
+        """The files ``compose`` includes, each after the files it includes itself."""
+        entries = compose.data.get("include")
+        items = entries if isinstance(entries, list) else [] if entries is None else [entries]
+        found: list[ComposeFile] = []
+        for index, item in enumerate(items):
+            line = compose.line("include", index) or compose.line("include")
+            raw = item.get("path") if isinstance(item, dict) else item
+            paths = [str(p) for p in raw] if isinstance(raw, list) else [raw]
+            for text in paths:
+                if not isinstance(text, str) or not text:
+                    self.stack.include_findings.append(
+                        Finding(compose.name, line, "include entry without a path")
+                    )
+                    continue
+                target = self._target(compose, text, "include")
+                if target is None or target in seen:
+                    continue  # a cycle: each file counts once
+                if depth > MAX_INCLUDE_DEPTH:
+                    self.stack.unfollowed.append(
+                        f"{compose.name}: include {text} is nested deeper than "
+                        f"{MAX_INCLUDE_DEPTH} levels: not followed"
+                    )
+                    continue
+                loaded = self._load(compose, target, text, line, "include")
+                if loaded is None:
+                    continue
+                seen.add(target)
+                found += self.includes(loaded, depth + 1, seen)
+                found.append(loaded)
+        return found
+
+    def extends(self, compose: ComposeFile) -> None:
+        """Resolve every ``extends:`` of ``compose`` into ``compose.extended``."""
+        for name, service in compose.written_services.items():
+            if "extends" in service:
+                compose.extended[name] = self._extended(compose, name, {(compose.path, name)})
+
+    def _extended(self, compose: ComposeFile, name: str,
+                  chain: set[tuple[Path, str]]) -> dict[str, Any]:
+        service = compose.written_services[name]
+        spec = service.get("extends")
+        own = {k: v for k, v in service.items() if k != "extends"}
+        parent_file, parent = (
+            (spec.get("file"), spec.get("service")) if isinstance(spec, dict) else (None, spec)
+        )
+        if not isinstance(parent, str) or not parent:
+            return own
+        line = compose.line("services", name, "extends")
+        other: ComposeFile | None = compose
+        if isinstance(parent_file, str) and parent_file:
+            target = self._target(compose, parent_file, "extends file")
+            other = None if target is None else (
+                compose if target == compose.path.resolve()
+                else self._load(compose, target, parent_file, line, "extends file")
+            )
+        if other is None:
+            return own
+        if parent not in other.written_services:
+            self.stack.include_findings.append(
+                Finding(compose.name, line,
+                        f"service {name} extends {parent}, which {other.name} does not define")
+            )
+            return own
+        if (other.path, parent) in chain or len(chain) > MAX_INCLUDE_DEPTH:
+            self.stack.unfollowed.append(
+                f"{compose.name}: service {name} extends {parent} in a cycle or deeper than "
+                f"{MAX_INCLUDE_DEPTH} levels: not followed"
+            )
+            return own
+        inherited = self._extended(other, parent, chain | {(other.path, parent)})
+        merged = _merge(inherited, own)
+        return merged if isinstance(merged, dict) else own
 
 
 # --- values of a service -------------------------------------------------------------

@@ -24,8 +24,13 @@ _DANGEROUS_CAPS = {"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE"}
 
 
 def _bandit_severity(severity: str, confidence: str) -> FindingSeverity:
+    # bandit rates a code pattern, not an exploitable vulnerability: its HIGH is no CVSS
+    # score and it has no CRITICAL level, so it never reaches "critical" (which
+    # sec.critical-vulns keeps for CVSS >= 9.0 or a source's own CRITICAL, as in
+    # golive.facts.scans.osv.severity_of). MD5 with usedforsecurity=False bandit itself
+    # leaves out.
     if severity == "HIGH":
-        return "critical" if confidence == "HIGH" else "high"
+        return "high"
     if severity == "MEDIUM" and confidence in ("MEDIUM", "HIGH"):
         return "medium"
     return "info"

@@ -36,24 +36,32 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _history_blobs(repo: Path) -> tuple[list[tuple[str, str]], int] | None:
-    """(sha, path) of blobs under ``repo`` in history but not in HEAD, and how many were
-    left out. ``repo`` may be a folder inside a larger git repository: only its subtree."""
+def _history_blobs(repo: Path) -> tuple[list[tuple[str, str]], int, int] | None:
+    """(sha, path) of blobs under ``repo`` in history but not in HEAD, how many were left
+    out by the limit, and how many are absent from the clone (a partial clone).
+    ``repo`` may be a folder inside a larger git repository: only its subtree."""
     prefix_out = _git(repo, "rev-parse", "--show-prefix")
-    listing = _git(repo, "rev-list", "--objects", "--all", "--", ".")
+    # a partial clone lists its absent blobs instead of failing on the first one
+    listing = _git(repo, "rev-list", "--objects", "--all", "--missing=print", "--", ".")
     if prefix_out is None or listing is None:
         return None
     prefix = prefix_out.decode().strip()
     paths: dict[str, str] = {}
+    absent: set[str] = set()
     for line in listing.decode("utf-8", "replace").splitlines():
+        if line.startswith("?"):
+            absent.add(line[1:].strip())
+            continue
         sha, _, path = line.partition(" ")
         if path and path.startswith(prefix):
             paths.setdefault(sha, path.removeprefix(prefix))
     head = _git(repo, "ls-tree", "-r", "--format=%(objectname)", "HEAD", "--", ".") or b""
     in_head = set(head.decode().split())
-    candidates = [sha for sha in paths if sha not in in_head]
+    candidates = [sha for sha in paths if sha not in in_head and sha not in absent]
+    # HEAD's files are read from the work tree: only absent earlier versions are a gap
+    missing = len(absent - in_head)
     if not candidates:
-        return [], 0
+        return [], 0, missing
     checked = (
         _git(
             repo,
@@ -68,7 +76,7 @@ def _history_blobs(repo: Path) -> tuple[list[tuple[str, str]], int] | None:
         sha, kind, size = [*line.split(), "", "", "0"][:3]
         if kind == "blob" and int(size) <= MAX_BLOB_BYTES:
             blobs.append((sha, paths[sha]))
-    return blobs[:MAX_BLOBS], max(0, len(blobs) - MAX_BLOBS)
+    return blobs[:MAX_BLOBS], max(0, len(blobs) - MAX_BLOBS), missing
 
 
 def history_secret_findings(repo: Path) -> tuple[list[SecFinding], list[str]]:
@@ -79,8 +87,13 @@ def history_secret_findings(repo: Path) -> tuple[list[SecFinding], list[str]]:
         if _git(root, "rev-parse", "--is-inside-work-tree") is None:
             return [], ["history not scanned: not a git repository (or git missing)"]
         return [], ["history not scanned: git could not list it (an incomplete clone?)"]
-    blobs, cut = listed
+    blobs, cut, missing = listed
     notes = [f"history: {len(blobs)} earlier file versions scanned"]
+    if missing:
+        notes.append(
+            f"history not scanned in part: {missing} objects absent from this clone "
+            "(a partial clone); fetch them to scan the whole history"
+        )
     if cut:
         notes.append(f"history: {cut} more file versions not scanned (limit {MAX_BLOBS})")
     if not blobs:
@@ -147,7 +160,7 @@ def history_secret_findings(repo: Path) -> tuple[list[SecFinding], list[str]]:
             reason = (
                 None
                 if line in live
-                else benign.get(line) or candidate_exclusion(path, at, kind_found)
+                else benign.get(line) or candidate_exclusion(path, at, kind_found, lines, line)
             )
             if reason is not None:
                 excluded[reason] = excluded.get(reason, 0) + 1
@@ -194,7 +207,8 @@ def secret_scan(repo: Path) -> SourceResult:
         *notes,
     ]
     # a history git can't list is a required part unchecked: not verified, never a pass
-    gaps = [n for n in notes if n.startswith("history not scanned: git could not")]
+    gaps = [n for n in notes if n.startswith(("history not scanned: git could not",
+                                               "history not scanned in part"))]
     return SourceResult(
         SOURCE,
         True,
