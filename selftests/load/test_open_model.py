@@ -109,9 +109,9 @@ def test_corrected_figures_catch_a_stall_the_uncorrected_miss(tmp_path: Path):
         code, output, data = _golive_load(opened, tmp_path / "open", "--duration", "10")
     finally:
         stop_app(proc)
-    if not data.get("verified", True):
-        pytest.skip(f"generator could not hold the rate on this machine: {output[-300:]}")
-    assert code == 1, output[-3000:]
+    # the open model never passes the stall: NO-GO, or not verified (exit 4) when this
+    # machine's generator could not hold the rate; either way the mean it saw misses the SLO
+    assert code == (1 if data.get("verified", True) else 4), output[-3000:]
     assert not limit.met_by(data["latency_ms"]["mean"]), data
 
 

@@ -133,8 +133,17 @@ def populate(
     session = _session(region)
     clients = {
         name: client(name, endpoint_url, region, session)
-        for name in ("sns", "cloudwatch", "logs", "iam", "ec2", "s3", "autoscaling", "elbv2",
-                     "budgets")
+        for name in (
+            "sns",
+            "cloudwatch",
+            "logs",
+            "iam",
+            "ec2",
+            "s3",
+            "autoscaling",
+            "elbv2",
+            "budgets",
+        )
     }
 
     def sns_then_cloudwatch() -> None:
@@ -734,22 +743,34 @@ def _cost_rows(broken: bool) -> list[dict[str, Any]]:
         for service, amount in services.items():
             total = amount * (grow if "Compute" in service else 1.0 + (grow - 1.0) / 4)
             untagged = 0.45 if broken and back == 1 and "Compute" in service else 0.02
-            for tag, share in ((f"{DEMO_TAG['Key']}${DEMO_TAG['Value']}", 1 - untagged),
-                               (f"{DEMO_TAG['Key']}$", untagged)):
+            for tag, share in (
+                (f"{DEMO_TAG['Key']}${DEMO_TAG['Value']}", 1 - untagged),
+                (f"{DEMO_TAG['Key']}$", untagged),
+            ):
                 groups.append({"Keys": [service, tag], "Metrics": {METRIC: {
                     "Amount": f"{total * share:.4f}", "Unit": "USD"}}})  # fmt: skip
-        rows.append({"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
-                     "Total": {}, "Groups": groups, "Estimated": False})
+        rows.append(
+            {
+                "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                "Total": {},
+                "Groups": groups,
+                "Estimated": False,
+            }
+        )
     return rows
 
 
 def _costs(budgets: Any, endpoint_url: str, broken: bool) -> None:
     """Cost Explorer's answer and a monthly budget (broken: overspent, no notification)."""
-    queued = httpx.post(f"{endpoint_url.rstrip('/')}/moto-api/static/ce/cost-and-usage-results",
-                        # moto hands a queued answer to the first request of each new
-                        # body: spare copies keep two workers asking at once both answered
-                        json={"results": [{"ResultsByTime": _cost_rows(broken),
-                                           "DimensionValueAttributes": []}] * 3}, timeout=30)
+    queued = httpx.post(
+        f"{endpoint_url.rstrip('/')}/moto-api/static/ce/cost-and-usage-results",
+        # moto hands a queued answer to the first request of each new
+        # body: spare copies keep two workers asking at once both answered
+        json={
+            "results": [{"ResultsByTime": _cost_rows(broken), "DimensionValueAttributes": []}] * 3
+        },
+        timeout=30,
+    )
     queued.raise_for_status()
     limit, actual, forecast = (400.0, 432.0, 610.0) if broken else (500.0, 118.0, 371.0)
     notifications = [] if broken else [{

@@ -45,8 +45,9 @@ def _workflows(broken: bool) -> list[_Workflow]:
         _Workflow(161003, "e2e-test", 20, (7.0, 9.5), 2.3 if broken else 1.0),
         _Workflow(161004, "coverage-report", 16, (4.0, 6.0)),
         _Workflow(161005, "deploy-staging", 6, (3.0, 4.0)),
-        _Workflow(161006, "deploy-production", 6, (6.0, 8.0), 2.5 if broken else 1.0,
-                  event="release"),
+        _Workflow(
+            161006, "deploy-production", 6, (6.0, 8.0), 2.5 if broken else 1.0, event="release"
+        ),
         _Workflow(161007, "dependency-update", 2, (1.0, 2.0), event="schedule"),
     ]
 
@@ -75,9 +76,9 @@ def _conclusion(rng: random.Random, flow: _Workflow, index: int, broken: bool) -
     return "failure" if index == 41 else "success"
 
 
-def _run(rng: random.Random, flow: _Workflow, index: int, at: datetime, broken: bool) -> dict[
-    str, Any
-]:
+def _run(
+    rng: random.Random, flow: _Workflow, index: int, at: datetime, broken: bool
+) -> dict[str, Any]:
     conclusion = _conclusion(rng, flow, index, broken)
     low, high = flow.minutes
     minutes = rng.uniform(low, high) * flow.slow
@@ -138,8 +139,16 @@ def _gh(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _deployment(uid: str, target: str | None, state: str, created: datetime, build_min: float,
-                sha: str, branch: str, source: str) -> dict[str, Any]:
+def _deployment(
+    uid: str,
+    target: str | None,
+    state: str,
+    created: datetime,
+    build_min: float,
+    sha: str,
+    branch: str,
+    source: str,
+) -> dict[str, Any]:
     building = created + timedelta(seconds=8)
     ready = building + timedelta(minutes=build_min)
     return {
@@ -158,8 +167,13 @@ def _deployment(uid: str, target: str | None, state: str, created: datetime, bui
         "source": source,
         "projectId": _PROJECT,
         "creator": {"uid": "usr_acmeinfra01", "username": "acme-infra", "githubLogin": "acme-bot"},
-        "meta": {"githubCommitSha": sha, "githubCommitRef": branch, "githubOrg": "acme",
-                 "githubRepo": "acme-web", "githubDeployment": "1"},
+        "meta": {
+            "githubCommitSha": sha,
+            "githubCommitRef": branch,
+            "githubOrg": "acme",
+            "githubRepo": "acme-web",
+            "githubDeployment": "1",
+        },
         "inspectorUrl": f"https://vercel.com/acme/acme-web/{uid[4:]}",
         "isRollbackCandidate": target == "production" and state == "READY",
         "aliasAssigned": _ms(ready) if state == "READY" else None,
@@ -167,44 +181,84 @@ def _deployment(uid: str, target: str | None, state: str, created: datetime, bui
     }
 
 
-def _deployments(rng: random.Random, runs: list[dict[str, Any]], now: datetime, broken: bool
-                 ) -> list[dict[str, Any]]:
+def _deployments(
+    rng: random.Random, runs: list[dict[str, Any]], now: datetime, broken: bool
+) -> list[dict[str, Any]]:
     found = []
     for run in (r for r in runs if r["name"] == "deploy-production"):
         started = datetime.fromisoformat(run["run_started_at"].replace("Z", "+00:00"))
         created = started + timedelta(minutes=rng.uniform(4.0, 4.5) if broken else 3.4)
         build = rng.uniform(8.0, 11.0) if broken else rng.uniform(1.8, 2.8)
-        found.append(_deployment(f"dpl_{run['head_sha'][:24]}", "production", "READY", created,
-                                 build, run["head_sha"], "main", "cli"))
+        found.append(
+            _deployment(
+                f"dpl_{run['head_sha'][:24]}",
+                "production",
+                "READY",
+                created,
+                build,
+                run["head_sha"],
+                "main",
+                "cli",
+            )
+        )
     for index in range(30):
         created = now - timedelta(minutes=35) - timedelta(hours=11) * index
         failing = (index in (0, 2) or index % 3 == 0) if broken else index == 9
         state = "ERROR" if failing else "READY"
         build = rng.uniform(6.0, 11.0) if broken else rng.uniform(1.5, 3.0)
         uid = f"dpl_{_sha(rng)[:24]}"
-        found.append(_deployment(uid, None, state, created, build, _sha(rng),
-                                 f"feature/ACME-{300 - index}", "git"))
-    found.append(_deployment(f"dpl_{_sha(rng)[:24]}", None, "BUILDING",
-                             now - timedelta(minutes=1), 2.0, _sha(rng), "feature/ACME-301", "git"))
+        found.append(
+            _deployment(
+                uid, None, state, created, build, _sha(rng), f"feature/ACME-{300 - index}", "git"
+            )
+        )
+    found.append(
+        _deployment(
+            f"dpl_{_sha(rng)[:24]}",
+            None,
+            "BUILDING",
+            now - timedelta(minutes=1),
+            2.0,
+            _sha(rng),
+            "feature/ACME-301",
+            "git",
+        )
+    )
     return sorted(found, key=lambda d: d["createdAt"], reverse=True)
 
 
 def _widget(wid: int, kind: str, title: str, *queries: str) -> dict[str, Any]:
-    requests = [{"response_format": "timeseries" if kind == "timeseries" else "scalar",
-                 "queries": [{"data_source": "metrics", "name": f"query{n}", "query": q}
-                             for n, q in enumerate(queries, start=1)]}]
-    return {"id": wid, "definition": {"type": kind, "title": title, "requests": requests},
-            "layout": {"x": 0, "y": 0, "width": 4, "height": 2}}
+    requests = [
+        {
+            "response_format": "timeseries" if kind == "timeseries" else "scalar",
+            "queries": [
+                {"data_source": "metrics", "name": f"query{n}", "query": q}
+                for n, q in enumerate(queries, start=1)
+            ],
+        }
+    ]
+    return {
+        "id": wid,
+        "definition": {"type": kind, "title": title, "requests": requests},
+        "layout": {"x": 0, "y": 0, "width": 4, "height": 2},
+    }
 
 
 def _board(board_id: str, title: str, widgets: list[dict[str, Any]]) -> dict[str, Any]:
     slug = title.lower().replace(" ", "-")
     return {
-        "id": board_id, "title": f"acme — {title}", "description": "", "layout_type": "ordered",
-        "reflow_type": "fixed", "url": f"/dashboard/{board_id}/acme-{slug}",
-        "is_read_only": False, "notify_list": [], "author_handle": "infra@acme.example",
-        "template_variables": [{"name": "env", "prefix": "env", "available_values": [],
-                                "default": "production"}],
+        "id": board_id,
+        "title": f"acme — {title}",
+        "description": "",
+        "layout_type": "ordered",
+        "reflow_type": "fixed",
+        "url": f"/dashboard/{board_id}/acme-{slug}",
+        "is_read_only": False,
+        "notify_list": [],
+        "author_handle": "infra@acme.example",
+        "template_variables": [
+            {"name": "env", "prefix": "env", "available_values": [], "default": "production"}
+        ],
         "created_at": "2025-01-08T02:11:40.000000+00:00",
         "modified_at": "2025-01-20T07:42:05.000000+00:00",
         "widgets": widgets,
@@ -213,44 +267,87 @@ def _board(board_id: str, title: str, widgets: list[dict[str, Any]]) -> dict[str
 
 def _dashboards(broken: bool) -> list[dict[str, Any]]:
     web = "{$env,service:acme-web}"
-    performance = _board("q8d-2ux-9kf", "Performance", [
-        _widget(2001, "timeseries", "p95 response time", f"p95:acme.http.request.duration{web}"),
-        _widget(2002, "timeseries", "CPU", "avg:system.cpu.user{$env} by {host}"),
-    ])
+    performance = _board(
+        "q8d-2ux-9kf",
+        "Performance",
+        [
+            _widget(
+                2001, "timeseries", "p95 response time", f"p95:acme.http.request.duration{web}"
+            ),
+            _widget(2002, "timeseries", "CPU", "avg:system.cpu.user{$env} by {host}"),
+        ],
+    )
     if broken:
         return [performance, _board("m3k-7rz-1qa", "Errors", [])]
     return [
-        _board("a7c-4pe-2xm", "System overview", [
-            _widget(1001, "query_value", "Availability (30d)",
-                    "avg:synthetics.http.check.status{$env,check:acme-web-health}"),
-            _widget(1002, "timeseries", "CPU", "avg:system.cpu.user{$env} by {host}"),
-            _widget(1003, "timeseries", "Memory", "avg:system.mem.pct_usable{$env} by {host}"),
-            _widget(1004, "timeseries", "Disk", "max:system.disk.in_use{$env} by {host}"),
-        ]),
+        _board(
+            "a7c-4pe-2xm",
+            "System overview",
+            [
+                _widget(
+                    1001,
+                    "query_value",
+                    "Availability (30d)",
+                    "avg:synthetics.http.check.status{$env,check:acme-web-health}",
+                ),
+                _widget(1002, "timeseries", "CPU", "avg:system.cpu.user{$env} by {host}"),
+                _widget(1003, "timeseries", "Memory", "avg:system.mem.pct_usable{$env} by {host}"),
+                _widget(1004, "timeseries", "Disk", "max:system.disk.in_use{$env} by {host}"),
+            ],
+        ),
         performance,
-        _board("m3k-7rz-1qa", "Errors", [
-            _widget(3001, "timeseries", "Error rate", f"sum:acme.http.error.count{web}.as_count()",
-                    f"sum:acme.http.request.count{web}.as_count()"),
-        ]),
+        _board(
+            "m3k-7rz-1qa",
+            "Errors",
+            [
+                _widget(
+                    3001,
+                    "timeseries",
+                    "Error rate",
+                    f"sum:acme.http.error.count{web}.as_count()",
+                    f"sum:acme.http.request.count{web}.as_count()",
+                ),
+            ],
+        ),
     ]
 
 
 def _monitors() -> list[dict[str, Any]]:
     rules = [
-        (1201, "[acme-web] error rate above 1%", "sum(last_5m):sum:acme.http.error.count"
-         "{env:production}.as_count() / sum:acme.http.request.count{env:production}"
-         ".as_count() * 100 > 1"),
-        (1202, "[acme-web] p95 response time above 200ms",
-         "avg(last_5m):p95:acme.http.request.duration{env:production} > 0.2"),
-        (1203, "[acme-worker] CPU at least 80%",
-         "avg(last_5m):avg:system.cpu.user{env:production} by {host} >= 80"),
+        (
+            1201,
+            "[acme-web] error rate above 1%",
+            "sum(last_5m):sum:acme.http.error.count"
+            "{env:production}.as_count() / sum:acme.http.request.count{env:production}"
+            ".as_count() * 100 > 1",
+        ),
+        (
+            1202,
+            "[acme-web] p95 response time above 200ms",
+            "avg(last_5m):p95:acme.http.request.duration{env:production} > 0.2",
+        ),
+        (
+            1203,
+            "[acme-worker] CPU at least 80%",
+            "avg(last_5m):avg:system.cpu.user{env:production} by {host} >= 80",
+        ),
     ]
-    return [{"id": mid, "name": name, "type": "query alert", "query": query,
-             "message": "@slack-acme-alerts", "tags": ["env:production", "team:infra"],
-             "overall_state": "OK", "priority": 2,
-             "options": {"thresholds": {"critical": 1}, "notify_no_data": False},
-             "created": "2025-01-08T02:30:00.000000+00:00", "multi": "by {" in query}
-            for mid, name, query in rules]
+    return [
+        {
+            "id": mid,
+            "name": name,
+            "type": "query alert",
+            "query": query,
+            "message": "@slack-acme-alerts",
+            "tags": ["env:production", "team:infra"],
+            "overall_state": "OK",
+            "priority": 2,
+            "options": {"thresholds": {"critical": 1}, "notify_no_data": False},
+            "created": "2025-01-08T02:30:00.000000+00:00",
+            "multi": "by {" in query,
+        }
+        for mid, name, query in rules
+    ]
 
 
 def _alerts(rng: random.Random, now: datetime, broken: bool) -> dict[str, Any]:
@@ -266,35 +363,53 @@ def _alerts(rng: random.Random, now: datetime, broken: bool) -> dict[str, Any]:
         name = monitor["name"]
         for offset, prefix, kind in ((0, "Triggered", "error"), (9, "Recovered", "success")):
             event_id = 7_301_000_000_000_000_000 + index * 10 + (offset > 0)
-            events.append({
-                "id": event_id, "id_str": str(event_id),
-                "title": f"[{prefix}] {name}",
-                "text": f"%%%\n{name}\n\n@slack-acme-alerts\n%%%",
-                "date_happened": int((at + timedelta(minutes=offset)).timestamp()),
-                "alert_type": kind, "priority": "normal",
-                "source_type_name": "Monitor Alert", "host": None, "tags": tags,
-                "url": f"/event/event?id={event_id}", "is_aggregate": False,
-                "monitor_id": monitor["id"], "monitor_groups": [],
-            })
+            events.append(
+                {
+                    "id": event_id,
+                    "id_str": str(event_id),
+                    "title": f"[{prefix}] {name}",
+                    "text": f"%%%\n{name}\n\n@slack-acme-alerts\n%%%",
+                    "date_happened": int((at + timedelta(minutes=offset)).timestamp()),
+                    "alert_type": kind,
+                    "priority": "normal",
+                    "source_type_name": "Monitor Alert",
+                    "host": None,
+                    "tags": tags,
+                    "url": f"/event/event?id={event_id}",
+                    "is_aggregate": False,
+                    "monitor_id": monitor["id"],
+                    "monitor_groups": [],
+                }
+            )
     return {"events": sorted(events, key=lambda e: e["date_happened"], reverse=True)}
 
 
 def _cases(broken: bool) -> dict[str, Any]:
     total, manual_every = (80, 3) if broken else (120, 15)
     suites = ("auth", "projects", "billing", "admin", "api")
-    return {"cases": [
-        {"id": f"TC-{n:03d}", "title": f"{suites[n % len(suites)]} scenario {n}",
-         "suite": suites[n % len(suites)], "automated": n % manual_every != 0}
-        for n in range(1, total + 1)
-    ]}
+    return {
+        "cases": [
+            {
+                "id": f"TC-{n:03d}",
+                "title": f"{suites[n % len(suites)]} scenario {n}",
+                "suite": suites[n % len(suites)],
+                "automated": n % manual_every != 0,
+            }
+            for n in range(1, total + 1)
+        ]
+    }
 
 
 _TEAM = ("hana-sato", "ken-ito", "mei-tanaka", "ryo-kato")
 
 
 def _user(login: str) -> dict[str, Any]:
-    return {"id": f"MDQ6VXNlcj{sum(map(ord, login))}", "is_bot": False, "login": login,
-            "name": login.replace("-", " ").title()}
+    return {
+        "id": f"MDQ6VXNlcj{sum(map(ord, login))}",
+        "is_bot": False,
+        "login": login,
+        "name": login.replace("-", " ").title(),
+    }
 
 
 def _pulls(now: datetime, broken: bool) -> list[dict[str, Any]]:
@@ -308,31 +423,49 @@ def _pulls(now: datetime, broken: bool) -> list[dict[str, Any]]:
         state = "APPROVED"
         if broken and index in (3, 11):
             reviewer, state = (author, "APPROVED") if index == 3 else (reviewer, "COMMENTED")
-        review = {"id": f"PRR_kwDOAcme{index:04d}", "author": {"login": reviewer},
-                  "authorAssociation": "MEMBER", "body": "", "state": state,
-                  "submittedAt": _iso(merged - timedelta(minutes=40)),
-                  "includesCreatedEdit": False, "reactionGroups": [],
-                  "commit": {"oid": f"{(index * 7919) % 16**8:08x}" * 5}}
+        review = {
+            "id": f"PRR_kwDOAcme{index:04d}",
+            "author": {"login": reviewer},
+            "authorAssociation": "MEMBER",
+            "body": "",
+            "state": state,
+            "submittedAt": _iso(merged - timedelta(minutes=40)),
+            "includesCreatedEdit": False,
+            "reactionGroups": [],
+            "commit": {"oid": f"{(index * 7919) % 16**8:08x}" * 5},
+        }
         number = 480 - index
-        pulls.append({"number": number, "title": f"ACME-{300 - index}: infra change {index}",
-                      "author": _user(author), "mergedAt": _iso(merged), "baseRefName": "main",
-                      "reviews": [review],
-                      "url": f"https://github.com/{REPOSITORY}/pull/{number}"})
+        pulls.append(
+            {
+                "number": number,
+                "title": f"ACME-{300 - index}: infra change {index}",
+                "author": _user(author),
+                "mergedAt": _iso(merged),
+                "baseRefName": "main",
+                "reviews": [review],
+                "url": f"https://github.com/{REPOSITORY}/pull/{number}",
+            }
+        )
     return pulls
 
 
 def _protection(broken: bool) -> dict[str, Any]:
     """``gh api repos/…/branches/main/protection``. Broken: reviews optional, no checks."""
     url = f"https://api.github.com/repos/{REPOSITORY}/branches/main/protection"
-    checks = {"url": f"{url}/required_status_checks", "strict": True,
-              "contexts": ["build", "test"],
-              "checks": [{"context": "build", "app_id": 15368}, {"context": "test",
-                                                                 "app_id": 15368}],
-              "contexts_url": f"{url}/required_status_checks/contexts"}
-    reviews_required = {"url": f"{url}/required_pull_request_reviews",
-                        "dismiss_stale_reviews": True, "require_code_owner_reviews": False,
-                        "require_last_push_approval": False,
-                        "required_approving_review_count": 1}
+    checks = {
+        "url": f"{url}/required_status_checks",
+        "strict": True,
+        "contexts": ["build", "test"],
+        "checks": [{"context": "build", "app_id": 15368}, {"context": "test", "app_id": 15368}],
+        "contexts_url": f"{url}/required_status_checks/contexts",
+    }
+    reviews_required = {
+        "url": f"{url}/required_pull_request_reviews",
+        "dismiss_stale_reviews": True,
+        "require_code_owner_reviews": False,
+        "require_last_push_approval": False,
+        "required_approving_review_count": 1,
+    }
     found: dict[str, Any] = {
         "url": url,
         "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
@@ -342,32 +475,47 @@ def _protection(broken: bool) -> dict[str, Any]:
         "allow_deletions": {"enabled": False},
     }
     if not broken:
-        found |= {"required_status_checks": checks,
-                  "required_pull_request_reviews": reviews_required}
+        found |= {
+            "required_status_checks": checks,
+            "required_pull_request_reviews": reviews_required,
+        }
     return found
 
 
 def _issues(now: datetime, broken: bool) -> list[dict[str, Any]]:
     """Action items as ``gh issue list --label action-item --json …`` prints them. Broken:
     one without an assignee, one without a milestone, one overdue."""
-    def milestone(number: int, days: int) -> dict[str, Any]:
-        return {"number": number, "title": f"Sprint {number}", "description": "",
-                "dueOn": _iso(now + timedelta(days=days))}
 
-    label = {"id": "LA_kwDOAcme01", "name": "action-item", "description": "weekly review",
-             "color": "d93f0b"}
+    def milestone(number: int, days: int) -> dict[str, Any]:
+        return {
+            "number": number,
+            "title": f"Sprint {number}",
+            "description": "",
+            "dueOn": _iso(now + timedelta(days=days)),
+        }
+
+    label = {
+        "id": "LA_kwDOAcme01",
+        "name": "action-item",
+        "description": "weekly review",
+        "color": "d93f0b",
+    }
     items = []
     for index in range(8):
         closed = index >= 5
         number = 610 - index
         owner = _TEAM[index % len(_TEAM)]
-        item = {"number": number, "title": f"weekly review action {index + 1}",
-                "labels": [label], "assignees": [_user(owner)],
-                "milestone": milestone(41 + index % 2, 5 + 7 * (index % 2)),
-                "state": "CLOSED" if closed else "OPEN",
-                "createdAt": _iso(now - timedelta(days=10 + index)),
-                "closedAt": _iso(now - timedelta(days=index)) if closed else None,
-                "url": f"https://github.com/{REPOSITORY}/issues/{number}"}
+        item = {
+            "number": number,
+            "title": f"weekly review action {index + 1}",
+            "labels": [label],
+            "assignees": [_user(owner)],
+            "milestone": milestone(41 + index % 2, 5 + 7 * (index % 2)),
+            "state": "CLOSED" if closed else "OPEN",
+            "createdAt": _iso(now - timedelta(days=10 + index)),
+            "closedAt": _iso(now - timedelta(days=index)) if closed else None,
+            "url": f"https://github.com/{REPOSITORY}/issues/{number}",
+        }
         if broken and index == 0:
             item["assignees"] = []
         if broken and index == 1:
@@ -386,9 +534,10 @@ def history(broken: bool, now: datetime | None = None) -> dict[str, Any]:
     deployments = _deployments(rng, runs, now, broken)
     return {
         "github-runs": {"total_count": len(runs), "workflow_runs": runs},
-        vercel.EXPORT_FILE: {"deployments": deployments,
-                             "pagination": {"count": len(deployments), "next": None,
-                                            "prev": None}},
+        vercel.EXPORT_FILE: {
+            "deployments": deployments,
+            "pagination": {"count": len(deployments), "next": None, "prev": None},
+        },
         datadog.DASHBOARDS_FILE: _dashboards(broken),
         datadog.MONITORS_FILE: _monitors(),
         datadog.ALERTS_FILE: _alerts(rng, now, broken),

@@ -59,6 +59,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -400,25 +401,35 @@ def _compare_counts(
     return tables
 
 
+def _fetch_latest_backup(
+    state: Mapping[str, Any], folder: Path, *, prefix: str
+) -> tuple[str, Path, dict[str, Any]]:
+    """Download the newest backup and its manifest: (S3 key, local dump, manifest)."""
+    from golive.demo import aws
+
+    s3 = aws.client("s3", state["aws_endpoint_url"], state["aws_region"])
+    try:
+        key = _latest_backup(s3)
+        target = folder / f"{prefix}{Path(key).name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(aws.BUCKET, key, str(target))
+        body = s3.get_object(Bucket=aws.BUCKET, Key=key.removesuffix(".dump") + ".manifest.json")
+        manifest: dict[str, Any] = json.loads(body["Body"].read())
+    finally:
+        s3.close()
+    return key, target, manifest
+
+
 def restore(run_dir: Path) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
-    from golive.demo import aws, postgres
+    from golive.demo import postgres
 
     started = time.perf_counter()
     state = load_state(run_dir)
     cluster = _cluster(state)
-    s3 = aws.client("s3", state["aws_endpoint_url"], state["aws_region"])
-    try:
-        key = _latest_backup(s3)
-        target = run_dir / "restore" / Path(key).name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        s3.download_file(aws.BUCKET, key, str(target))
-        body = s3.get_object(Bucket=aws.BUCKET, Key=key.removesuffix(".dump") + ".manifest.json")
-        manifest = json.loads(body["Body"].read())
-    finally:
-        s3.close()
+    key, target, manifest = _fetch_latest_backup(state, run_dir / "restore", prefix="")
     problems: list[str] = []
     if _sha256(target) != manifest["sha256"]:
         problems.append("checksum of the downloaded backup differs from the manifest")
@@ -460,21 +471,12 @@ def data_loss(run_dir: Path) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
-    from golive.demo import aws, postgres
+    from golive.demo import postgres
 
     started = time.perf_counter()
     state = load_state(run_dir)
     cluster = _cluster(state)
-    s3 = aws.client("s3", state["aws_endpoint_url"], state["aws_region"])
-    try:
-        key = _latest_backup(s3)
-        dump = run_dir / "restore" / f"loss-{Path(key).name}"
-        dump.parent.mkdir(parents=True, exist_ok=True)
-        s3.download_file(aws.BUCKET, key, str(dump))
-        body = s3.get_object(Bucket=aws.BUCKET, Key=key.removesuffix(".dump") + ".manifest.json")
-        manifest = json.loads(body["Body"].read())
-    finally:
-        s3.close()
+    key, dump, manifest = _fetch_latest_backup(state, run_dir / "restore", prefix="loss-")
     problems: list[str] = []
     drill = sql.Identifier(LOSS_DB)
     with psycopg.connect(cluster.superuser_conninfo("postgres"), autocommit=True) as admin:

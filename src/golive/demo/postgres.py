@@ -15,9 +15,7 @@ its ``supabase/seed.sql``.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
-import ipaddress
 import os
 import pwd
 import re
@@ -36,7 +34,7 @@ import psycopg
 from psycopg import sql
 
 from golive.demo._passwords import hash_password
-from golive.demo._pki import DemoCA
+from golive.demo._pki import DemoCA, make_self_signed_cert
 from golive.demo._proc import DemoError, ProcRecord, as_postgres_user, stop, wait_for
 
 __all__ = [
@@ -51,7 +49,6 @@ __all__ = [
     "apply_seed",
     "bootstrap",
     "disable_rls",
-    "make_self_signed_cert",
     "migration_files",
     "pg_bindir",
     "plant_shortcuts",
@@ -83,50 +80,6 @@ def pg_bindir() -> Path:
     if found:
         return found[-1].parent
     raise DemoError("PostgreSQL binaries not found (set GOLIVE_PG_BINDIR)")
-
-
-def make_self_signed_cert(
-    cert_path: Path, key_path: Path, *, days: int = 30, expired: bool = False
-) -> None:
-    """A self-signed server certificate for 127.0.0.1/localhost (EC P-256: fast to make).
-
-    ``expired`` makes one that ran out yesterday (the broken twin's web certificate).
-    """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=days + 1 if expired else 0, minutes=5))
-        .not_valid_after(now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=days))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
 
 
 def _postgres_can_reach(path: Path) -> bool:

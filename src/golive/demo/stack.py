@@ -234,7 +234,7 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         # absolute, so a copy of this file elsewhere still finds them
         f"attestations = {_toml_str(str(run_dir.resolve() / records.ATTESTATIONS_FILE))}",
         f"waivers = {_toml_str(str(run_dir.resolve() / records.WAIVERS_FILE))}",
-        '# the demo\'s own history: its daily and weekly runs, then the final review',
+        "# the demo's own history: its daily and weekly runs, then the final review",
         f'history_dir = "{HISTORY_DIR}"',
         "",
         "[environments.demo]",
@@ -272,7 +272,8 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         "# inside these; the broken twin's take longer.",
         "[environments.demo.thresholds]",
         *[f'"{cid}" = {value}  # min' for cid, value in DEMO_THRESHOLDS.items()],
-        "",        *DEMO_LOAD_SCENARIO,
+        "",
+        *DEMO_LOAD_SCENARIO,
     ]
     return "\n".join(lines)
 

@@ -87,9 +87,7 @@ _SLOW_PROJECTS_SQL = (
 )
 
 
-_FIND_SQL = (
-    "SELECT id, name, visibility FROM public.projects WHERE name = %s ORDER BY id"
-)
+_FIND_SQL = "SELECT id, name, visibility FROM public.projects WHERE name = %s ORDER BY id"
 _SEARCH_SQL = "SELECT name FROM public.projects WHERE name ILIKE %s ORDER BY name LIMIT 20"
 
 

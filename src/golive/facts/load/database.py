@@ -133,6 +133,30 @@ class DbLoadResult:
         return self.queries / self.seconds if self.seconds else 0.0
 
 
+def connect_load_worker(
+    dsn: str, app: str, lock: threading.Lock, result: DbLoadResult, errors: Counter[str]
+) -> psycopg.Connection[tuple[Any, ...]] | None:
+    """A load thread's connection, counted in ``result``; None (error tallied) if refused."""
+    try:
+        conn, _us = _connect(dsn, app)
+    except psycopg.Error as exc:
+        with lock:
+            errors[_error_text(exc)] += 1
+        return None
+    with lock:
+        result.connected += 1
+    return conn
+
+
+def count_failed_query(
+    lock: threading.Lock, result: DbLoadResult, errors: Counter[str], exc: psycopg.Error
+) -> None:
+    """Tally one failed statement of a load thread (``errors`` by message)."""
+    with lock:
+        result.failed_queries += 1
+        errors[_error_text(exc)] += 1
+
+
 def db_load(dsn: str, workers: int, seconds: float, query: str = DEFAULT_QUERY) -> DbLoadResult:
     """``workers`` connections each running ``query`` back to back for ``seconds``."""
     if not 1 <= workers <= MAX_CONNECTIONS:
@@ -145,14 +169,9 @@ def db_load(dsn: str, workers: int, seconds: float, query: str = DEFAULT_QUERY) 
     done = threading.Event()
 
     def worker() -> None:
-        try:
-            conn, _us = _connect(dsn, app)
-        except psycopg.Error as exc:
-            with lock:
-                errors[_error_text(exc)] += 1
+        conn = connect_load_worker(dsn, app, lock, result, errors)
+        if conn is None:
             return
-        with lock:
-            result.connected += 1
         deadline = time.monotonic() + seconds
         with conn:
             while time.monotonic() < deadline:
@@ -160,9 +179,7 @@ def db_load(dsn: str, workers: int, seconds: float, query: str = DEFAULT_QUERY) 
                 try:
                     conn.execute(query).fetchall()
                 except psycopg.Error as exc:
-                    with lock:
-                        result.failed_queries += 1
-                        errors[_error_text(exc)] += 1
+                    count_failed_query(lock, result, errors, exc)
                     if conn.closed:
                         return
                     continue

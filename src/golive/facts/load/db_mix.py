@@ -21,7 +21,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from golive.facts.load.database import MAX_CONNECTIONS, MAX_DB_SECONDS, DbLoadResult
+from golive.facts.load.database import (
+    MAX_CONNECTIONS,
+    MAX_DB_SECONDS,
+    DbLoadResult,
+    connect_load_worker,
+    count_failed_query,
+)
 from golive.facts.load.plan import LoadError
 from golive.facts.load.result import Latency
 from golive.facts.load.samples import Accumulator
@@ -144,14 +150,9 @@ def _run(dsn: str, app: str, name: str, result: MixLoadResult) -> None:
     done = threading.Event()
 
     def worker(number: int) -> None:
-        try:
-            conn = psycopg.connect(dsn, connect_timeout=10, autocommit=True, application_name=app)
-        except psycopg.Error as exc:
-            with lock:
-                errors[_error_text(exc)] += 1
+        conn = connect_load_worker(dsn, app, lock, result, errors)
+        if conn is None:
             return
-        with lock:
-            result.connected += 1
         deadline, turn = time.monotonic() + result.seconds, number
         with conn:
             while time.monotonic() < deadline:
@@ -175,9 +176,7 @@ def _run(dsn: str, app: str, name: str, result: MixLoadResult) -> None:
                         if kind == "read":
                             cursor.fetchall()
                 except psycopg.Error as exc:
-                    with lock:
-                        result.failed_queries += 1
-                        errors[_error_text(exc)] += 1
+                    count_failed_query(lock, result, errors, exc)
                     if conn.closed:
                         return
                     continue
