@@ -86,6 +86,56 @@ def test_own_endpoints_end_to_end(tmp_path: Path):
     assert "pass perf.avg-response" in output
 
 
+# The same application described by the team's API document instead of a list: nothing
+# about it is written in golive.toml but where the document is and the rate.
+SHOP_OPENAPI = """
+openapi: 3.0.3
+info: {title: shop, version: "1"}
+servers: [{url: /v1}]
+components:
+  securitySchemes:
+    token: {type: http, scheme: bearer}
+paths:
+  /catalog:
+    get:
+      operationId: listCatalog
+      responses: {"200": {description: the catalog}}
+  /orders:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"201": {description: created}}
+  /account:
+    get:
+      security: [{token: []}]
+      responses: {"200": {description: the caller's account}}
+"""
+
+
+def test_endpoints_from_the_teams_openapi_document(tmp_path: Path):
+    """`openapi = ...` alone: the GET operations are loaded (the bearer one with the
+    configured token), the POST is left out and counted, and the run passes."""
+    (tmp_path / "openapi.yaml").write_text(SHOP_OPENAPI, encoding="utf-8")
+    proc, url = start_app("shop", tmp_path)
+    try:
+        config = tmp_path / "golive.toml"
+        config.write_text(
+            f'default_env = "shop"\n[environments.shop]\nbase_url = "{url}"\n'
+            "disruptive = true\n[environments.shop.load]\nrate = 20\nramp_s = 1\n"
+            'spike_s = 1\nopenapi = "openapi.yaml"\nbearer_token = "env:GOLIVE_TEST_SHOP_TOKEN"\n',
+            encoding="utf-8",
+        )
+        code, output, data = _golive_load(config, tmp_path / "out", "--duration", "3")
+    finally:
+        stop_app(proc)
+    assert code == 0, output[-3000:]
+    assert set(data["endpoints"]) == {"GET listCatalog", "GET /v1/account"}
+    assert all(e["requests"] > 0 and e["errors"] == 0 for e in data["endpoints"].values())
+    assert data["plan"]["imported"] == [{
+        "source": "OpenAPI openapi.yaml", "endpoints": ["GET listCatalog", "GET /v1/account"],
+        "skipped": {"POST not among the imported methods": 1},
+    }]  # fmt: skip
+
+
 def test_corrected_figures_catch_a_stall_the_uncorrected_miss(tmp_path: Path):
     """The server stalls 2 s every 5 s (true mean about 400 ms). The closed model's raw
     times, from each actual send, stay under the catalog's mean-latency limit; the corrected

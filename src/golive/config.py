@@ -212,6 +212,18 @@ class LoadSettings(_Strict):
     login_path: str = "/api/login"  # POST {email, password}, answers {token_field: ...}
     token_field: str = "access_token"
     bearer_token: str | None = None  # env:NAME, for endpoints with auth = "bearer"
+    # endpoints imported beside the listed ones (paths relative to golive.toml)
+    openapi: str | None = Field(default=None, description="OpenAPI 3 / Swagger 2 document")
+    har: str | None = Field(default=None, description="HAR recording of a browser session")
+    import_methods: list[str] = Field(default_factory=lambda: ["GET", "HEAD"], max_length=7)
+
+    @field_validator("import_methods")
+    @classmethod
+    def _known_methods(cls, value: list[str]) -> list[str]:
+        unknown = [m for m in value if m.upper() not in _HTTP_METHODS]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} not among {', '.join(_HTTP_METHODS)}")
+        return [m.upper() for m in value]
 
     @field_validator("login_password", "bearer_token")
     @classmethod

@@ -54,6 +54,10 @@ def _problems(config: Config, env: Environment) -> Iterator[tuple[str, str]]:
     problem = _dsn_problem(resolve_secret(env.database_url))
     if problem:
         yield "database_url", problem
+    for field in ("openapi", "har"):
+        value = getattr(env.load, field)
+        if value and not config.path(value).is_file():
+            yield f"load.{field}", f"file not found: {config.path(value)}"
     for name, text in env.commands.items():
         problem = _command_problem(shlex.split(text))
         if problem:

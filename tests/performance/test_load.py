@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 import golive
+from golive.config import resolve_secret
 from golive.facts.load import (
     EndpointStats,
     LoadError,
@@ -33,8 +34,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "endpoint" not in metafunc.fixturenames:
         return
     try:
-        settings = session_of(metafunc.config).environment.load
-        keys = configured_plan(settings, {}).key_endpoints()
+        session = session_of(metafunc.config)
+        environment = session.environment
+        keys = configured_plan(
+            environment.load,
+            {},
+            base_dir=session.config.base_dir,
+            base_url=resolve_secret(environment.base_url),
+        ).key_endpoints()
     except (KeyError, LoadError):  # no golive session, or a plan the run itself reports
         keys = ()
     metafunc.parametrize("endpoint", keys or ("(no endpoints configured)",))
@@ -62,9 +69,7 @@ def _require(condition: bool, message: str) -> None:
 @pytest.mark.criterion("perf.availability")
 def test_availability(criterion, evidence, held_load: LoadResult):
     record_load_evidence(evidence, held_load, series=False)
-    evidence.record(
-        "successful requests", held_load.successes, "requests", of=held_load.requests
-    )
+    evidence.record("successful requests", held_load.successes, "requests", of=held_load.requests)
     criterion.expect(held_load.availability_pct, name="successful / all requests", unit="%")
 
 

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from golive._errors import ConfigError
 from golive.catalog import load_catalog
-from golive.config import Environment, load_config
+from golive.config import Environment, load_config, resolve_secret
 from golive.facts.load import LoadError, LoadPlan, LoadResult, configured_plan, run_load
 from golive.facts.load.driver import write_load_json
 from golive.judging.verdict import ExitCode
@@ -42,7 +42,7 @@ def _figure(criterion_id: str, result: LoadResult) -> float:
     return result.availability_pct
 
 
-def _plan(environment: Environment, rate: float | None, duration: float | None,
+def _plan(environment: Environment, base_dir: Path, rate: float | None, duration: float | None,
           model: str | None) -> LoadPlan:
     overrides = {
         "GOLIVE_LOAD_RATE": f"{rate:g}" if rate is not None else None,
@@ -50,7 +50,8 @@ def _plan(environment: Environment, rate: float | None, duration: float | None,
         "GOLIVE_LOAD_MODEL": model,
     }
     env = {**os.environ, **{k: v for k, v in overrides.items() if v is not None}}
-    return configured_plan(environment.load, env)
+    return configured_plan(environment.load, env, base_dir=base_dir,
+                           base_url=resolve_secret(environment.base_url))  # fmt: skip
 
 
 def _judge(result: LoadResult, environment: Environment) -> int:
@@ -89,7 +90,7 @@ def load(config: Path | None, env: str | None, rate: float | None, duration: flo
     try:
         loaded = load_config(config)
         name, environment = loaded.environment(env)
-        plan = _plan(environment, rate, duration, model)
+        plan = _plan(environment, loaded.base_dir, rate, duration, model)
     except (ConfigError, LoadError) as exc:
         problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
         for problem in problems:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import golive
-from golive.config import Config, Environment
+from golive.config import Config, Environment, resolve_secret
 from golive.facts.live import aws, drills
 from golive.facts.live.commands import CommandResult
 from golive.facts.load import LoadPlan, LoadResult, check_target, configured_plan, run_load
@@ -149,7 +149,10 @@ def _progress(config: pytest.Config) -> Callable[[str], None]:
 def load_plan(request: pytest.FixtureRequest) -> LoadPlan:
     """Sizes from the environment's ``[load]`` table; ``GOLIVE_LOAD_*`` variables override
     them for one run; the login from ``load.login_*`` or the demo stack's test user."""
-    plan = configured_plan(session_of(request.config).environment.load, os.environ)
+    golive_session = session_of(request.config)
+    environment = golive_session.environment
+    plan = configured_plan(environment.load, os.environ, base_dir=golive_session.config.base_dir,
+                           base_url=resolve_secret(environment.base_url))  # fmt: skip
     if plan.login is None:
         email = os.environ.get("GOLIVE_DEMO_USER_EMAIL")
         password = os.environ.get("GOLIVE_DEMO_USER_PASSWORD")

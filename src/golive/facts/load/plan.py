@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from pydantic_core import ErrorDetails
 from golive._errors import GoliveError
 from golive._net import is_loopback
 from golive.config import (
+    MAX_ENDPOINTS,
     MAX_RATE,
     MAX_SECONDS,
     MAX_USERS,
@@ -32,6 +34,7 @@ from golive.config import (
     SteadySeconds,
     resolve_secret,
 )
+from golive.facts.load.scenario_import import ImportedScenario, ScenarioImportError, load_scenario
 
 __all__ = [
     "CPU_SATURATED",
@@ -124,6 +127,8 @@ class LoadPlan(BaseModel):
     login_path: str = "/api/login"
     token_field: str = "access_token"
     bearer_token: str | None = Field(default=None, repr=False)
+    # what [load] openapi/har added and left out (evidence; the endpoints are in endpoints)
+    imported: tuple[dict[str, Any], ...] = ()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -187,6 +192,7 @@ class LoadPlan(BaseModel):
             for e in self.endpoints
         ]  # fmt: skip
         shown["total_s"] = self.total_s
+        shown["imported"] = list(self.imported)
         return shown
 
 
@@ -195,18 +201,34 @@ def _problem(error: ErrorDetails) -> str:
     return f"{field}={error['input']!r}: {error['msg']}"
 
 
-def configured_plan(settings: LoadSettings | None, env: Mapping[str, str]) -> LoadPlan:
+def configured_plan(
+    settings: LoadSettings | None,
+    env: Mapping[str, str],
+    *,
+    base_dir: Path | None = None,
+    base_url: str | None = None,
+) -> LoadPlan:
     """The plan of golive.toml's [load] table, overridden for one run by ``GOLIVE_LOAD_*``
-    variables; unset sizes keep the weekly defaults, and the spike is twice the users."""
+    variables; unset sizes keep the weekly defaults, and the spike is twice the users.
+    ``openapi``/``har`` files are read relative to ``base_dir`` (golive.toml's folder);
+    a HAR's requests count only on ``base_url``'s origin."""
     values: dict[str, object] = {}
     if settings is not None:
         values = settings.model_dump(
-            exclude={"login_email", "login_password", "bearer_token", "endpoints"},
+            exclude={"login_email", "login_password", "bearer_token", "endpoints",
+                     "openapi", "har", "import_methods"},
             exclude_none=True,
-        )
+        )  # fmt: skip
         values["login"] = settings.login()
         values["bearer_token"] = resolve_secret(settings.bearer_token)
-        values["endpoints"] = tuple(_resolved(e) for e in settings.endpoints)
+        endpoints = [_resolved(e) for e in settings.endpoints]
+        imports = _imported(settings, base_dir or Path("."), base_url,
+                            has_login=values["login"] is not None,
+                            has_bearer=bool(values["bearer_token"]))  # fmt: skip
+        for scenario in imports:
+            endpoints += [e for e in scenario.endpoints if e.key not in {x.key for x in endpoints}]
+        values["endpoints"] = tuple(endpoints[:MAX_ENDPOINTS])
+        values["imported"] = tuple(scenario.describe() for scenario in imports)
     for name, key in _OVERRIDES.items():
         raw = env.get(name, "").strip()
         if raw:
@@ -219,6 +241,32 @@ def configured_plan(settings: LoadSettings | None, env: Mapping[str, str]) -> Lo
     if "spike_rate" not in values:
         values["spike_rate"] = min(2 * LoadPlan.model_validate(values).rate, MAX_RATE)
     return LoadPlan.model_validate(values)
+
+
+def _imported(
+    settings: LoadSettings,
+    base_dir: Path,
+    base_url: str | None,
+    *,
+    has_login: bool,
+    has_bearer: bool,
+) -> list[ImportedScenario]:
+    """The scenarios of ``openapi`` and ``har``; a document that cannot be read is a
+    :class:`LoadError` naming it (the load run then reports it, never a partial plan)."""
+    found = []
+    for kind in ("openapi", "har"):
+        name = getattr(settings, kind)
+        if not name:
+            continue
+        try:
+            found.append(load_scenario(
+                (base_dir / name).resolve(), kind, base_url=base_url,
+                methods=settings.import_methods, login_path=settings.login_path,
+                has_login=has_login, has_bearer=has_bearer,
+            ))  # fmt: skip
+        except ScenarioImportError as exc:
+            raise LoadError(f"load.{kind}: {exc}") from None
+    return found
 
 
 def _resolved(endpoint: LoadEndpoint) -> LoadEndpoint:
