@@ -246,4 +246,8 @@ def test_pip_audit_unverified_leaves_pypi_unchecked(
         ),
     )
     result = dependencies.dependency_audit(repo, SecurityTargets())
-    assert result.gaps and result.gaps[0].startswith("PyPI: 1 locked packages not checked")
+    assert result.gaps == [
+        "1 PyPI packages covered by no advisory source: jinja2@3.1.6 — keep OSV's PyPI export "
+        "(security/advisories/osv-export/PyPI/ or advisories: [{osv_export: path}] in the "
+        "security targets)"
+    ]

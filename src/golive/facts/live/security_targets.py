@@ -26,6 +26,7 @@ from golive.judging.findings import FindingSeverity
 
 __all__ = [
     "TARGETS_ENV",
+    "AdvisoryExport",
     "DataEndpoint",
     "Endpoint",
     "Identity",
@@ -130,6 +131,14 @@ class TlsTargets(_Strict):
     allow_self_signed: bool = False
 
 
+class AdvisoryExport(_Strict):
+    """An OSV export the team keeps: the unzipped ``all.zip`` of an ecosystem (or the zip)."""
+
+    osv_export: str
+    ecosystem: str | None = Field(default=None, description="default: the folder's name")
+    date: str | None = Field(default=None, description="default: the newest record's")
+
+
 class SecurityTargets(_Strict):
     login: Login = Field(default_factory=Login)
     identities: dict[str, Identity] = Field(default_factory=dict)
@@ -155,8 +164,13 @@ class SecurityTargets(_Strict):
         default_factory=dict,
         description="table → SQL condition every row the anonymous role sees must meet",
     )
-    advisories: list[str] = Field(
-        default_factory=list, description="OSV JSON files or folders (offline advisories)"
+    advisories: list[str | AdvisoryExport] = Field(
+        default_factory=list,
+        description="curated OSV JSON files or folders (cover the packages they name), or "
+        "{osv_export: folder or all.zip} (covers its ecosystem)",
+    )
+    advisory_max_age_days: int | None = Field(
+        default=None, ge=1, description="an OSV export older than this covers nothing"
     )
     dependency_fail_severity: FindingSeverity = "high"
     tls: TlsTargets = Field(default_factory=TlsTargets)

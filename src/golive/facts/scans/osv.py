@@ -1,46 +1,54 @@
-"""Offline advisories in OSV JSON, matched against locked versions.
+"""Offline advisories in OSV JSON: the sources a team keeps, what each covers, and the
+matching of locked versions against them.
 
-An advisory file may hold one OSV record, a list of them, or ``{"vulns": [...]}`` (the
-shape of an OSV API answer). Matching follows the OSV schema: a version is affected when
-it is listed in ``affected[].versions`` or falls in an ``ECOSYSTEM``/``SEMVER`` range
-(``introduced`` … ``fixed``/``last_affected``). Versions compare as PEP 440 for PyPI and
-as SemVer for npm; other ecosystems match listed versions only.
+Two kinds of source. A *curated* file (one OSV record, a list of them, or ``{"vulns":
+[...]}``, the shape of an OSV API answer) covers only the packages its records name. An
+*export* (OSV's per-ecosystem ``all.zip`` from ``gs://osv-vulnerabilities/<ecosystem>/``,
+unzipped or not) covers its whole ecosystem as of its date (the newest ``modified`` of its
+records, unless configured). A package no source covers is not checked, never clean.
+
+Matching follows the OSV schema: a version is affected when it is listed in
+``affected[].versions`` or falls in an ``ECOSYSTEM``/``SEMVER`` range (``introduced`` …
+``fixed``/``last_affected``). Versions compare as PEP 440 for PyPI and as SemVer for npm;
+other ecosystems match listed versions only. Severity: :mod:`golive.facts.scans.cvss`.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import total_ordering
+from functools import partial, total_ordering
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from golive._files import read_text_bounded
 from golive.facts.repo.locks import Package, normalize
-from golive.facts.scans.cvss import cvss3_base_score
+from golive.facts.scans.cvss import score_of, severity_from_label, severity_from_score, worse
 from golive.judging.findings import FindingSeverity
 
 __all__ = [
+    "OSV_ECOSYSTEMS",
     "Advisory",
     "AdvisoryFile",
+    "AdvisorySource",
     "Match",
     "SemVer",
     "affected",
+    "curated_source",
+    "export_source",
     "load_advisories",
     "match_packages",
+    "package_names",
+    "severity_and_basis",
     "severity_of",
 ]
 
-_TEXT_SEVERITY: dict[str, FindingSeverity] = {
-    "CRITICAL": "critical",
-    "HIGH": "high",
-    "MODERATE": "medium",
-    "MEDIUM": "medium",
-    "LOW": "low",
-}
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
@@ -88,6 +96,7 @@ class Advisory:
     aliases: tuple[str, ...]
     affected: tuple[dict[str, Any], ...]
     file: str
+    basis: str = ""  # what the severity rests on: "label CRITICAL; CVSS 9.8"
 
     def fixed_versions(self, ecosystem: str, name: str) -> list[str]:
         fixed = []
@@ -123,30 +132,35 @@ class Match:
 
 
 def severity_of(record: dict[str, Any]) -> tuple[FindingSeverity, bool]:
-    """The advisory's severity and whether it was stated (unknown counts as high)."""
-    texts = [(record.get("database_specific") or {}).get("severity")]
+    """The advisory's severity and whether it was stated (unknown counts as high).
+
+    The worse of the source's label and the CVSS score of its vectors: critical is
+    defined once, in :mod:`golive.facts.scans.cvss` (score 9.0 or more, or CRITICAL)."""
+    severity, _basis = severity_and_basis(record)
+    return (severity or "high"), severity is not None
+
+
+def severity_and_basis(record: dict[str, Any]) -> tuple[FindingSeverity | None, str]:
+    """The stated severity (None: none stated) and what it rests on, for the evidence."""
+    labels = [(record.get("database_specific") or {}).get("severity")]
     for entry in record.get("affected") or []:
-        texts.append((entry.get("database_specific") or {}).get("severity"))
-        texts.append((entry.get("ecosystem_specific") or {}).get("severity"))
-    for text in texts:
-        if isinstance(text, str) and text.upper() in _TEXT_SEVERITY:
-            return _TEXT_SEVERITY[text.upper()], True
-    for entry in record.get("severity") or []:
-        score_text = str(entry.get("score", ""))
-        score = cvss3_base_score(score_text)
-        if score is None:
-            try:
-                score = float(score_text)
-            except ValueError:
-                continue
-        if score >= 9.0:
-            return "critical", True
-        if score >= 7.0:
-            return "high", True
-        if score >= 4.0:
-            return "medium", True
-        return ("low" if score > 0 else "info"), True
-    return "high", False
+        if isinstance(entry, dict):
+            labels.append((entry.get("database_specific") or {}).get("severity"))
+            labels.append((entry.get("ecosystem_specific") or {}).get("severity"))
+    label = next((str(t).upper() for t in labels if severity_from_label(t)), None)
+    scores = [
+        (score, str(entry.get("score")))
+        for entry in record.get("severity") or []
+        if isinstance(entry, dict) and (score := score_of(str(entry.get("score", "")))) is not None
+    ]
+    best = max(scores, default=None)
+    severity = worse(severity_from_label(label), severity_from_score(best[0]) if best else None)
+    basis = "; ".join(
+        part
+        for part in (f"label {label}" if label else "", f"CVSS {best[0]}" if best else "")
+        if part
+    )
+    return severity, basis or "no severity stated"
 
 
 def _records(data: Any) -> list[dict[str, Any]]:
@@ -159,6 +173,39 @@ def _records(data: Any) -> list[dict[str, Any]]:
     return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
 
 
+_MAX_RECORD_BYTES = 4 << 20  # one OSV record; the largest of OSV's npm export is < 1 MB
+_Wanted = set[tuple[str, str]] | None
+
+
+def _advisory(record: dict[str, Any], file: str) -> Advisory | None:
+    if "id" not in record or not isinstance(record.get("affected"), list):
+        return None
+    severity, basis = severity_and_basis(record)
+    return Advisory(
+        id=str(record["id"]),
+        summary=str(record.get("summary") or record.get("details") or "")[:200],
+        severity=severity or "high",
+        severity_known=severity is not None,
+        aliases=tuple(str(a) for a in record.get("aliases") or []),
+        affected=tuple(e for e in record["affected"] if isinstance(e, dict)),
+        file=file,
+        basis=basis,
+    )
+
+
+def package_names(advisory: Advisory) -> set[tuple[str, str]]:
+    """(ecosystem, normalized name) of every package the advisory names."""
+    return {
+        (eco, normalize(eco, str(pkg.get("name", ""))))
+        for entry in advisory.affected
+        if isinstance(pkg := entry.get("package"), dict) and (eco := str(pkg.get("ecosystem", "")))
+    }
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(read_text_bounded(path, _MAX_RECORD_BYTES))
+
+
 def load_advisories(paths: Iterable[Path]) -> list[AdvisoryFile]:
     """Every ``*.json`` of the given files and folders, each read as OSV records."""
     files: list[Path] = []
@@ -168,30 +215,157 @@ def load_advisories(paths: Iterable[Path]) -> list[AdvisoryFile]:
     for path in files:
         result = AdvisoryFile(str(path))
         try:
-            records = _records(json.loads(path.read_text(encoding="utf-8")))
+            records = _records(_read_json(path))
         except (OSError, ValueError) as exc:
-            result.problem = f"unreadable: {type(exc).__name__}"
+            result.problem = f"unreadable: {exc}"[:200]
             loaded.append(result)
             continue
-        for record in records:
-            if "id" not in record or not isinstance(record.get("affected"), list):
-                continue
-            severity, known = severity_of(record)
-            result.advisories.append(
-                Advisory(
-                    id=str(record["id"]),
-                    summary=str(record.get("summary") or record.get("details") or "")[:200],
-                    severity=severity,
-                    severity_known=known,
-                    aliases=tuple(str(a) for a in record.get("aliases") or []),
-                    affected=tuple(e for e in record["affected"] if isinstance(e, dict)),
-                    file=str(path),
-                )
-            )
+        result.advisories = [a for r in records if (a := _advisory(r, str(path)))]
         if not result.advisories:
             result.problem = "no OSV advisory (id + affected) in it"
         loaded.append(result)
     return loaded
+
+
+# --- advisory sources and what each covers ----------------------------------------------
+
+# ecosystem names as OSV writes them (and names its export folders: gs://osv-vulnerabilities/
+# <ecosystem>/all.zip)
+OSV_ECOSYSTEMS = frozenset(
+    {
+        "npm", "PyPI", "Go", "Maven", "crates.io", "RubyGems", "NuGet", "Packagist", "Pub",
+        "Hex", "Hackage", "CRAN", "SwiftURL", "GitHub Actions", "Bioconductor", "Julia",
+    }
+)  # fmt: skip
+
+
+@dataclass
+class AdvisorySource:
+    """Where advisories come from and what they cover.
+
+    A *curated* file (or folder of them) covers the packages its records name: a package
+    it does not name is one nobody looked up. An *export* (OSV's unzipped ``all.zip`` of
+    an ecosystem, or the zip itself) covers its whole ecosystem, as of its date.
+    """
+
+    path: str
+    kind: str  # "curated" or "export"
+    advisories: list[Advisory] = field(default_factory=list)
+    ecosystems: frozenset[str] = frozenset()  # an export's ecosystems
+    named: set[tuple[str, str]] = field(default_factory=set)  # a curated file's packages
+    records: int = 0  # records read (an export keeps only those naming wanted packages)
+    date: str | None = None  # an export's date: configured, else the newest "modified"
+    problems: list[str] = field(default_factory=list)
+
+    def covers(self, package: Package) -> bool:
+        if self.kind == "export":
+            return package.ecosystem in self.ecosystems
+        return (package.ecosystem, package.key) in self.named
+
+    def age_days(self, today: datetime.date) -> int | None:
+        try:
+            return (today - datetime.date.fromisoformat(self.date[:10])).days if self.date else None
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        if self.kind == "export":
+            return (
+                f"OSV export {self.path} ({', '.join(sorted(self.ecosystems)) or '?'}: "
+                f"{self.records} records, dated {self.date or 'unknown'})"
+            )
+        names = sorted({n for _e, n in self.named})
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        return f"curated {self.path} (covers {shown or 'no package'})"
+
+
+def curated_source(path: Path, shown: str | None = None) -> AdvisorySource:
+    """A curated advisory file, or a folder of them (``*.json``)."""
+    source = AdvisorySource(shown or str(path), "curated")
+    for loaded in load_advisories([path]):
+        source.advisories += loaded.advisories
+        if loaded.problem:
+            source.problems.append(f"{loaded.path}: {loaded.problem}")
+    source.records = len(source.advisories)
+    for advisory in source.advisories:
+        source.named |= package_names(advisory)
+    return source
+
+
+def _export_members(path: Path) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """(name, reader) of each record of an export: a folder of ``*.json`` (recursively)
+    and the ``all.zip`` files in it, or one zip."""
+    zips = [path] if path.is_file() else sorted(path.rglob("*.zip"))
+    if path.is_dir():
+        for file in sorted(path.rglob("*.json")):
+            yield str(file), partial(_read_json, file)
+    for archive in zips:
+        with zipfile.ZipFile(archive) as opened:
+            for info in opened.infolist():
+                if info.filename.endswith(".json") and not info.is_dir():
+                    yield f"{archive}:{info.filename}", partial(_read_member, opened, info)
+
+
+def _read_member(opened: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+    if info.file_size > _MAX_RECORD_BYTES:
+        raise ValueError(f"{info.file_size} bytes, over the {_MAX_RECORD_BYTES} byte limit")
+    return json.loads(opened.read(info))
+
+
+def export_source(
+    path: Path,
+    *,
+    shown: str | None = None,
+    ecosystem: str | None = None,
+    dated: str | None = None,
+    wanted: _Wanted = None,
+) -> AdvisorySource:
+    """An OSV export of an ecosystem. Its ecosystem: ``ecosystem``, else the folder's
+    name when it is one of OSV's (the bucket's layout), else the one every record names.
+    Only records naming a ``wanted`` package are kept (an npm export holds 200 000)."""
+    source = AdvisorySource(shown or str(path), "export", date=dated)
+    if not path.exists():
+        source.problems.append(f"{source.path}: not found")
+        return source
+    common: set[str] | None = None
+    newest = ""
+    try:
+        for name, read in _export_members(path):
+            try:
+                records = _records(read())
+            except (OSError, ValueError, zipfile.BadZipFile) as exc:
+                source.problems.append(f"{name}: unreadable: {exc}"[:200])
+                continue
+            for record in records:
+                advisory = _advisory(record, name)
+                if advisory is None:
+                    continue
+                source.records += 1
+                newest = max(newest, str(record.get("modified") or ""))
+                names = package_names(advisory)
+                ecosystems = {e for e, _n in names}
+                common = ecosystems if common is None else common & ecosystems
+                if wanted is None or names & wanted:
+                    source.advisories.append(advisory)
+    except (OSError, zipfile.BadZipFile) as exc:
+        source.problems.append(f"{source.path}: unreadable: {exc}"[:200])
+    source.date = source.date or (newest[:10] or None)
+    folder = path.parent.name if path.is_file() else path.name
+    if ecosystem:
+        source.ecosystems = frozenset({ecosystem})
+    elif folder in OSV_ECOSYSTEMS:
+        source.ecosystems = frozenset({folder})
+    elif common:
+        source.ecosystems = frozenset(common)
+    else:
+        source.problems.append(
+            f"{source.path}: cannot tell which ecosystem this export covers (name the folder "
+            "after it, as OSV does, or set ecosystem)"
+        )
+    if not source.records:
+        source.ecosystems = frozenset()
+        source.problems.append(f"{source.path}: no OSV record in it: covers nothing")
+    return source
 
 
 def _in_range(version: Any, events: list[dict[str, str]], parse: Callable[[str], Any]) -> bool:

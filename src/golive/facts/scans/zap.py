@@ -19,8 +19,10 @@ __all__ = ["NOT_CONFIGURED", "alert_findings", "load_rules", "zap_scan"]
 
 SOURCE = "zap"
 NOT_CONFIGURED = "ZAP not configured; golive passive checks only"
+# ZAP's risk levels end at High and carry no CVSS score: never critical (the definition is
+# golive.facts.scans.cvss's: a score of 9.0 or more, or the source's own CRITICAL)
 _RISK: dict[str, FindingSeverity] = {
-    "High": "critical",
+    "High": "high",
     "Medium": "medium",
     "Low": "low",
     "Informational": "info",
