@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from golive import _procs
 from golive.catalog import Threshold
 
 __all__ = [
@@ -154,21 +155,24 @@ def run_command(
     shown = [clean(a) for a in argv]
     started = time.perf_counter()
     try:
-        proc = subprocess.Popen(
+        # a process group of its own: ended on timeout, on interrupt, at exit
+        proc = _procs.popen(
             argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            start_new_session=True,
         )
     except OSError as exc:
         return CommandResult(name, shown, None, 0.0, start_error=clean(str(exc)), timeout=timeout)
     timed_out = False
     try:
         out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException as exc:
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            _procs.stop_group(proc, grace=2.0)  # interrupted: the command goes too
+            raise
         timed_out = True
         _stop_group(proc)
         try:
@@ -176,6 +180,10 @@ def run_command(
         except subprocess.TimeoutExpired:  # a detached descendant still holds the pipes
             out, err = "", "(output not collected: a descendant kept the pipes open)"
     seconds = time.perf_counter() - started
+    if not _procs.group_alive(proc.pid):
+        # what a command leaves running in its own group is ended with the run (at exit); a
+        # service it starts on purpose detaches (its own session, a service manager)
+        _procs.release(proc)
     return CommandResult(
         name,
         shown,

@@ -37,6 +37,8 @@ import httpx
 import psycopg
 
 import golive
+from golive._errors import CheckOutcome
+from golive._procs import record_left_state
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
 from golive.facts.live import dbcompare
@@ -358,18 +360,77 @@ def run_deploy_rollback(
     with httpx.Client(timeout=5.0, follow_redirects=False) as client:
         for _ in range(cycles):
             previous = probe.read(client)
-            cycle = DeployCycle(
-                _observed("deploy", deploy, deploy_timeout, health_url, scrub, client),
-                previous_release=previous,
-            )
-            drill.cycles.append(cycle)
-            cycle.rollback = _observed(
-                "rollback", rollback, rollback_timeout, health_url, scrub, client,
-                VersionWatch(probe, previous, bound),
-            )  # fmt: skip
+            phase = "deploy"
+            try:
+                cycle = DeployCycle(
+                    _observed("deploy", deploy, deploy_timeout, health_url, scrub, client),
+                    previous_release=previous,
+                )
+                drill.cycles.append(cycle)
+                phase = "rollback"
+                cycle.rollback = _observed(
+                    "rollback", rollback, rollback_timeout, health_url, scrub, client,
+                    VersionWatch(probe, previous, bound),
+                )  # fmt: skip
+            except BaseException as exc:
+                if isinstance(exc, CheckOutcome) and phase == "deploy":
+                    raise  # the deploy command did not start: nothing was changed
+                # interrupted (Ctrl-C, SIGTERM, the run's deadline) or broken mid-way: the
+                # target is put back, or the results say exactly what it was left on
+                _restore_after_interrupt(phase, previous, rollback=rollback, probe=probe,
+                                         timeout=min(rollback_timeout, RESTORE_TIMEOUT_S),
+                                         scrub=scrub, client=client)  # fmt: skip
+                raise
             if not (cycle.deploy.command.ok and cycle.rollback_succeeded):
                 break
     return drill
+
+
+# an interrupted deploy drill's rollback gets at most this long (`golive run` waits about a
+# minute for an interrupted run's results before it kills what is left)
+RESTORE_TIMEOUT_S = 45.0
+
+
+def _restore_after_interrupt(
+    phase: str,
+    previous: str | None,
+    *,
+    rollback: list[str],
+    probe: VersionProbe,
+    timeout: float,
+    scrub: Scrubber,
+    client: httpx.Client,
+) -> None:
+    """The deploy drill stopped during ``phase``: roll back unless the release served
+    before the drill answers already, and record what state the target is left in."""
+    head = f"deploy drill interrupted during the {phase}"
+    before = previous or "unknown (the version endpoint named none)"
+    try:
+        now = probe.read(client)
+        if previous is not None and now == previous:
+            record_left_state(f"{head}: the target serves {previous}, the release it served"
+                              " before the drill; no rollback needed")  # fmt: skip
+            return
+        if previous is None and phase == "rollback":
+            record_left_state(f"{head}: the rollback was under way and the release served"
+                              " cannot be read: the target's state is unknown")  # fmt: skip
+            return
+        result = run_command("rollback", rollback, timeout=timeout, scrub=scrub)
+        after = probe.read(client)
+        if previous is not None and after == previous:
+            record_left_state(f"{head}: golive ran the rollback ({result.summary()}); the"
+                              f" target serves {previous} again, as before the drill")
+        else:
+            record_left_state(
+                f"{head}: golive ran the rollback ({result.summary()}) but the target"
+                f" serves {after or 'no readable release'} (before the drill: {before}):"
+                " it is NOT restored"
+            )
+    except BaseException:
+        record_left_state(f"{head}: the rollback golive started was itself interrupted;"
+                          f" the target may be on the new release (before the drill:"
+                          f" {before})")  # fmt: skip
+        raise
 
 
 # --- backup / restore ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from golive import _procs
 from golive.facts.load.locust_csv import Progress as LocustProgress
 from golive.facts.load.locust_csv import history_users, latest_progress, locust_totals
 from golive.facts.load.plan import (
@@ -117,6 +118,12 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             continue
     proc.wait()
+    _procs.release(proc)
+
+
+# an interrupted run (Ctrl-C, SIGTERM, golive's deadline) stops the load at once: Locust
+# gets this long to write its reports before its group is killed
+INTERRUPT_GRACE_S = 3.0
 
 
 def run_load(
@@ -168,9 +175,12 @@ def run_load(
     started = time.monotonic()
     last: LocustProgress | None = None
     with log.open("wb") as log_file:
-        proc = subprocess.Popen(
+        # a process group of its own (Locust and its worker processes), ended here, at this
+        # process's exit, or by `golive run` once its pytest child is gone: the load never
+        # outlives the run
+        proc = _procs.popen(
             argv, cwd=out_dir, env=env, stdin=subprocess.DEVNULL,
-            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             while True:
@@ -191,8 +201,11 @@ def run_load(
                         last = now
         except BaseException:
             if proc.returncode is None:
-                _stop_group(proc)
+                _procs.stop_group(proc, grace=INTERRUPT_GRACE_S)
             raise
+        finally:
+            if proc.returncode is not None and not _procs.group_alive(proc.pid):
+                _procs.release(proc)
     wall_s = time.monotonic() - started
     if proc.returncode != 0:
         raise LoadError(f"Locust exited with {proc.returncode}; log {log}:\n{_tail(log)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from golive import _procs
 from golive.facts.repo.locks import Package
 from golive.facts.scans.runner import tool_path
 
@@ -125,9 +126,7 @@ def _run(pins: tuple[tuple[str, str], ...], timeout: float) -> PipAuditReport:
             "off",
         ]
         try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout, check=False
-            )
+            done = _procs.run(argv, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return PipAuditReport(verified=False, reason=f"pip-audit ran over {timeout:.0f} s")
     return parse_pip_audit(done.returncode, done.stdout, done.stderr)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from golive import _procs
 from golive._errors import NotVerified
 
 __all__ = ["ToolRun", "cache_dir", "run_scanner", "tool_path"]
@@ -125,9 +126,9 @@ def _run_and_cache(
     argv = [executable, *args]
     started = time.perf_counter()
     try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False
-        )
+        # its own process group: a timeout or an interrupt ends the whole tree (a
+        # detect-secrets multiprocessing pool too), not only the main pid
+        done = _procs.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as exc:
         raise NotVerified(f"{name} did not finish within {timeout:.0f} s") from exc
     run = ToolRun(

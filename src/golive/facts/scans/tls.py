@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from golive import _procs
 from golive.facts.scans.runner import tool_path
 from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 
@@ -288,7 +289,7 @@ def _run_sslyze(group: list[TlsEndpoint], timeout: float) -> dict[str, Any]:
         if first.ca_file:
             argv += ["--certinfo_ca_file", first.ca_file]
         argv += [e.address for e in group]
-        subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        _procs.run(argv, capture_output=True, text=True, timeout=timeout)
         if not out.is_file():
             raise RuntimeError("sslyze wrote no JSON report")
         data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
+from golive import _procs
 from golive._errors import NotVerified
 from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import SecFinding, SourceResult
@@ -30,9 +30,8 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     git = shutil.which("git")
     if git is None:
         return None
-    done = subprocess.run(
-        [git, "-C", str(repo), *args], input=stdin, capture_output=True, check=False, timeout=120
-    )
+    done = _procs.run([git, "-C", str(repo), *args], input=stdin, capture_output=True,
+                      timeout=120)
     return done.stdout if done.returncode == 0 else None
 
 
