@@ -5,9 +5,10 @@ costs 20 ms), a long-lived static asset, login and an authenticated profile.
 ``slow``: every answer takes 250 ms, every twentieth is a 503, nothing is cacheable.
 ``shop``: a different application (not the demo's endpoints): ``GET /v1/catalog``,
 ``POST /v1/orders`` (JSON body, answers 201) and ``GET /v1/account`` (bearer token).
-``--stall-s S --period-s P`` (any mode): the server stalls S seconds every P seconds, as a
-GC pause or a blocked event loop would; a request that arrives during a stall is answered
-when it ends, so its true latency follows from the schedule alone.
+``--delay-ms D`` (any mode): every answer waits D ms first, as an app that queries a
+database would. ``--stall-s S --period-s P`` (any mode): the server stalls S seconds
+every P seconds, as a GC pause or a blocked event loop would; a request that arrives
+during a stall is answered when it ends, so its true latency follows from the schedule.
 
 Run as its own process (uvicorn on 127.0.0.1, port chosen by the kernel)::
 
@@ -34,13 +35,17 @@ SHOP_TOKEN = "shop-api-token"
 _JS = b"document.title = 'golive load target';\n" * 20
 
 
-def create_app(mode: str, stall_s: float = 0.0, period_s: float = 5.0) -> Starlette:
+def create_app(
+    mode: str, stall_s: float = 0.0, period_s: float = 5.0, delay_s: float = 0.0
+) -> Starlette:
     slow = mode == "slow"
     cache: dict[str, float] = {}
     served = itertools.count(1)
     epoch = time.monotonic()
 
     async def pace() -> Response | None:
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
         if stall_s > 0:
             phase = (time.monotonic() - epoch) % period_s
             if phase < stall_s:
@@ -133,6 +138,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["fast", "slow", "shop"], default="fast")
     parser.add_argument("--stall-s", type=float, default=0.0)
     parser.add_argument("--period-s", type=float, default=5.0)
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="added to every answer")
     parser.add_argument("--port-file", type=Path, required=True)
     args = parser.parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -140,7 +146,7 @@ def main() -> None:
     # accepted sockets inherit it: without it, keep-alive answers wait ~40 ms for a delayed ACK
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
-    app = create_app(args.mode, args.stall_s, args.period_s)
+    app = create_app(args.mode, args.stall_s, args.period_s, args.delay_ms / 1000)
     # a deep backlog: open-model arrivals during a stall still connect at once
     config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=4096)
     server = uvicorn.Server(config)
