@@ -251,7 +251,10 @@ def test_threshold_override_from_config_is_used(pytester, golive_run):
     assert run.entry(le.id)["threshold"]["value"] == tighter
 
 
-def test_attestation_records_judge_human_criteria(pytester, golive_run):
+def test_unsigned_attestation_records_are_shown_never_counted(pytester, golive_run):
+    """A record in the old unsigned form names no run and carries no signature: the
+    criterion stays not verified with the reason, the record is shown (golive.judging.signoff
+    and selftests/unit/test_signoff.py for the signed form)."""
     write_config(pytester, 'attestations = "attest.yaml"')
     pytester.makefile(".yaml", attest=dedent(f"""
         - criterion: {ATTESTED.id}
@@ -266,8 +269,10 @@ def test_attestation_records_judge_human_criteria(pytester, golive_run):
             pass
     """)
     run = golive_run("--golive-profile=final")
-    assert run.status(ATTESTED.id) == "pass"
+    assert run.status(ATTESTED.id) == "not_verified"
+    assert "not signed and names no run" in run.entry(ATTESTED.id)["reason"]
     assert run.entry(ATTESTED.id)["attestation"]["by"] == "Tanaka"
+    assert run.results["run_id"]  # what a sign-off of this run names
     others = [c for c in run.results["criteria"] if not c["automated"] and c["id"] != ATTESTED.id]
     assert others and all(c["status"] == "not_verified" for c in others)
 

@@ -11,14 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from golive.catalog import Severity, load_catalog
-from golive.config import Attestation
 from golive.judging.results import CheckResult, CriterionResult, RunData, build_run_data
 from golive.judging.results import judge_criterion as judge
+from golive.judging.signoff import Signoff
 from golive.judging.verdict import Status
 
 __all__ = ["LOCUST_CSV_LINE", "broken_run", "good_run"]
 
 TODAY = date(2026, 11, 30)
+RUN_ID = "20261130T090000Z-0a1b2c3d"
 LOCUST_CSV_LINE = ",".join(["GET,/api/projects,57,15,180,615.2,12,4100,512,9.7,1.2"] * 120)
 SERIES = [{"t_s": float(t), "users": min(5 * (t + 1), 20), "rps": 6.0 + (t % 4) * 3,
            "p95_ms": 900.0 + 40 * t if t != 10 else 1310.7, "failures": 3 if t in (1, 10) else 0}
@@ -39,9 +40,14 @@ def _run(broken: bool, folder: Path, lang: str) -> RunData:
     for index, criterion in enumerate(catalog):
         t = criterion.threshold
         if not criterion.automated:
-            record = Attestation(criterion=criterion.id, by="Tanaka (infra lead)",
-                                 date=TODAY - timedelta(days=3), expires=TODAY + timedelta(30),
-                                 evidence="minutes/2026-11-27-review.md")
+            signed_on = TODAY - timedelta(days=3)
+            record = Signoff(criterion=criterion.id, counts=True, by="tanaka@example.com",
+                             date=signed_on, expires=TODAY + timedelta(30), signed=True,
+                             evidence="minutes/2026-11-27-review.md", run_id=RUN_ID,
+                             run_verdict="UNVERIFIED", key="SHA256:sample", source="r.yaml",
+                             reason=f"signed by tanaka@example.com on {signed_on}"
+                                    f" (SHA256:sample), valid until {TODAY + timedelta(30)},"
+                                    f" for run {RUN_ID} (UNVERIFIED)")  # fmt: skip
             signed = not broken or index % 3 == 0
             results.append(judge(criterion, t, [], waiver=None,
                                  attestation=record if signed else None, today=TODAY,
@@ -93,7 +99,8 @@ def _run(broken: bool, folder: Path, lang: str) -> RunData:
     start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     return build_run_data(version="0.0.0", profile="final", env="demo", lang=lang,
                           started_at=start, finished_at=start + timedelta(minutes=3),
-                          criteria=results, interrupted=False, checks_run=len(results))
+                          criteria=results, interrupted=False, checks_run=len(results),
+                          run_id=RUN_ID)
 
 
 def good_run(folder: Path, lang: str = "en") -> RunData:

@@ -131,7 +131,9 @@ def test_attestations_have_their_own_table_and_badge(tmp_path):
     page = render_html(run, load_catalog())
     table = _rows(page, "attestations")
     assert "Signed by" in table and "Expires" in table
-    assert "Tanaka (infra lead)" in table and str(TODAY + timedelta(30)) in table
+    assert "tanaka@example.com" in table and str(TODAY + timedelta(30)) in table
+    # the run signed and the signing key, beside signer, date and expiry
+    assert "Run signed" in table and run.run_id and run.run_id in table and "SHA256:" in table
     assert 'class="badge attested"' in table and 'class="badge pass"' not in table
     assert 'class="badge not_verified"' in table  # an unsigned one stays not verified
 

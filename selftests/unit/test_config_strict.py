@@ -28,7 +28,7 @@ from golive.config import (
     load_waivers,
     threshold_problem,
 )
-from golive.demo import stack
+from golive.demo import records, stack
 
 SECRET = "s3cr3t-Canary-71"  # must never appear in a problem line
 
@@ -148,6 +148,7 @@ def test_the_demo_config_loads_under_strict_types(tmp_path):
     (run_dir / "golive.toml").write_text(
         stack.render_config(run_dir, state, tmp_path / "repo"), encoding="utf-8")
     (run_dir / "env").write_text("GOLIVE_STRICT_PROBE=1\n", encoding="utf-8")
+    records.write_records(run_dir)  # its signing key and waivers, as the stack writes them
     config = load_config(run_dir / "golive.toml")
     assert config.environments["demo"].disruptive is True
     assert config.environments["demo"].thresholds

@@ -51,6 +51,7 @@ __all__ = [
     "LoadSettings",
     "LoadUsers",
     "RequestTimeout",
+    "SignoffApprovers",
     "SteadySeconds",
     "Waiver",
     "credential_problem",
@@ -345,6 +346,14 @@ class Environment(_Strict):
         return shlex.split(text) if text else None
 
 
+class SignoffApprovers(_Strict):
+    """[[signoff]]: who may sign off one human-process criterion (beside the top-level
+    ``approvers``, which is the default for every criterion)."""
+
+    criterion: NonBlank
+    approvers: list[NonBlank] = Field(min_length=1)
+
+
 class Config(_Strict):
     default_env: str | None = None
     env_file: str | None = Field(
@@ -355,6 +364,10 @@ class Config(_Strict):
     approvers: list[NonBlank] | None = Field(
         default=None, description="who may sign waivers and attestations (unset: anyone named)"
     )
+    allowed_signers: str | None = Field(
+        default=None, description="OpenSSH allowed-signers file: the approvers' signing keys"
+    )
+    signoff: list[SignoffApprovers] = Field(default_factory=list)
     history_dir: str | None = Field(
         default=None, description="where runs are kept for trends (default: <output>/history)"
     )
@@ -376,6 +389,15 @@ class Config(_Strict):
 
     def path(self, relative: str) -> Path:
         return (self.base_dir / relative).resolve()
+
+    def approvers_for(self, criterion: str) -> list[str] | None:
+        """Who may sign off ``criterion``: its [[signoff]] entry, else ``approvers``; None
+        lets anyone the allowed-signers file lists."""
+        for entry in self.signoff:
+            if entry.criterion == criterion:
+                return list(entry.approvers)
+        return list(self.approvers) if self.approvers is not None else None
+
 
 
 class _CriterionRecord(_Strict):
@@ -540,6 +562,7 @@ def load_config(path: Path | None) -> Config:
     ]
     if config.default_env and config.default_env not in config.environments:
         problems.append(f"{label}: default_env: no environment named {config.default_env}")
+    problems += _signoff_problems(config, label, catalog)
     if config.history_dir and config.path(config.history_dir).exists() and not (
         config.path(config.history_dir).is_dir()
     ):
@@ -549,6 +572,25 @@ def load_config(path: Path | None) -> Config:
     if config.env_file:
         _load_env_file(config.path(config.env_file), f"{label}: env_file")
     return config
+
+
+def _signoff_problems(config: Config, label: str, catalog: Any) -> list[str]:
+    """[[signoff]] names each human-process criterion once; allowed_signers is a file."""
+    problems, seen = [], set()
+    for index, entry in enumerate(config.signoff):
+        where = f"{label}: signoff.{index}.criterion"
+        if entry.criterion not in catalog:
+            problems.append(f"{where}: unknown criterion id {entry.criterion}")
+        elif catalog.get(entry.criterion).automated:
+            problems.append(f"{where}: {entry.criterion} is automated, not signed off")
+        elif entry.criterion in seen:
+            problems.append(f"{where}: {entry.criterion} listed twice")
+        seen.add(entry.criterion)
+    if config.allowed_signers and not config.path(config.allowed_signers).is_file():
+        problems.append(
+            f"{label}: allowed_signers: file not found: {config.path(config.allowed_signers)}"
+        )
+    return problems
 
 
 def _load_records(
@@ -597,5 +639,10 @@ def load_attestations(config: Config) -> list[Attestation]:
     if not config.attestations:
         return []
     path = config.path(config.attestations)
+    if path.is_dir():
+        return []  # a folder of signed records (golive.finish.signoff reads those)
     label = f"attestations ({config.attestations})"
+    text = _read(path, label)
+    if re.search(r"^schema:\s*golive\.attestation/", text, re.MULTILINE):
+        return []  # one signed record, not the old list
     return _load_records(path, Attestation, label, config.approvers)

@@ -101,6 +101,24 @@ def _verdict(output: Path) -> str | None:
     return str(verdict) if verdict else None
 
 
+def _sign_off(run_dir: Path, output: Path, code: int) -> int:
+    """The board's step after reading the report, done by the demo with its sample records
+    and throwaway key (golive.demo.records.sign_run); returns the recomputed exit code."""
+    if code not in (0, 1, 4) or not (output / "results.json").is_file():
+        return code  # an interrupted or failed run is not signed off
+    from golive.demo.records import sign_run
+
+    try:
+        data = sign_run(run_dir, output)
+    except Exception as exc:  # the run's own reports stay as they were
+        _err.print(f"[red]demo sign-off failed:[/red] {exc}")
+        return code
+    signed = sum(bool(c.attestation and c.attestation.get("counts")) for c in data.criteria)
+    _progress(f"signed off run {data.run_id}: {signed} sample records (throwaway key),"
+              f" verdict recomputed: {data.verdict.value}")  # fmt: skip
+    return data.exit_code
+
+
 def _explain(output: Path, seconds: float) -> None:
     """The demo's verdict in one line, and why when it is not GO: the blocking criteria
     that were not verified (or that failed), each with its reason."""
@@ -162,6 +180,7 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
             _down(run_dir)
         else:
             _progress(f"stack kept running; stop it with: golive demo down --run-dir {run_dir}")
+    code = _sign_off(run_dir, output, code)
     _err.print(f"report: {(output / 'readiness.html').resolve()}")
     _explain(output, time.perf_counter() - started)  # the verdict last
     sys.exit(code)

@@ -10,10 +10,12 @@ from rich.table import Table
 
 from golive import __version__
 from golive.catalog import PROFILES, load_catalog
+from golive.cli.attest import attest
 from golive.cli.demo import demo
 from golive.cli.load import load
 from golive.cli.run import run
 from golive.cli.schema import schema
+from golive.cli.verdict import verdict
 
 __all__ = ["main"]
 
@@ -61,3 +63,5 @@ main.add_command(run)
 main.add_command(demo)
 main.add_command(load)
 main.add_command(schema)
+main.add_command(attest)
+main.add_command(verdict)

@@ -230,10 +230,7 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         f"({state['mode']} variant).",
         'default_env = "demo"',
         'env_file = "env"  # the stack\'s secrets, KEY=VALUE; never printed',
-        "# golive demo's sample records (golive.demo.records), marked as samples in by/approver",
-        # absolute, so a copy of this file elsewhere still finds them
-        f"attestations = {_toml_str(str(run_dir.resolve() / records.ATTESTATIONS_FILE))}",
-        f"waivers = {_toml_str(str(run_dir.resolve() / records.WAIVERS_FILE))}",
+        *records.config_lines(run_dir),
         "# the demo's own history: its daily and weekly runs, then the final review",
         f'history_dir = "{HISTORY_DIR}"',
         "",
@@ -274,6 +271,7 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         *[f'"{cid}" = {value}  # min' for cid, value in DEMO_THRESHOLDS.items()],
         "",
         *DEMO_LOAD_SCENARIO,
+        *records.signoff_tables(),
     ]
     return "\n".join(lines)
 

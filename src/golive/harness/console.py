@@ -30,6 +30,7 @@ from golive.catalog import Catalog, Kind, Severity, Threshold
 from golive.config import Waiver
 from golive.judging.results import CheckResult, CriterionResult, RunData, judge_criterion
 from golive.judging.verdict import RunVerdict, Status, combine
+from golive.report.signoffs import attestation_lines
 
 __all__ = [
     "ATTENTION_LINES",
@@ -443,6 +444,8 @@ class Console:
             why = "; ".join(data.narrowed_by) or "narrowed"
             self._line(f"{'out of scope':<11} {len(data.out_of_scope)} criteria,"
                        f" not counted ({why})")
+        for line in attestation_lines(data, records_only=True):  # sign-offs, apart
+            self._line(line)
         self._attention(data.criteria)
         self._verdict_block(data, exit_code)
 

@@ -22,14 +22,13 @@ from golive import __version__
 from golive._errors import CheckOutcome, ConfigError, GoliveError
 from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
 from golive.config import (
-    Attestation,
     Config,
     Environment,
     Waiver,
-    load_attestations,
     load_config,
     load_waivers,
 )
+from golive.finish.signoff import RecordFile, apply_signoffs, load_records
 from golive.harness.console import Console
 from golive.harness.console import add_options as add_console_options
 from golive.judging.evidence import CriterionContext, Evidence
@@ -39,7 +38,9 @@ from golive.judging.results import (
     RunData,
     build_run_data,
     judge_criterion,
+    new_run_id,
 )
+from golive.judging.signoff import Signoff
 from golive.judging.verdict import ExitCode, Status, combine
 from golive.preflight import preflight
 
@@ -74,7 +75,8 @@ class GoliveSession:
     lang: str
     output: Path | None
     waivers: list[Waiver]
-    attestations: list[Attestation]
+    # sign-off records (golive.finish.signoff): judged against this run when it finishes
+    attestations: tuple[list[RecordFile], list[Signoff]]
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     checks: dict[str, list[CheckResult]] = field(default_factory=dict)
     phases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -159,7 +161,7 @@ def _build_session(config: pytest.Config) -> GoliveSession:
         lang=config.getoption("golive_lang"),
         output=config.getoption("golive_output"),
         waivers=load_waivers(golive_config),
-        attestations=load_attestations(golive_config),
+        attestations=load_records(golive_config, [], catalog),
         kinds=frozenset(config.getoption("golive_kind")),
     )
 
@@ -459,9 +461,6 @@ def build_session_run_data(
     else:
         criteria = [c for c in golive.catalog if c.id in checks]
     waivers = {w.criterion: w for w in golive.waivers}
-    attestations: dict[str, Attestation] = {}
-    for record in sorted(golive.attestations, key=lambda a: a.date):
-        attestations[record.criterion] = record  # the newest record counts
     today = date.today()
     results = []
     for criterion in criteria:
@@ -471,14 +470,15 @@ def build_session_run_data(
             golive.threshold(criterion.id),
             ran + _unrun_checks(golive, criterion.id, ran, interrupted),
             waiver=waivers.get(criterion.id),
-            attestation=attestations.get(criterion.id),
+            attestation=None,  # sign-offs name this run: judged below, once its id is known
             today=today,
             missing_reason=INTERRUPTED if interrupted else NO_CHECK,
         ))
     narrowed_by = list(golive.narrowed_by)
     if golive.kinds:
         narrowed_by.insert(0, f"--kind {', '.join(sorted(golive.kinds))}")
-    return build_run_data(
+    data = build_run_data(
+        run_id=new_run_id(golive.started_at),
         version=__version__,
         profile=golive.profile,
         env=golive.env_name,
@@ -493,6 +493,7 @@ def build_session_run_data(
         interrupted=interrupted,
         note=note,
     )
+    return apply_signoffs(data, golive.config, today=today, records=golive.attestations)
 
 
 def _nothing_ran(golive: GoliveSession, config: pytest.Config) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from golive.catalog import Criterion, Kind, Severity, Threshold
-from golive.config import Attestation, Waiver
+from golive.config import Waiver
+from golive.judging.signoff import Signoff
 from golive.judging.verdict import RunVerdict, Status, combine, exit_code_for, run_verdict
 
 __all__ = [
@@ -24,6 +27,8 @@ __all__ = [
     "Trend",
     "build_run_data",
     "judge_criterion",
+    "new_run_id",
+    "with_signoffs",
     "write_json_atomically",
 ]
 
@@ -79,8 +84,15 @@ class Trend(BaseModel):
     why: str | None = None
 
 
+def new_run_id(started_at: datetime) -> str:
+    """A run's id: when it started, and a random part no one can guess before it ran (a
+    sign-off names it, so a record cannot be prepared for a run that did not happen)."""
+    return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
 class RunData(BaseModel):
     schema_: str = Field(default=SCHEMA, alias="schema")
+    run_id: str | None = None  # None: written by a golive before sign-offs named runs
     golive_version: str
     profile: str | None
     env: str | None
@@ -123,6 +135,18 @@ class RunData(BaseModel):
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
 
+    def checks_digest(self) -> str:
+        """``sha256:<hex>`` of what the checks found (per criterion, as results.json holds
+        it): a sign-off names it, and recomputing the verdict leaves it unchanged."""
+        body = [
+            json.loads(c.model_dump_json(include={"id", "checks"}))
+            for c in sorted(self.criteria, key=lambda c: c.id)
+            if c.automated
+        ]
+        text = json.dumps([self.run_id, self.profile, self.env, body], sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False)  # fmt: skip
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
 
 def _reason_of(checks: list[CheckResult], status: Status) -> str | None:
     reasons = [c.reason for c in checks if c.status is status and c.reason]
@@ -135,7 +159,7 @@ def judge_criterion(
     checks: list[CheckResult],
     *,
     waiver: Waiver | None,
-    attestation: Attestation | None,
+    attestation: Signoff | None,
     today: date,
     missing_reason: str,
 ) -> CriterionResult:
@@ -154,17 +178,7 @@ def judge_criterion(
         rationale=criterion.rationale,
     )
     if not criterion.automated:
-        if attestation is None:
-            result.reason = "no attestation record"
-        elif attestation.expired(today):
-            result.status = Status.FAIL
-            result.reason = f"attestation by {attestation.by} expired on {attestation.expires}"
-        else:
-            result.status = Status.PASS
-            result.reason = f"attested by {attestation.by} on {attestation.date}"
-        if attestation is not None:
-            result.attestation = attestation.model_dump(mode="json")
-            result.evidence = [{"name": "attestation", "value": attestation.evidence}]
+        _attest(result, attestation)
     elif not checks:
         result.reason = missing_reason
     else:
@@ -176,17 +190,56 @@ def judge_criterion(
         result.measured = (failing or measured or [None])[0]
     if waiver is not None:
         result.waiver = waiver.model_dump(mode="json")
-        if result.status not in (Status.PASS, Status.NOT_APPLICABLE):
-            if waiver.expired(today):
-                result.reason = f"waiver expired on {waiver.expires}; {result.reason or ''}"
-                result.status = Status.FAIL
-            else:
-                result.reason = (
-                    f"waived by {waiver.approver} until {waiver.expires}: {waiver.reason}"
-                    f" (was {result.status.value}: {result.reason or '-'})"
-                )
-                result.status = Status.WAIVED
+    _apply_waiver(result, waiver, today)
     return result
+
+
+def _attest(result: CriterionResult, signoff: Signoff | None) -> None:
+    """A human-process criterion passes on a sign-off that counts (golive.judging.signoff);
+    any other record leaves it not verified with the reason."""
+    result.status, result.attestation, result.evidence = Status.NOT_VERIFIED, None, []
+    if signoff is None:
+        result.reason = "no attestation record"
+        return
+    result.status = Status.PASS if signoff.counts else Status.NOT_VERIFIED
+    result.reason = signoff.reason
+    result.attestation = signoff.shown()
+    result.evidence = [{"name": "attestation", "value": signoff.evidence}]
+
+
+def _apply_waiver(result: CriterionResult, waiver: Waiver | None, today: date) -> None:
+    if waiver is None or result.status in (Status.PASS, Status.NOT_APPLICABLE):
+        return
+    if waiver.expired(today):
+        result.reason = f"waiver expired on {waiver.expires}; {result.reason or ''}"
+        result.status = Status.FAIL
+    else:
+        result.reason = (
+            f"waived by {waiver.approver} until {waiver.expires}: {waiver.reason}"
+            f" (was {result.status.value}: {result.reason or '-'})"
+        )
+        result.status = Status.WAIVED
+
+
+def with_signoffs(data: RunData, signoffs: dict[str, Signoff], today: date) -> RunData:
+    """The run judged again with ``signoffs`` (by criterion) for its human-process criteria;
+    the checks' results stay as they are. Verdict, counts and exit code recomputed."""
+    criteria = []
+    for old in data.criteria:
+        result = old.model_copy(deep=True)
+        if not result.automated:
+            _attest(result, signoffs.get(result.id))
+            waiver = Waiver.model_validate(result.waiver) if result.waiver else None
+            _apply_waiver(result, waiver, today)
+        criteria.append(result)
+    blocking = [c.status for c in criteria if c.severity is Severity.BLOCKING]
+    verdict = run_verdict(blocking, interrupted=data.interrupted)
+    return data.model_copy(update={
+        "criteria": criteria,
+        "verdict": verdict,
+        "exit_code": int(exit_code_for(verdict, allow_unverified=data.allow_unverified)),
+        "counts": dict(Counter(c.status.value for c in criteria)),
+    })  # fmt: skip
 
 
 def build_run_data(
@@ -204,11 +257,13 @@ def build_run_data(
     narrowed_by: list[str] | None = None,
     checks_run: int | None = None,
     note: str | None = None,
+    run_id: str | None = None,
 ) -> RunData:
     """``criteria`` is the run's scope; ``out_of_scope`` what a narrowing left out."""
     blocking = [c.status for c in criteria if c.severity is Severity.BLOCKING]
     verdict = run_verdict(blocking, interrupted=interrupted)
     return RunData(
+        run_id=run_id,
         golive_version=version,
         profile=profile,
         env=env,

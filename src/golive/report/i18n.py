@@ -126,6 +126,9 @@ LABELS: dict[str, dict[str, str]] = {
     "expires": {"ja": "有効期限", "en": "Expires"},
     "attested": {"ja": "署名済み", "en": "attested"},
     "no_expiry": {"ja": "なし", "en": "none"},
+    "run_signed": {"ja": "署名対象の実行", "en": "Run signed"},
+    "signing_key": {"ja": "署名鍵", "en": "Key"},
+    "signed_of": {"ja": "署名が有効", "en": "signed off"},
     "latency": {"ja": "応答時間(p95)", "en": "Response time (p95)"},
     "throughput": {"ja": "スループットと失敗数", "en": "Throughput and failures"},
     "slo": {"ja": "基準", "en": "SLO"},
@@ -174,6 +177,12 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         (r"^no run history at (?P<f>.+): no run has been recorded there$",
          "実行履歴がありません: {f} にはまだ記録がありません"),
         (r"^attested by (?P<by>.+) on (?P<d>[\d-]+)$", "{by} が {d} に署名"),
+        (r"^signed by (?P<by>\S+) on (?P<d>[\d-]+) \((?P<k>[^)]*)\), valid until "
+         r"(?P<e>[\d-]+), for run (?P<run>\S+) \((?P<v>[A-Z-]+)\)$",
+         "{by} が {d} に署名({k})、{e} まで有効、対象の実行 {run}({v})"),
+        (r"^sign-off by (?P<by>\S+) expired on (?P<d>[\d-]+)$", "{by} の署名は {d} に期限切れ"),
+        (r"^record by (?P<by>\S+) is not signed (?P<rest>.*)$",
+         "{by} の記録は署名されていません {rest}"),
         (r"^attestation by (?P<by>.+) expired on (?P<d>[\d-]+)$",
          "{by} の署名は {d} に期限切れ"),
         (r"^waived by (?P<by>.+?) until (?P<d>[\d-]+): (?P<why>.+) \(was (?P<st>[a-z_]+): "

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from golive.catalog import Severity
 from golive.judging.results import CriterionResult, RunData
 from golive.judging.verdict import RunVerdict, Status
+from golive.report.signoffs import signoff_rows
 
 __all__ = ["render_junit"]
 
@@ -43,6 +44,7 @@ def _decides(result: CriterionResult, data: RunData) -> bool:
 
 def render_junit(data: RunData) -> str:
     deciding = {c.id for c in data.criteria if _decides(c, data)}
+    signed = {row.id: row for row in signoff_rows(data)}
     failures = sum(c.status is Status.FAIL or c.id in deciding for c in data.criteria)
     errors = sum(c.status is Status.ERROR for c in data.criteria)
     suite = ET.Element(
@@ -63,6 +65,9 @@ def render_junit(data: RunData) -> str:
         ("profile", data.profile or ""), ("env", data.env or ""),
         ("scope_in", str(data.scope["in"])), ("scope_out", str(data.scope["out"])),
         ("narrowed_by", "; ".join(data.narrowed_by)),
+        ("run_id", data.run_id or ""),
+        ("attestations_signed", str(sum(r.counts for r in signoff_rows(data)))),
+        ("attestations", str(len(signoff_rows(data)))),
     ):
         ET.SubElement(props, "property", name=name, value=value)
     for result in data.criteria:
@@ -75,6 +80,12 @@ def render_junit(data: RunData) -> str:
                             ("severity", result.severity.value), ("kind", result.kind.value),
                             ("status", result.status.value)):
             ET.SubElement(case_props, "property", name=name, value=value)
+        if not result.automated:  # the sign-off, apart from any check
+            row = signed[result.id]
+            for name, value in (("signed", str(row.counts).lower()), ("by", row.signer),
+                                ("date", row.date), ("expires", row.expires), ("run", row.run),
+                                ("key", row.key)):  # fmt: skip
+                ET.SubElement(case_props, "property", name=f"attestation.{name}", value=value)
         reason = result.reason or ""
         if result.status is Status.FAIL:
             ET.SubElement(case, "failure", message=_headline(reason)).text = reason

@@ -15,6 +15,7 @@ from typing import Any
 from golive.catalog import AREAS, Catalog, Severity, Threshold
 from golive.judging.results import CriterionResult, RunData
 from golive.judging.verdict import Status
+from golive.report.signoffs import SignoffRow, signoff_rows
 
 __all__ = [
     "HEADLINE_IDS",
@@ -277,6 +278,11 @@ class ReportView:
         """Criteria a person signs for (kind attestation), most severe status first."""
         rows = [c for c in self.data.criteria if not c.automated]
         return sorted(rows, key=lambda c: STATUS_ORDER.index(c.status))
+
+    @property
+    def signoffs(self) -> list[SignoffRow]:
+        """The sign-offs apart from the checks: signer, date, expiry, run signed, key."""
+        return signoff_rows(self.data)
 
     @property
     def automated(self) -> list[CriterionResult]:
