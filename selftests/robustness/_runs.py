@@ -27,8 +27,11 @@ MARK = "GOLIVE_SELFTEST_RUN"  # set for golive; inherited by everything it start
 
 def static_ids(n: int) -> list[str]:
     """Real blocking static criteria of the ci profile (tests never invent ids)."""
-    found = [c.id for c in load_catalog().in_profile("ci")
-             if c.automated and c.kind.value == "static" and c.severity.value == "blocking"]
+    found = [
+        c.id
+        for c in load_catalog().in_profile("ci")
+        if c.automated and c.kind.value == "static" and c.severity.value == "blocking"
+    ]
     return found[:n]
 
 
@@ -65,7 +68,7 @@ class Started:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-            raise AssertionError(f"golive did not end within {timeout} s: {self.text()}")
+            raise AssertionError(f"golive did not end within {timeout} s: {self.text()}") from None
         return code, time.monotonic() - started
 
     def text(self) -> str:
@@ -111,8 +114,9 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def start(folder: Path, argv: list[str], *, env: dict[str, str] | None = None,
-          output: Path | None = None) -> Started:
+def start(
+    folder: Path, argv: list[str], *, env: dict[str, str] | None = None, output: Path | None = None
+) -> Started:
     """``python -m golive ARGV`` in ``folder``, in a session of its own, marked."""
     mark = uuid.uuid4().hex
     log = folder / f"golive-{mark[:8]}.log"
@@ -120,14 +124,22 @@ def start(folder: Path, argv: list[str], *, env: dict[str, str] | None = None,
     environ.pop("GOLIVE_RUN_ID", None)  # a self-test inside a golive run starts afresh
     environ.pop("GOLIVE_RUN_DIR", None)
     with log.open("w", encoding="utf-8") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "golive", *argv], cwd=folder,
-                                env=environ, stdout=sink, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "golive", *argv],
+            cwd=folder,
+            env=environ,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
+        )
     return Started(proc, mark, folder, output or folder / "out", log=log)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
-               run: Started | None = None) -> None:
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, what: str, run: Started | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if run is not None:
@@ -135,6 +147,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
             if run.proc.poll() is not None:
                 raise AssertionError(f"golive ended before {what}: {run.text()[-3000:]}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}"
-                                 + (f"\n{run.text()[-3000:]}" if run else ""))
+            raise AssertionError(
+                f"not within {timeout} s: {what}" + (f"\n{run.text()[-3000:]}" if run else "")
+            )
         time.sleep(0.1)

@@ -29,7 +29,8 @@ def _suite(tmp_path: Path, mode: str) -> tuple[Path, dict[str, str]]:
     server child in its own process group as Locust runs, or Locust itself)."""
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "test_checks.py").write_text(textwrap.dedent(f"""\
+    (suite / "test_checks.py").write_text(
+        textwrap.dedent(f"""\
         import os, subprocess, sys, time
         from pathlib import Path
         import pytest
@@ -55,15 +56,31 @@ def _suite(tmp_path: Path, mode: str) -> tuple[Path, dict[str, str]]:
                          locustfiles=[root / "loadtests/locustfile.py",
                                       root / "loadtests/shapes.py"])
             time.sleep(120)
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     env = {"SELFTEST_MODE": mode, "SELFTEST_READY": str(tmp_path / "ready")}
     return suite, env
 
 
 def _run_suite(tmp_path: Path, mode: str, *args: str) -> Started:
     suite, env = _suite(tmp_path, mode)
-    return start(tmp_path, ["run", "--profile", "ci", "--kind", "static", "--suite", str(suite),
-                            "--output", str(tmp_path / "out"), *args], env=env)
+    return start(
+        tmp_path,
+        [
+            "run",
+            "--profile",
+            "ci",
+            "--kind",
+            "static",
+            "--suite",
+            str(suite),
+            "--output",
+            str(tmp_path / "out"),
+            *args,
+        ],
+        env=env,
+    )
 
 
 def _ready(tmp_path: Path) -> bool:
@@ -95,12 +112,17 @@ def _status(data: dict[str, object], criterion: str) -> str:
     (signal.SIGTERM, True, "SIGTERM to golive"),  # a CI timeout ends the job's group
     (signal.SIGTERM, False, "SIGTERM to golive"),
 ])  # fmt: skip
-def test_interrupt_during_a_long_check_with_a_child_server(tmp_path: Path, sig: int,
-                                                           group: bool, reason: str):
+def test_interrupt_during_a_long_check_with_a_child_server(
+    tmp_path: Path, sig: int, group: bool, reason: str
+):
     run = _run_suite(tmp_path, "server")
     try:
-        wait_until(lambda: _ready(tmp_path) and bool(run.watch_ports()), 60,
-                   "the check's server listening", run)
+        wait_until(
+            lambda: _ready(tmp_path) and bool(run.watch_ports()),
+            60,
+            "the check's server listening",
+            run,
+        )
         run.signal(sig, group=group)
         code, seconds = run.wait(90)
         data = _checked_incomplete(run, code, reason)
@@ -116,8 +138,12 @@ def test_killed_pytest_child_gives_incomplete_written_by_golive(tmp_path: Path):
     what the child reported, and ends the server group the check had started."""
     run = _run_suite(tmp_path, "server")
     try:
-        wait_until(lambda: _ready(tmp_path) and bool(run.watch_ports()), 60,
-                   "the check's server listening", run)
+        wait_until(
+            lambda: _ready(tmp_path) and bool(run.watch_ports()),
+            60,
+            "the check's server listening",
+            run,
+        )
         os.kill(int((tmp_path / "ready").read_text()), signal.SIGKILL)
         code, seconds = run.wait(60)
         data = _checked_incomplete(run, code, "killed by SIGKILL")
@@ -145,8 +171,12 @@ def test_killed_xdist_worker_is_incomplete_in_bounded_time(tmp_path: Path):
 def test_deadline_stops_the_run_and_says_so(tmp_path: Path):
     run = _run_suite(tmp_path, "server", "--deadline", "0.1")  # 6 s
     try:
-        wait_until(lambda: _ready(tmp_path) and bool(run.watch_ports()), 60,
-                   "the check's server listening", run)
+        wait_until(
+            lambda: _ready(tmp_path) and bool(run.watch_ports()),
+            60,
+            "the check's server listening",
+            run,
+        )
         code, _seconds = run.wait(90)
         _checked_incomplete(run, code, "deadline of 0.1 min passed")
     finally:
@@ -167,9 +197,11 @@ def test_sigterm_during_locust_load_leaves_no_locust(tmp_path: Path):
     """Locust runs in a session of its own: it must still not outlive the run."""
     run = _run_suite(tmp_path, "locust")
     try:
+
         def locust_listening() -> bool:
-            names = [" ".join(psutil.Process(p).cmdline()) for p in run.marked()
-                     if psutil.pid_exists(p)]
+            names = [
+                " ".join(psutil.Process(p).cmdline()) for p in run.marked() if psutil.pid_exists(p)
+            ]
             return sum("locust" in n for n in names) >= 2 and bool(run.watch_ports())
 
         wait_until(locust_listening, 90, "Locust and its workers running", run)
@@ -184,17 +216,23 @@ def test_sigterm_during_locust_load_leaves_no_locust(tmp_path: Path):
 @pytest.fixture
 def static_project(tmp_path: Path) -> dict[str, str]:
     materialize("good", tmp_path / "repo")
-    (tmp_path / "golive.toml").write_text('default_env = "x"\n[environments.x]\nrepo = "repo"\n',
-                                          encoding="utf-8")
+    (tmp_path / "golive.toml").write_text(
+        'default_env = "x"\n[environments.x]\nrepo = "repo"\n', encoding="utf-8"
+    )
     return {"GOLIVE_CACHE_DIR": str(tmp_path / "cache")}  # scanners really run
 
 
 @pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
 def test_interrupt_during_the_static_phase_with_scanners_running(
-        tmp_path: Path, static_project: dict[str, str], sig: int, group: bool):
-    run = start(tmp_path, ["run", "--profile", "ci", "--kind", "static", "--output", "out"],
-                env=static_project)
+    tmp_path: Path, static_project: dict[str, str], sig: int, group: bool
+):
+    run = start(
+        tmp_path,
+        ["run", "--profile", "ci", "--kind", "static", "--output", "out"],
+        env=static_project,
+    )
     try:
+
         def scanning() -> bool:
             for pid in run.marked():
                 try:
@@ -226,16 +264,36 @@ def test_a_results_json_of_this_run_is_never_overwritten(tmp_path: Path):
     written = {"run_id": owner.run_id, "exit_code": 1, "verdict": "NO-GO"}
     from golive.judging.results import RunData
 
-    sample = json.loads(RunData(
-        run_id=owner.run_id, golive_version="0", profile="ci", env=None, lang="en",
-        started_at="2026-01-01T00:00:00Z", finished_at="2026-01-01T00:00:01Z",  # type: ignore[arg-type]
-        verdict="NO-GO", exit_code=1, counts={}, criteria=[],  # type: ignore[arg-type]
-    ).to_json())
+    sample = json.loads(
+        RunData(
+            run_id=owner.run_id,
+            golive_version="0",
+            profile="ci",
+            env=None,
+            lang="en",
+            started_at="2026-01-01T00:00:00Z",
+            finished_at="2026-01-01T00:00:01Z",  # type: ignore[arg-type]
+            verdict="NO-GO",
+            exit_code=1,
+            counts={},
+            criteria=[],  # type: ignore[arg-type]
+        ).to_json()
+    )
     assert {k: sample[k] for k in written} == written
     (out / "results.json").write_text(json.dumps(sample), encoding="utf-8")
     before = (out / "results.json").read_bytes()
-    code = run_module._salvage(owner, -9, output=out, profile="ci", env=None, config=None,
-                               lang="en", kinds=(), note=None, allow_unverified=False)
+    code = run_module._salvage(
+        owner,
+        -9,
+        output=out,
+        profile="ci",
+        env=None,
+        config=None,
+        lang="en",
+        kinds=(),
+        note=None,
+        allow_unverified=False,
+    )
     assert code == 1 and (out / "results.json").read_bytes() == before
 
 
@@ -244,10 +302,12 @@ def test_a_scanner_timeout_ends_its_whole_process_tree(tmp_path: Path):
     from golive import _procs
 
     pidfile = tmp_path / "grandchild"
-    code = ("import subprocess, sys, time\n"
-            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-            f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
-            "time.sleep(60)\n")
+    code = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(60)\n"
+    )
     with pytest.raises(subprocess.TimeoutExpired):
         _procs.run([sys.executable, "-c", code], timeout=3, capture_output=True)
     grandchild = int(pidfile.read_text())

@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # the longest prefix listed; "golive" alone is the package's facade (golive.not_verified,
 # golive.CriterionContext), which checks import.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocabulary", ("golive._errors", "golive._files", "golive._net", "golive.catalog",
+    ("vocabulary", ("golive._errors", "golive._files", "golive._net", "golive._procs",
+                    "golive.catalog",
                     "golive.config",
                     "golive.preflight", "golive.resources")),
     ("judging", ("golive", "golive.judging")),
