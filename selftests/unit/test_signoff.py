@@ -215,6 +215,16 @@ def test_no_allowed_signers_configured_counts_nothing(tmp_path: Path, keys: Keys
     _refused(data, "no allowed_signers file is configured")
 
 
+def test_without_ssh_keygen_a_signed_record_is_not_counted(
+    tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = _run(tmp_path / "run")
+    sign_file(_record(tmp_path, results), keys.alice)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no ssh-keygen to ask
+    data = _judge(results, _config(tmp_path, keys), tmp_path / "attestations")
+    _refused(data, "could not be checked", "ssh-keygen not found")
+
+
 def test_old_unsigned_list_is_shown_never_counted(tmp_path: Path, keys: Keys) -> None:
     results = _run(tmp_path / "run")
     old = tmp_path / "attest.yaml"

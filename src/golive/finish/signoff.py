@@ -11,6 +11,7 @@ unsigned form (shown, never counted).
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from golive._errors import ConfigError
 from golive._files import Unreadable, load_yaml_bounded, read_text_bounded, yaml_problem
 from golive.catalog import Catalog, load_catalog
 from golive.config import MAX_CONFIG_BYTES, Config, load_attestations
-from golive.facts.sshsig import read_signature
+from golive.facts.sshsig import SshKeygenMissing, read_signature
 from golive.history.store import folders_locked
 from golive.judging.results import RunData, load_run_data, with_signoffs
 from golive.judging.signoff import (
@@ -142,11 +143,16 @@ def judge_records(
     digest = data.checks_digest()
     judged: dict[str, list[Signoff]] = {}
     for item in signed:
-        check = (
-            read_signature(item.text, item.signature, allowed, item.record.by)
-            if item.signature is not None
-            else None
-        )
+        try:
+            check = (
+                read_signature(item.text, item.signature, allowed, item.record.by)
+                if item.signature is not None
+                else None
+            )
+        except (SshKeygenMissing, subprocess.TimeoutExpired, OSError) as exc:
+            unchecked = _unchecked(item, f"its signature could not be checked: {exc}")
+            judged.setdefault(item.record.criterion, []).append(unchecked)
+            continue
         signoff = judge_signoff(
             item.record, check, source=item.path.name, allowed_signers=allowed is not None,
             approvers=config.approvers_for(item.record.criterion), run_id=data.run_id,
@@ -165,6 +171,16 @@ def judge_records(
             reasons = "; ".join(dict.fromkeys(s.reason for s in items))
             chosen[criterion] = items[0].model_copy(update={"reason": reasons})
     return chosen
+
+
+def _unchecked(item: RecordFile, why: str) -> Signoff:
+    """A record whose signature OpenSSH could not be asked about: shown, not counted."""
+    r = item.record
+    return Signoff(
+        criterion=r.criterion, counts=False, by=r.by, date=r.date, expires=r.expires,
+        evidence=r.evidence, run_id=r.run.id, run_verdict=r.run.verdict, signed=True,
+        source=item.path.name, reason=f"record by {r.by}: {why}",
+    )  # fmt: skip
 
 
 def apply_signoffs(

@@ -52,7 +52,8 @@ def combine(statuses: Iterable[Status]) -> Status:
 def run_verdict(blocking: Iterable[Status], *, interrupted: bool) -> RunVerdict:
     """The verdict over the statuses of the blocking criteria in the run's scope.
 
-    An expired waiver or attestation already arrives here as a fail.
+    An expired waiver already arrives here as a fail; an expired sign-off leaves its
+    criterion not verified (golive.judging.signoff).
     """
     if interrupted:
         return RunVerdict.INCOMPLETE
