@@ -35,6 +35,7 @@ from golive.catalog import load_catalog
 
 __all__ = [
     "MAX_CONFIG_BYTES",
+    "MAX_DEADLINE_MINUTES",
     "MAX_ENDPOINTS",
     "MAX_PROCESSES",
     "MAX_RATE",
@@ -144,6 +145,8 @@ LoadSeconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 SteadySeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
 LoadProcesses = Annotated[int, Field(ge=0, le=MAX_PROCESSES)]
 RequestTimeout = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)]
+MAX_DEADLINE_MINUTES = 1440  # a whole run (`golive run --deadline`, deadline_minutes)
+DeadlineMinutes = Annotated[float, Field(gt=0, le=MAX_DEADLINE_MINUTES, allow_inf_nan=False)]
 MAX_RATE = 5000  # intended arrivals per second, any stage (open model)
 MAX_ENDPOINTS = 100  # endpoints of one load scenario
 LoadRate = Annotated[float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False)]
@@ -370,6 +373,9 @@ class Config(_Strict):
     signoff: list[SignoffApprovers] = Field(default_factory=list)
     history_dir: str | None = Field(
         default=None, description="where runs are kept for trends (default: <output>/history)"
+    )
+    deadline_minutes: DeadlineMinutes | None = Field(
+        default=None, description="a run still going after this is stopped: INCOMPLETE, exit 3"
     )
     environments: dict[str, Environment] = Field(default_factory=dict)
     # where the file was read from; relative paths in it are relative to this folder

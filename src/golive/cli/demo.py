@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from golive._procs import terminate_as_interrupt
 from golive.config import LoadSettings
 
 __all__ = ["demo"]
@@ -40,7 +41,11 @@ def _up(run_dir: Path, broken: bool) -> Path:
     repo = materialize(variant, run_dir / "sample-infra")
     _progress(f"sample repository ({variant}) at {repo}")
     info = Stack(_progress).up(run_dir, broken=broken, repo=repo)
-    _write_exports(run_dir, broken)
+    try:
+        _write_exports(run_dir, broken)
+    except BaseException:  # an interrupt between the stack and the run: nothing stays up
+        Stack(lambda line: None).down(run_dir)
+        raise
     return info.config_path
 
 
@@ -82,6 +87,7 @@ def _routine(run_dir: Path, config: Path, lang: str, workers: str | None, broken
         step = time.perf_counter()
         code = run_profile(profile, config=config, output=run_dir / "routine" / profile,
                            lang=lang, workers=workers, brief=True,  # its verdict line only
+                           raise_on_interrupt=True,
                            note=f"Demo on the embedded {variant}: the {profile} routine.")
         verdict = _verdict(run_dir / "routine" / profile)
         _progress(f"{profile} routine: {verdict or f'exit {code}'} in "
@@ -153,13 +159,35 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
 
     The demo is judged like any run: what the stack cannot verify makes it UNVERIFIED.
     """
+    # SIGTERM and SIGHUP unwind like Ctrl-C: the stack is stopped on the way out
+    terminate_as_interrupt()
     if ctx.invoked_subcommand is not None:
         return
+    from golive.cli.run import RunInterrupted
+
+    started = time.perf_counter()
+    try:
+        code = _demo_run(run_dir.resolve(), broken=broken, keep=keep, output=output, lang=lang,
+                         workers=workers, started=started)
+    except (KeyboardInterrupt, RunInterrupted) as exc:
+        why = exc.reason if isinstance(exc, RunInterrupted) else (str(exc) or "SIGINT")
+        _progress(f"demo interrupted ({why}): INCOMPLETE, exit 3")
+        if isinstance(exc, RunInterrupted) and (output / "results.json").is_file():
+            _err.print(f"report: {(output / 'readiness.html').resolve()}")
+        sys.exit(3)
+    code = _sign_off(run_dir.resolve(), output, code)
+    _err.print(f"report: {(output / 'readiness.html').resolve()}")
+    _explain(output, time.perf_counter() - started)  # the verdict last
+    sys.exit(code)
+
+
+def _demo_run(run_dir: Path, *, broken: bool, keep: bool, output: Path, lang: str,
+              workers: str | None, started: float) -> int:
+    """The stack up, the routine, the final review, the stack down (also when interrupted:
+    a signal or an interrupted run unwinds through here)."""
     from golive.cli.run import run_profile
     from golive.facts.load.plan import override_variables
 
-    run_dir = run_dir.resolve()
-    started = time.perf_counter()
     try:
         config = _up(run_dir, broken)
     except Exception as exc:
@@ -174,16 +202,13 @@ def demo(ctx: click.Context, broken: bool, keep: bool, run_dir: Path, output: Pa
         _routine(run_dir, config, lang, workers, broken)
         _progress("final review (final profile)")
         code = run_profile("final", config=config, output=output, lang=lang,
-                           workers=workers, note=note)
+                           workers=workers, note=note, raise_on_interrupt=True)
     finally:
         if not keep:
             _down(run_dir)
         else:
             _progress(f"stack kept running; stop it with: golive demo down --run-dir {run_dir}")
-    code = _sign_off(run_dir, output, code)
-    _err.print(f"report: {(output / 'readiness.html').resolve()}")
-    _explain(output, time.perf_counter() - started)  # the verdict last
-    sys.exit(code)
+    return code
 
 
 @demo.command("up")
@@ -196,6 +221,9 @@ def demo_up(broken: bool, run_dir: Path) -> None:
         config = _up(run_dir.resolve(), broken)
     except Exception as exc:
         _err.print(f"[red]demo stack did not start:[/red] {exc}")
+        sys.exit(3)
+    except KeyboardInterrupt as exc:  # what was started is stopped (golive.demo.stack)
+        _progress(f"interrupted ({str(exc) or 'SIGINT'}) while starting; stack stopped")
         sys.exit(3)
     click.echo(f"golive run --profile final --config {config}")
 

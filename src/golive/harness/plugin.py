@@ -7,6 +7,7 @@ the only process that writes outputs.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
@@ -20,6 +21,7 @@ import pytest
 
 from golive import __version__
 from golive._errors import CheckOutcome, ConfigError, GoliveError
+from golive._procs import RUN_DIR_ENV, RUN_ID_ENV, Terminated, terminate_as_interrupt
 from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
 from golive.config import (
     Config,
@@ -31,9 +33,11 @@ from golive.config import (
 from golive.finish.signoff import RecordFile, apply_signoffs, load_records
 from golive.harness.console import Console
 from golive.harness.console import add_options as add_console_options
+from golive.harness.records import interruption, journal, write_collection
 from golive.judging.evidence import CriterionContext, Evidence
 from golive.judging.results import (
     CheckResult,
+    Interruption,
     OutOfScope,
     RunData,
     build_run_data,
@@ -89,6 +93,11 @@ class GoliveSession:
     narrowed_by: list[str] = field(default_factory=list)  # what narrowed pytest's selection
     # set when the run is a usage error after collection (it executed no check)
     problem: str | None = None
+    # `golive run` names the run (GOLIVE_RUN_ID); a plain pytest run gets a new id
+    run_id: str | None = field(default_factory=lambda: os.environ.get(RUN_ID_ENV) or None)
+    # an interrupted run: what stopped it (a signal, a crashed worker) and how far it got
+    stopped_by: str | None = None
+    interruption: Interruption | None = None
 
     def selects(self, criterion_id: str) -> bool:
         entry = self.catalog.get(criterion_id)
@@ -177,6 +186,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except GoliveError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SESSION_KEY] = golive
+    # SIGTERM/SIGHUP end the session like Ctrl-C (partial results written, children
+    # stopped); under `golive run` a SIGINT inherited ignored is heeded again
+    terminate_as_interrupt(sigint=bool(os.environ.get(RUN_DIR_ENV)))
     config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
     # golive's own console lines (progress, attention, the verdict last); the controller writes
     config.pluginmanager.register(Console(golive, config, payload=_PAYLOAD), "golive-console")
@@ -269,6 +281,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if sum(map(len, golive.selected.values())) < sum(map(len, golive.collected.values())):
         narrowed.append("pytest selection (-k, -m or --deselect)")
     golive.narrowed_by = narrowed
+    write_collection(golive.collected, golive.selected, narrowed)
     workeroutput = getattr(session.config, "workeroutput", None)
     if isinstance(workeroutput, dict):
         workeroutput[_WORKER_KEY] = {
@@ -377,6 +390,15 @@ class _ReportCollector:
         for name, payload in report.user_properties:
             if name == _PAYLOAD and isinstance(payload, dict):
                 self.golive.phases.setdefault(report.nodeid, []).append(payload)
+                journal(report.nodeid, payload)  # kept if this process dies
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        if self.golive.stopped_by is None:
+            value = excinfo.value
+            self.golive.stopped_by = (
+                f"{value} to the pytest process" if isinstance(value, Terminated)
+                else "SIGINT (Ctrl-C) to the pytest process"
+            )  # fmt: skip
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -390,6 +412,14 @@ class _ReportCollector:
             self.golive.collected = info["collected"]
             self.golive.selected = info["selected"]
             self.golive.narrowed_by = list(info["narrowed_by"])
+        if error is not None and self.golive.stopped_by is None:
+            # a crashed worker: its check's result is lost, so the run is INCOMPLETE; stop
+            # the rest now rather than let a replacement worker hang the run
+            name = getattr(getattr(node, "gateway", None), "id", "?")
+            self.golive.stopped_by = f"xdist worker {name} went down ({error})"
+            dsession = node.config.pluginmanager.getplugin("dsession")
+            if dsession is not None and not dsession.shouldstop:
+                dsession.shouldstop = f"golive: {self.golive.stopped_by}"
 
 
 def _checks_by_criterion(golive: GoliveSession) -> dict[str, list[CheckResult]]:
@@ -478,7 +508,7 @@ def build_session_run_data(
     if golive.kinds:
         narrowed_by.insert(0, f"--kind {', '.join(sorted(golive.kinds))}")
     data = build_run_data(
-        run_id=new_run_id(golive.started_at),
+        run_id=golive.run_id or new_run_id(golive.started_at),
         version=__version__,
         profile=golive.profile,
         env=golive.env_name,
@@ -491,6 +521,7 @@ def build_session_run_data(
         narrowed_by=narrowed_by,
         checks_run=len(golive.phases),
         interrupted=interrupted,
+        interruption=golive.interruption,
         note=note,
     )
     return apply_signoffs(data, golive.config, today=today, records=golive.attestations)
@@ -542,6 +573,12 @@ def pytest_sessionfinish(
         _exit(session, golive, ExitCode.USAGE)
         return result
     interrupted = status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    interrupted = interrupted or golive.stopped_by is not None
+    if interrupted:
+        golive.interruption = interruption(
+            golive.stopped_by or f"pytest ended with {pytest.ExitCode(status).name}",
+            checks_run=len(golive.phases), selected=golive.selected,
+        )  # fmt: skip
     if not golive.phases and not interrupted and not golive.active:
         return result  # plain pytest: no verdict to give, nothing to write
     data = build_session_run_data(

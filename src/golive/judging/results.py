@@ -22,6 +22,7 @@ __all__ = [
     "SCHEMA",
     "CheckResult",
     "CriterionResult",
+    "Interruption",
     "OutOfScope",
     "RunData",
     "Trend",
@@ -90,6 +91,19 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
+class Interruption(BaseModel):
+    """Why an INCOMPLETE run stopped, how far it got, what it left behind."""
+
+    reason: str  # e.g. "SIGTERM to golive", "deadline of 30 min passed", "a worker crashed"
+    checks_run: int | None = None
+    checks_selected: int | None = None
+    # what an interrupted drill did to the target (rolled back, or the state it left)
+    left_state: list[str] = Field(default_factory=list)
+    # "pytest": the run wrote its own partial results; "golive": `golive run` wrote them
+    # from what its pytest child had reported before it died
+    written_by: str = "pytest"
+
+
 class RunData(BaseModel):
     schema_: str = Field(default=SCHEMA, alias="schema")
     run_id: str | None = None  # None: written by a golive before sign-offs named runs
@@ -104,6 +118,7 @@ class RunData(BaseModel):
     verdict: RunVerdict
     exit_code: int = 0  # golive's exit code for this verdict (golive.judging.verdict)
     interrupted: bool = False
+    interruption: Interruption | None = None  # INCOMPLETE: why, and how far it got
     note: str | None = None
     counts: dict[str, int]
     criteria: list[CriterionResult]  # the run's scope: only these are judged
@@ -258,6 +273,7 @@ def build_run_data(
     checks_run: int | None = None,
     note: str | None = None,
     run_id: str | None = None,
+    interruption: Interruption | None = None,
 ) -> RunData:
     """``criteria`` is the run's scope; ``out_of_scope`` what a narrowing left out."""
     blocking = [c.status for c in criteria if c.severity is Severity.BLOCKING]
@@ -274,6 +290,7 @@ def build_run_data(
         verdict=verdict,
         exit_code=int(exit_code_for(verdict, allow_unverified=allow_unverified)),
         interrupted=interrupted,
+        interruption=interruption if interrupted else None,
         note=note,
         counts=dict(Counter(c.status.value for c in criteria)),
         criteria=criteria,
