@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from golive import __version__
+from golive._procs import terminate_as_interrupt
 from golive.catalog import PROFILES, load_catalog
 from golive.cli.attest import attest
 from golive.cli.demo import demo
@@ -34,6 +35,9 @@ def main() -> None:
     no check), 3 INCOMPLETE (interrupted or crashed), 4 UNVERIFIED (nothing blocking
     failed, a blocking criterion was not verified; 0 with --allow-unverified).
     """
+    # SIGTERM and SIGHUP unwind like Ctrl-C in every command: the child processes a command
+    # started (Locust, scanners, the demo stack) are stopped on the way out, never orphaned
+    terminate_as_interrupt()
 
 
 @main.command()
