@@ -43,6 +43,7 @@ def _suite(tmp_path: Path, mode: str) -> tuple[Path, dict[str, str]]:
         @pytest.mark.criterion({STANDING!r})
         def test_standing_in_for_load(tmp_path):
             mode = os.environ["SELFTEST_MODE"]
+            _procs.record_left_state("selftest: the target is left on v2")
             if mode == "server":
                 _procs.popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "0"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -95,6 +96,11 @@ def _checked_incomplete(run: Started, code: int, reason: str) -> dict[str, objec
     assert data["interrupted"] is True
     interruption = data["interruption"]
     assert isinstance(interruption, dict) and reason in interruption["reason"], interruption
+    if (run.folder / "ready").is_file():  # what the check left is said in every report
+        assert interruption["left_state"] == ["selftest: the target is left on v2"]
+        for report in ("summary.md", "readiness.html"):
+            text = (run.output / report).read_text(encoding="utf-8")
+            assert reason in text and "the target is left on v2" in text, report
     pids, ports = run.leftovers()
     assert pids == [], [psutil.Process(p).cmdline() for p in pids if psutil.pid_exists(p)]
     assert ports == []
@@ -169,16 +175,10 @@ def test_killed_xdist_worker_is_incomplete_in_bounded_time(tmp_path: Path):
 
 
 def test_deadline_stops_the_run_and_says_so(tmp_path: Path):
-    run = _run_suite(tmp_path, "server", "--deadline", "0.1")  # 6 s
+    run = _run_suite(tmp_path, "server", "--deadline", "0.2")  # 12 s
     try:
-        wait_until(
-            lambda: _ready(tmp_path) and bool(run.watch_ports()),
-            60,
-            "the check's server listening",
-            run,
-        )
         code, _seconds = run.wait(90)
-        _checked_incomplete(run, code, "deadline of 0.1 min passed")
+        _checked_incomplete(run, code, "deadline of 0.2 min passed")
     finally:
         run.cleanup()
 

@@ -142,19 +142,21 @@ def run_profile(
         owner = _Owner(Path(folder), deadline_minutes=deadline)
         exit_file = Path(folder) / "exit-code"
         args.append(f"--golive-exit-file={exit_file}")
-        code = _run_child(args, extra, output=output, brief=brief, owner=owner,
-                          show_pytest=verbose or shows_pytest_output(extra))
-        decided = exit_file.read_text(encoding="utf-8").strip() if exit_file.is_file() else ""
-        if decided.isdigit():
-            result = int(decided)
-        elif _PYTEST_CODES.get(code) is ExitCode.USAGE and owner.stop_reason is None:
-            result = ExitCode.USAGE  # pytest's usage error, before any check ran
-        else:
-            # the child died (a signal, a crash) before golive's verdict: INCOMPLETE,
-            # from what it left; a results.json it wrote for this run is kept as it is
-            result = _salvage(owner, code, output=output, profile=profile, env=env,
-                              config=config, lang=lang, kinds=kinds, note=note,
-                              allow_unverified=allow_unverified)
+        # signals are golive's to handle until the results are written (the salvage too)
+        with owner.handling_signals():
+            code = _run_child(args, extra, output=output, brief=brief, owner=owner,
+                              show_pytest=verbose or shows_pytest_output(extra))
+            decided = exit_file.read_text(encoding="utf-8").strip() if exit_file.is_file() else ""
+            if decided.isdigit():
+                result = int(decided)
+            elif _PYTEST_CODES.get(code) is ExitCode.USAGE and owner.stop_reason is None:
+                result = ExitCode.USAGE  # pytest's usage error, before any check ran
+            else:
+                # the child died (a signal, a crash) before golive's verdict: INCOMPLETE,
+                # from what it left; a results.json it wrote for this run is kept as it is
+                result = _salvage(owner, code, output=output, profile=profile, env=env,
+                                  config=config, lang=lang, kinds=kinds, note=note,
+                                  allow_unverified=allow_unverified)
     if owner.stop_reason is not None and raise_on_interrupt:
         raise RunInterrupted(result, owner.stop_reason)
     return result
@@ -331,36 +333,35 @@ def _run_child(args: list[str], extra: tuple[str, ...], *, output: Path, owner: 
     base = [sys.executable, "-m", "pytest"]
     owner.own_group = not any(arg.split("=", 1)[0] in _INTERACTIVE for arg in extra)
     group = 0 if owner.own_group else None  # 0: a new group led by the child
-    with owner.handling_signals():
-        try:
-            if show_pytest:
-                owner.child = subprocess.Popen([*base, *args, *extra], env=owner.env(),
-                                               process_group=group)
-                _wait(owner.child, owner)
-            else:
-                output.mkdir(parents=True, exist_ok=True)
-                log_path = output / "pytest.log"
-                read_end, write_end = os.pipe()
-                # on a terminal a line fits its width (no wrapping); a CI log has no width
-                tty = sys.stdout.isatty()
-                width = shutil.get_terminal_size().columns if tty else _LOG_WIDTH
-                spec = f"fd={write_end},width={width}" + (",tty" if tty else "") + (
-                    ",brief" if brief else "")
-                console = [f"--golive-console={spec}", f"--golive-pytest-log={log_path}"]
-                with log_path.open("wb") as log:
-                    try:
-                        owner.child = subprocess.Popen(
-                            [*base, *console, *args, *extra], stdout=log,
-                            pass_fds=(write_end,), env=owner.env(), process_group=group)
-                    finally:
-                        os.close(write_end)
-                    tail = _relay(read_end, owner.child, owner)
-                code = owner.child.returncode
-                if not _ends_with_verdict(tail) and code not in (0, 1, 2, 4) and (
-                        owner.stop_reason is None):
-                    _show_log_tail(log_path, code)
-        finally:
-            owner.finish()
+    try:
+        if show_pytest:
+            owner.child = subprocess.Popen([*base, *args, *extra], env=owner.env(),
+                                           process_group=group)
+            _wait(owner.child, owner)
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+            log_path = output / "pytest.log"
+            read_end, write_end = os.pipe()
+            # on a terminal a line fits its width (no wrapping); a CI log has no width
+            tty = sys.stdout.isatty()
+            width = shutil.get_terminal_size().columns if tty else _LOG_WIDTH
+            spec = f"fd={write_end},width={width}" + (",tty" if tty else "") + (
+                ",brief" if brief else "")
+            console = [f"--golive-console={spec}", f"--golive-pytest-log={log_path}"]
+            with log_path.open("wb") as log:
+                try:
+                    owner.child = subprocess.Popen(
+                        [*base, *console, *args, *extra], stdout=log,
+                        pass_fds=(write_end,), env=owner.env(), process_group=group)
+                finally:
+                    os.close(write_end)
+                tail = _relay(read_end, owner.child, owner)
+            code = owner.child.returncode
+            if not _ends_with_verdict(tail) and code not in (0, 1, 2, 4) and (
+                    owner.stop_reason is None):
+                _show_log_tail(log_path, code)
+    finally:
+        owner.finish()
     assert owner.child is not None
     return owner.child.returncode
 
@@ -467,9 +468,13 @@ def run(profile: str, env: str | None, config: Path | None, output: Path, lang: 
       4  UNVERIFIED: nothing blocking failed, a blocking criterion in scope was not
          verified (0 with --allow-unverified)
     """
-    sys.exit(run_profile(profile, env=env, config=config, output=output, lang=lang,
-                         suite=suite, allow_unverified=allow_unverified, workers=workers,
-                         kinds=kinds, extra=pytest_args, verbose=verbose,
-                         deadline=deadline))
+    try:
+        code = run_profile(profile, env=env, config=config, output=output, lang=lang,
+                           suite=suite, allow_unverified=allow_unverified, workers=workers,
+                           kinds=kinds, extra=pytest_args, verbose=verbose, deadline=deadline)
+    except KeyboardInterrupt:  # before any check started (reading the config): nothing ran
+        _err.print("golive: interrupted before the run started; nothing judged (exit 3)")
+        code = ExitCode.INCOMPLETE
+    sys.exit(code)
 
 
