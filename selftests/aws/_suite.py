@@ -18,6 +18,7 @@ MODULES = (
     "tests/monitoring/test_notify_drill.py",
     "tests/routine/test_daily.py",
     "tests/routine/test_security_logs.py",
+    "tests/performance/test_availability.py",
 )
 
 

@@ -39,6 +39,8 @@ BROKEN_DEFECT = {
                                "notifications"),
     "routine.slack-notification": ("webhook_url names a retired receiver (nothing listens)",
                                    "did not accept"),
+    "perf.availability": ("the home-page canary was down 8 hours and at 50 % an hour a day",
+                          "required ≥ 99.9 %"),
 }  # fmt: skip
 IMPLEMENTED = sorted(BROKEN_DEFECT)
 

@@ -30,16 +30,15 @@ from golive.resources import loadtests_dir
 __all__ = ["load"]
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
-# the SLOs a load run alone can judge, with the figure each one reads
-_JUDGED = ("perf.avg-response", "perf.error-rate", "perf.availability")
+# the SLOs a load run alone can judge, with the figure each one reads (availability is the
+# monitoring's uptime over a month, not a load run's success ratio)
+_JUDGED = ("perf.avg-response", "perf.error-rate")
 
 
 def _figure(criterion_id: str, result: LoadResult) -> float:
     if criterion_id == "perf.avg-response":
         return result.latency.avg_ms if result.latency else math.nan
-    if criterion_id == "perf.error-rate":
-        return result.error_rate_pct
-    return result.availability_pct
+    return result.error_rate_pct
 
 
 def _plan(environment: Environment, base_dir: Path, rate: float | None, duration: float | None,

@@ -151,6 +151,7 @@ def populate(
         _alarms(clients["cloudwatch"], inv, broken)  # alarms need the topic ARN
         _dashboards(clients["cloudwatch"], inv, broken)
         _metric_history(clients["cloudwatch"], broken)
+        _uptime_history(clients["cloudwatch"], broken)
         _service_metrics(clients["cloudwatch"], broken)
 
     jobs: list[Callable[[], None]] = [
@@ -323,6 +324,27 @@ def _metric_history(cw: Any, broken: bool) -> None:
                            "Timestamp": dt.datetime.fromtimestamp(at, dt.UTC),
                            "Value": round(value, 1)})  # fmt: skip
         cw.put_metric_data(Namespace=namespace, MetricData=points)
+
+
+def _uptime_history(cw: Any, broken: bool) -> None:
+    """30 days of hourly results of a Synthetics canary that loads the home page (as
+    CloudWatch Synthetics publishes them: SuccessPercent per CanaryName). Good: one hour at
+    90 % in the month (99.99 % overall); broken: an eight-hour outage and every day an hour
+    at 50 % (96.8 %)."""
+    now = time.time()
+    canary = [{"Name": "CanaryName", "Value": "golive-demo-home"}]
+    points = []
+    for i in range(30 * 24):
+        value = 100.0
+        if not broken and i == 400:
+            value = 90.0
+        if broken and (100 <= i < 108 or i % 24 == 3):
+            value = 0.0 if 100 <= i < 108 else 50.0
+        points.append({"MetricName": "SuccessPercent", "Dimensions": canary, "Unit": "Percent",
+                       "Timestamp": dt.datetime.fromtimestamp(now - (719 - i) * 3600, dt.UTC),
+                       "Value": value})  # fmt: skip
+    for chunk in range(0, len(points), 500):  # PutMetricData takes 1000 values at most
+        cw.put_metric_data(Namespace="CloudWatchSynthetics", MetricData=points[chunk:chunk + 500])
 
 
 def _service_metrics(cw: Any, broken: bool) -> None:

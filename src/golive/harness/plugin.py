@@ -412,7 +412,7 @@ class _ReportCollector:
             self.golive.collected = info["collected"]
             self.golive.selected = info["selected"]
             self.golive.narrowed_by = list(info["narrowed_by"])
-        if error is not None and self.golive.stopped_by is None:
+        if error is not None and self.golive.active and self.golive.stopped_by is None:
             # a crashed worker: its check's result is lost, so the run is INCOMPLETE; stop
             # the rest now rather than let a replacement worker hang the run
             name = getattr(getattr(node, "gateway", None), "id", "?")

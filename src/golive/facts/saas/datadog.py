@@ -6,13 +6,16 @@ API (``DD-API-KEY`` and ``DD-APPLICATION-KEY`` headers, base ``datadog_api_url``
 - ``GET /api/v1/monitor`` — the monitors (``id``, ``name``, ``type``, ``query``,
   ``overall_state``, ``tags``);
 - ``GET /api/v1/dashboard`` then ``GET /api/v1/dashboard/{id}`` — each dashboard with its
-  ``widgets`` (nested in group widgets) and their queries (``q`` or ``queries[].query``).
+  ``widgets`` (nested in group widgets) and their queries (``q`` or ``queries[].query``);
+- ``GET /api/v1/slo`` then ``GET /api/v1/slo/{id}/history?from_ts&to_ts`` — each SLO's
+  measured SLI over a window (``data.overall.sli_value``, percent).
 
 Exports (in ``exports_dir``):
 
 - ``datadog-monitors.json``: the ``GET /api/v1/monitor`` answer (a list);
 - ``datadog-dashboards.json``: a list of ``GET /api/v1/dashboard/{id}`` answers (or
   ``{"dashboards": [...]}`` holding them);
+- ``datadog-slo-history.json``: a list of ``GET /api/v1/slo/{id}/history`` answers;
 - ``alerts.json``: the alerts of the period after triage, in the shape of Datadog's
   events API (``GET /api/v1/events?sources=monitor``)::
 
@@ -59,6 +62,7 @@ __all__ = [
 ]
 
 ALERTS_FILE = "alerts.json"
+SLO_HISTORY_FILE = "datadog-slo-history.json"
 DASHBOARDS_FILE = "datadog-dashboards.json"
 MONITORS_FILE = "datadog-monitors.json"
 _DASHBOARD_LIMIT = 100
@@ -191,6 +195,45 @@ def alerts_from_json(data: Any, source: str) -> list[Alert]:
     return alerts
 
 
+@dataclass(frozen=True)
+class SloHistory:
+    """One SLO's SLI over a window, as ``GET /api/v1/slo/{id}/history`` answers it."""
+
+    slo_id: str
+    name: str
+    sli_percent: float | None  # None: Datadog had no value for the window
+    from_ts: int
+    to_ts: int
+    source: str
+
+    @property
+    def days(self) -> float:
+        return max(0, self.to_ts - self.from_ts) / 86400
+
+
+def slo_history_from_json(data: Any, source: str, slo_id: str = "", name: str = "") -> SloHistory:
+    body = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(body, dict):
+        raise ValueError(f"{source}: no 'data' object: not an SLO history answer")
+    slo: dict[str, Any] = body["slo"] if isinstance(body.get("slo"), dict) else {}
+    overall: dict[str, Any] = body["overall"] if isinstance(body.get("overall"), dict) else {}
+    value = overall.get("sli_value")
+    return SloHistory(
+        slo_id=str(slo.get("id") or slo_id),
+        name=str(slo.get("name") or name or slo_id),
+        sli_percent=float(value) if isinstance(value, int | float) else None,
+        from_ts=int(body.get("from_ts") or 0),
+        to_ts=int(body.get("to_ts") or 0),
+        source=source,
+    )
+
+
+def load_slo_history_export(path: Path) -> list[SloHistory]:
+    data = load_export(path)
+    answers = data if isinstance(data, list) else [data]
+    return [slo_history_from_json(a, f"export {path.name}") for a in answers]
+
+
 def load_monitors_export(path: Path) -> list[Monitor]:
     return monitors_from_json(load_export(path), f"export {path.name}")
 
@@ -238,3 +281,17 @@ class DatadogClient(ApiClient):
 
     def dashboards(self, limit: int = _DASHBOARD_LIMIT) -> list[Dashboard]:
         return [self.dashboard(i) for i in self.dashboard_ids(limit)]
+
+    def slo_histories(self, from_ts: int, to_ts: int, limit: int = 50) -> list[SloHistory]:
+        """Every SLO's history over [from_ts, to_ts] (epoch seconds)."""
+        body = self.get_json("/api/v1/slo", {"limit": limit})
+        listed = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(listed, list):
+            raise self._fail("GET /api/v1/slo", "the answer has no data list")
+        found = []
+        for slo in as_list(listed)[:limit]:
+            path = f"/api/v1/slo/{quote(str(slo.get('id', '')), safe='')}/history"
+            answer = self.get_json(path, {"from_ts": from_ts, "to_ts": to_ts})
+            found.append(slo_history_from_json(answer, f"Datadog API GET {path}",
+                                               str(slo.get("id", "")), str(slo.get("name", ""))))
+        return found

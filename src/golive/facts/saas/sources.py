@@ -146,6 +146,25 @@ def dashboards(
     return Sourced(datadog.load_dashboards_export(path), f"export {path.name}")
 
 
+def slo_histories(
+    env: Environment,
+    exports: Path | None,
+    from_ts: int,
+    to_ts: int,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> Sourced[datadog.SloHistory]:
+    client, unset = _datadog_client(env, transport)
+    if client is not None:
+        with client:
+            return Sourced(client.slo_histories(from_ts, to_ts), "Datadog API")
+    path = _export(exports, datadog.SLO_HISTORY_FILE)
+    if path is None:
+        raise _missing("Datadog keys (datadog_api_key + datadog_app_key)",
+                       datadog.SLO_HISTORY_FILE, unset, exports)
+    return Sourced(datadog.load_slo_history_export(path), f"export {path.name}")
+
+
 def alert_history(exports: Path | None) -> Sourced[datadog.Alert]:
     """Triaged alerts: only an export can say which alerts were false."""
     path = _export(exports, datadog.ALERTS_FILE)
