@@ -26,7 +26,7 @@ from golive.report import render_html, render_junit, render_summary, write_repor
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GOLIVE_UPDATE_GOLDEN") == "1"
 FIXED_IDS = ("db.connect-time", "db.concurrent-connections", "platform.vercel-json",
-             "sec.critical-vulns", "ops.stakeholder-notice")
+             "sec.critical-vulns", "routine.display-optimization")
 TODAY = date(2026, 11, 30)
 
 

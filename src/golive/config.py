@@ -282,6 +282,16 @@ class Environment(_Strict):
     action_item_label: str = Field(
         default="action-item", description="GitHub label of the team's action items"
     )
+    notice_label: str = Field(
+        default="announcement", description="GitHub label of the team's stakeholder notices"
+    )
+    pagerduty_token: str | None = None
+    pagerduty_api_url: str = "https://api.pagerduty.com"
+    opsgenie_api_key: str | None = None
+    opsgenie_api_url: str = "https://api.opsgenie.com"
+    oncall_schedules: list[str] = Field(
+        default_factory=list, description="PagerDuty or Opsgenie schedule ids on-call is read from"
+    )
     cost_allocation_tag: str = Field(
         default="Project", description="AWS cost allocation tag that names a resource's owner"
     )
@@ -309,7 +319,8 @@ class Environment(_Strict):
         return value
 
     @field_validator(
-        "github_token", "vercel_token", "datadog_api_key", "datadog_app_key", "zap_api_key"
+        "github_token", "vercel_token", "datadog_api_key", "datadog_app_key", "zap_api_key",
+        "pagerduty_token", "opsgenie_api_key",
     )
     @classmethod
     def _secret_by_reference(cls, value: str | None) -> str | None:

@@ -5,7 +5,10 @@ sample repository's workflows (build, test, e2e-test, coverage-report, deploy-st
 deploy-production, dependency-update), its Vercel project and its Datadog organisation.
 The good history meets every criterion; the broken one misses each: a flaky, slow build,
 slow end-to-end tests, slow production deploys, failing previews, key metrics missing from
-dashboards, noisy alerts and a mostly manual test plan.
+dashboards, noisy alerts and a mostly manual test plan; its release commit has no acceptance
+test run, a security change leaves checklist items unticked, two pull requests leave the
+impact section as the template's placeholder, the newest release's notice comes after the
+deploy and the on-call schedule has a gap.
 
 :func:`history` returns the same data in the services' API shapes (the GitHub runs in the
 REST shape); the self-tests record their API answers from it.
@@ -20,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from golive.facts.saas import datadog, github, reviews, testcases, vercel
+from golive.facts.saas import changes, datadog, github, oncall, reviews, testcases, vercel
 
 __all__ = ["REPOSITORY", "history", "write"]
 
@@ -435,18 +438,58 @@ def _pulls(now: datetime, broken: bool) -> list[dict[str, Any]]:
             "commit": {"oid": f"{(index * 7919) % 16**8:08x}" * 5},
         }
         number = 480 - index
+        title, body, labels = _pull_text(index, broken)
         pulls.append(
             {
                 "number": number,
-                "title": f"ACME-{300 - index}: infra change {index}",
-                "author": _user(author),
+                "title": title,
+                "author": _BOT if index in _DEPENDENCY_PULLS else _user(author),
                 "mergedAt": _iso(merged),
                 "baseRefName": "main",
                 "reviews": [review],
                 "url": f"https://github.com/{REPOSITORY}/pull/{number}",
+                "body": body,
+                "labels": labels,
             }
         )
     return pulls
+
+
+_SECURITY_PULLS = (2, 8, 14, 20)
+_DEPENDENCY_PULLS = (4, 16)
+_BOT = {"id": "BOT_kgDOAcmeDB", "is_bot": True, "login": "app/dependabot", "name": ""}
+_IMPACT_HINT = "<!-- What does this change affect: services, data, users, performance? -->"
+_CHECKLIST = ("No secret or credential is committed", "Input is validated and output escaped",
+              "Access control of the changed endpoints reviewed",
+              "New dependencies checked for advisories")  # fmt: skip
+
+
+def _label(name: str, color: str) -> dict[str, Any]:
+    return {"id": f"LA_kwDOAcme{name[:4]}", "name": name, "description": "", "color": color}
+
+
+def _pull_text(index: int, broken: bool) -> tuple[str, str, list[dict[str, Any]]]:
+    """Title, body (the team's PR template filled in) and labels of a merged pull request.
+    Broken: a security change with two checklist items unticked, and a change and a
+    dependency update whose impact section is still the template's placeholder."""
+    labels: list[dict[str, Any]] = []
+    title = f"ACME-{300 - index}: infra change {index}"
+    impact = f"- Affects the web front only; rollback by reverting the PR (ACME-{300 - index})"
+    if index in _DEPENDENCY_PULLS:
+        title = f"Bump next from 14.2.{index} to 14.2.{index + 1}"
+        impact = "- Patch release of next: build and e2e tests green, no API change in our use"
+        labels.append(_label("dependencies", "0366d6"))
+    if broken and index in (6, 16):
+        impact = ""
+    body = f"## 概要 / Summary\n{title}\n\n## 影響範囲 / Impact\n{_IMPACT_HINT}\n{impact}\n"
+    if index in _SECURITY_PULLS:
+        labels.append(_label("security", "b60205"))
+        boxes = [("x" if not (broken and index == 8 and n >= 2) else " ", item)
+                 for n, item in enumerate(_CHECKLIST)]  # fmt: skip
+        body += "\n## セキュリティチェックリスト / Security checklist\n" + "".join(
+            f"- [{mark}] {item}\n" for mark, item in boxes
+        )
+    return title, body, labels
 
 
 def _protection(broken: bool) -> dict[str, Any]:
@@ -526,12 +569,78 @@ def _issues(now: datetime, broken: bool) -> list[dict[str, Any]]:
     return items
 
 
+def _test_the_release(runs: list[dict[str, Any]]) -> None:
+    """The test and e2e-test runs just before the newest production deploy ran on its
+    commit (the broken team deploys a commit its acceptance tests never ran on)."""
+    release = next(r for r in runs if r["name"] == "deploy-production")
+    for name in ("test", "e2e-test"):
+        before = [r for r in runs if r["name"] == name and r["head_branch"] == "main"
+                  and r["created_at"] <= release["created_at"]]  # fmt: skip
+        if before:
+            before[0]["head_sha"] = release["head_sha"]  # runs are newest first
+
+
+def _notices(runs: list[dict[str, Any]], broken: bool) -> list[dict[str, Any]]:
+    """Release notices as ``gh issue list --label announcement --json …`` prints them, one
+    a day ahead of each production deploy. Broken: the newest comes after its deploy."""
+    deploys = [r for r in runs if r["name"] == "deploy-production"]
+    label = _label("announcement", "fbca04")
+    found = []
+    for index, run in enumerate(deploys):
+        at = datetime.fromisoformat(run["created_at"].replace("Z", "+00:00"))
+        posted = at + timedelta(hours=2) if broken and index == 0 else at - timedelta(hours=20)
+        number = 700 - index
+        found.append({
+            "number": number,
+            "title": f"[お知らせ] リリース {run['display_title']} の予定 / release notice",
+            "labels": [label],
+            "createdAt": _iso(posted),
+            "url": f"https://github.com/{REPOSITORY}/issues/{number}",
+        })  # fmt: skip
+    return found
+
+
+def _oncall(now: datetime, broken: bool) -> dict[str, Any]:
+    """PagerDuty's ``GET /schedules/{id}?since&until`` answer: 12-hour shifts from a day
+    ago to eight days ahead. Broken: the night shift three days ahead is unstaffed."""
+    start = now.replace(minute=0, second=0) - timedelta(days=1)
+    entries = []
+    for index in range(18):
+        if broken and index == 8:
+            continue
+        who = _TEAM[index % len(_TEAM)]
+        entries.append({
+            "start": _iso(start + timedelta(hours=12) * index),
+            "end": _iso(start + timedelta(hours=12) * (index + 1)),
+            "user": {"id": f"PU{index % len(_TEAM)}ACME", "type": "user_reference",
+                     "summary": who.replace("-", " ").title(),
+                     "self": f"https://api.pagerduty.com/users/PU{index % len(_TEAM)}ACME",
+                     "html_url": f"https://acme.pagerduty.com/users/PU{index % len(_TEAM)}ACME"},
+        })  # fmt: skip
+    schedule_id = "PACME01"
+    return {"schedule": {
+        "id": schedule_id, "type": "schedule", "summary": "acme-web primary",
+        "name": "acme-web primary", "time_zone": "Asia/Tokyo", "description": "",
+        "self": f"https://api.pagerduty.com/schedules/{schedule_id}",
+        "html_url": f"https://acme.pagerduty.com/schedules/{schedule_id}",
+        "final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": entries,
+                           "rendered_coverage_percentage": 94.44 if broken else 100.0},
+        "users": [{"id": f"PU{n}ACME", "type": "user_reference",
+                   "summary": who.replace("-", " ").title()} for n, who in enumerate(_TEAM)],
+        "escalation_policies": [{"id": "PACMEEP", "type": "escalation_policy_reference",
+                                 "summary": "acme-web"}],
+        "teams": [],
+    }}  # fmt: skip
+
+
 def history(broken: bool, now: datetime | None = None) -> dict[str, Any]:
     """Every history in its service's API shape, keyed by export file name."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(4242 if broken else 2424)  # noqa: S311 - reproducible demo data
     runs = _runs(rng, now, broken)
     deployments = _deployments(rng, runs, now, broken)
+    if not broken:
+        _test_the_release(runs)
     return {
         "github-runs": {"total_count": len(runs), "workflow_runs": runs},
         vercel.EXPORT_FILE: {
@@ -545,6 +654,8 @@ def history(broken: bool, now: datetime | None = None) -> dict[str, Any]:
         reviews.PRS_FILE: _pulls(now, broken),
         reviews.PROTECTION_FILE: _protection(broken),
         reviews.ISSUES_FILE: _issues(now, broken),
+        changes.NOTICES_FILE: _notices(runs, broken),
+        oncall.EXPORT_FILE: _oncall(now, broken),
     }
 
 
