@@ -6,6 +6,7 @@ by the test's own id in every process's environment)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -316,3 +317,26 @@ def test_a_scanner_timeout_ends_its_whole_process_tree(tmp_path: Path):
     except psutil.NoSuchProcess:
         status = "gone"
     assert status in ("gone", psutil.STATUS_ZOMBIE)
+
+
+def test_sigterm_to_every_process_of_the_tree(tmp_path: Path):
+    """A CI runner that signals each process of the job: golive and its pytest child both get
+    SIGTERM (and golive forwards one more); the child still writes its own results."""
+    run = _run_suite(tmp_path, "server")
+    try:
+        wait_until(
+            lambda: _ready(tmp_path) and bool(run.watch_ports()),
+            60,
+            "the check's server listening",
+            run,
+        )
+        for pid in [run.proc.pid, *(p.pid for p in psutil.Process(run.proc.pid).children(True))]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        code, seconds = run.wait(90)
+        data = _checked_incomplete(run, code, "SIGTERM")
+        assert data["interruption"]["written_by"] == "pytest"  # type: ignore[index]
+        assert _status(data, QUICK) == "pass"
+        assert seconds < 30
+    finally:
+        run.cleanup()

@@ -77,7 +77,19 @@ def signal_name(signum: int) -> str:
 
 
 def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    # once: the process is stopping already, and a second SIGTERM (a CI runner that signals
+    # every process of the tree, and golive forwarding the same) must not cut short the
+    # writing of its partial results; what does not end in time is killed by its owner
+    # (a handler, not SIG_IGN: an ignored signal would stay ignored in the commands started
+    # from here on, a rollback among them)
+    for other in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(other) is _raise_terminated:
+            signal.signal(other, _stopping_already)
     raise Terminated(signum)
+
+
+def _stopping_already(_signum: int, _frame: FrameType | None) -> None:
+    return
 
 
 def terminate_as_interrupt(*, sigint: bool = False) -> bool:
