@@ -340,3 +340,36 @@ def test_sigterm_to_every_process_of_the_tree(tmp_path: Path):
         assert seconds < 30
     finally:
         run.cleanup()
+
+
+def test_golive_killed_outright_still_leaves_incomplete_results_and_nothing_running(
+    tmp_path: Path,
+):
+    """SIGKILL to golive (nothing it can handle): its pytest child is told by the kernel,
+    writes INCOMPLETE results itself and ends the groups it started."""
+    run = _run_suite(tmp_path, "server")
+    try:
+        wait_until(
+            lambda: _ready(tmp_path) and bool(run.watch_ports()),
+            60,
+            "the check's server listening",
+            run,
+        )
+        child = int((tmp_path / "ready").read_text())
+        run.signal(signal.SIGKILL, group=False)
+        run.wait(30)
+        wait_until(
+            lambda: (
+                not psutil.pid_exists(child)
+                or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+            ),
+            60,
+            "the pytest child's end",
+        )
+        data = run.results()
+        assert data["verdict"] == "INCOMPLETE" and data["exit_code"] == 3
+        assert "SIGTERM" in data["interruption"]["reason"]
+        pids, ports = run.leftovers()
+        assert pids == [] and ports == []
+    finally:
+        run.cleanup()

@@ -39,6 +39,7 @@ __all__ = [
     "STOP_FILE",
     "Terminated",
     "carrying",
+    "die_with_parent",
     "group_alive",
     "popen",
     "record_left_state",
@@ -104,6 +105,28 @@ def terminate_as_interrupt(*, sigint: bool = False) -> bool:
             signal.signal(signum, _raise_terminated)
     if sigint and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    return True
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> bool:
+    """Ask the kernel for ``sig`` when this process's parent dies (Linux ``prctl``): a
+    `golive run` killed with SIGKILL still has its pytest child stop, write its partial
+    results and end its children. Returns False where it is not available."""
+    import ctypes
+    import ctypes.util
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if parent == 1 or os.getppid() != parent:  # the parent is gone already
+        os.kill(os.getpid(), sig)
     return True
 
 
