@@ -358,14 +358,7 @@ def test_golive_killed_outright_still_leaves_incomplete_results_and_nothing_runn
         child = int((tmp_path / "ready").read_text())
         run.signal(signal.SIGKILL, group=False)
         run.wait(30)
-        wait_until(
-            lambda: (
-                not psutil.pid_exists(child)
-                or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
-            ),
-            60,
-            "the pytest child's end",
-        )
+        wait_until(lambda: not _alive(child), 60, "the pytest child's end")
         data = run.results()
         assert data["verdict"] == "INCOMPLETE" and data["exit_code"] == 3
         assert "SIGTERM" in data["interruption"]["reason"]
@@ -373,3 +366,10 @@ def test_golive_killed_outright_still_leaves_incomplete_results_and_nothing_runn
         assert pids == [] and ports == []
     finally:
         run.cleanup()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False

@@ -21,7 +21,13 @@ import pytest
 
 from golive import __version__
 from golive._errors import CheckOutcome, ConfigError, GoliveError
-from golive._procs import RUN_DIR_ENV, RUN_ID_ENV, Terminated, terminate_as_interrupt
+from golive._procs import (
+    RUN_DIR_ENV,
+    RUN_ID_ENV,
+    Terminated,
+    die_with_parent,
+    terminate_as_interrupt,
+)
 from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
 from golive.config import (
     Config,
@@ -54,7 +60,10 @@ __all__ = ["GoliveSession", "ThresholdOf", "session_of"]
 ThresholdOf = Callable[[str], Threshold | None]
 
 # the fixtures every suite gets from an installed golive (targets, shared sessions)
-pytest_plugins = ["golive.harness.fixtures", "golive.harness.security", "golive.harness.sessions"]
+pytest_plugins = [
+    "golive.harness.fixtures", "golive.harness.hosts", "golive.harness.security",
+    "golive.harness.sessions",
+]  # fmt: skip
 
 _PAYLOAD = "golive"
 _CRITERION_KEY = pytest.StashKey[str]()
@@ -189,6 +198,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # SIGTERM/SIGHUP end the session like Ctrl-C (partial results written, children
     # stopped); under `golive run` a SIGINT inherited ignored is heeded again
     terminate_as_interrupt(sigint=bool(os.environ.get(RUN_DIR_ENV)))
+    if os.environ.get(RUN_DIR_ENV):
+        die_with_parent()  # `golive run` killed outright: stop like on its SIGTERM
     config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
     # golive's own console lines (progress, attention, the verdict last); the controller writes
     config.pluginmanager.register(Console(golive, config, payload=_PAYLOAD), "golive-console")
