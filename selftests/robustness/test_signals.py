@@ -118,7 +118,7 @@ def _status(data: dict[str, object], criterion: str) -> str:
     (signal.SIGINT, False, "SIGINT to golive"),   # Ctrl-C to golive's pid alone
     (signal.SIGTERM, True, "SIGTERM to golive"),  # a CI timeout ends the job's group
     (signal.SIGTERM, False, "SIGTERM to golive"),
-])  # fmt: skip
+], ids=["SIGINT-to-golive", "SIGTERM-to-the-group", "SIGTERM-to-golive"])  # fmt: skip
 def test_interrupt_during_a_long_check_with_a_child_server(
     tmp_path: Path, sig: int, group: bool, reason: str
 ):
@@ -176,10 +176,10 @@ def test_killed_xdist_worker_is_incomplete_in_bounded_time(tmp_path: Path):
 
 
 def test_deadline_stops_the_run_and_says_so(tmp_path: Path):
-    run = _run_suite(tmp_path, "server", "--deadline", "0.2")  # 12 s
+    run = _run_suite(tmp_path, "server", "--deadline", "0.1")  # 6 s
     try:
         code, _seconds = run.wait(90)
-        _checked_incomplete(run, code, "deadline of 0.2 min passed")
+        _checked_incomplete(run, code, "deadline of 0.1 min passed")
     finally:
         run.cleanup()
 
@@ -223,7 +223,11 @@ def static_project(tmp_path: Path) -> dict[str, str]:
     return {"GOLIVE_CACHE_DIR": str(tmp_path / "cache")}  # scanners really run
 
 
-@pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
+@pytest.mark.parametrize(
+    ("sig", "group"),
+    [(signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["SIGINT-to-the-group", "SIGTERM-to-golive"],
+)
 def test_interrupt_during_the_static_phase_with_scanners_running(
     tmp_path: Path, static_project: dict[str, str], sig: int, group: bool
 ):
