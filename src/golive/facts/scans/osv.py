@@ -292,13 +292,13 @@ def curated_source(path: Path, shown: str | None = None) -> AdvisorySource:
     return source
 
 
-def _export_members(path: Path) -> Iterator[tuple[str, Callable[[], Any]]]:
-    """(name, reader) of each record of an export: a folder of ``*.json`` (recursively)
-    and the ``all.zip`` files in it, or one zip."""
+def _export_members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """(name, reader of its bytes) of each record file of an export: a folder of
+    ``*.json`` (recursively) and the ``all.zip`` files in it, or one zip."""
     zips = [path] if path.is_file() else sorted(path.rglob("*.zip"))
     if path.is_dir():
         for file in sorted(path.rglob("*.json")):
-            yield str(file), partial(_read_json, file)
+            yield str(file), partial(_read_bytes, file)
     for archive in zips:
         with zipfile.ZipFile(archive) as opened:
             for info in opened.infolist():
@@ -306,10 +306,37 @@ def _export_members(path: Path) -> Iterator[tuple[str, Callable[[], Any]]]:
                     yield f"{archive}:{info.filename}", partial(_read_member, opened, info)
 
 
-def _read_member(opened: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+def _read_bytes(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        data = handle.read(_MAX_RECORD_BYTES + 1)
+    if len(data) > _MAX_RECORD_BYTES:
+        raise ValueError(f"over the {_MAX_RECORD_BYTES} byte limit")
+    return data
+
+
+def _read_member(opened: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     if info.file_size > _MAX_RECORD_BYTES:
         raise ValueError(f"{info.file_size} bytes, over the {_MAX_RECORD_BYTES} byte limit")
-    return json.loads(opened.read(info))
+    return opened.read(info)
+
+
+# read before parsing: most records of an export name no package of the repository, and
+# parsing 200 000 of them to learn that costs minutes
+_MODIFIED = re.compile(rb'"modified"\s*:\s*"([^"]{1,40})"')
+_ECOSYSTEM = re.compile(rb'"ecosystem"\s*:\s*"([^"]{1,100})"')
+_PKG_NAME = re.compile(rb'"name"\s*:\s*"([^"]{1,300})"')
+
+
+def _may_name(raw: bytes, wanted: _Wanted) -> bool:
+    """Whether the record may name a wanted package (a superset: then it is parsed)."""
+    if wanted is None:
+        return True
+    ecosystems = {e.decode("utf-8", "replace") for e in _ECOSYSTEM.findall(raw)}
+    return any(
+        (eco, normalize(eco, name.decode("utf-8", "replace"))) in wanted
+        for name in _PKG_NAME.findall(raw)
+        for eco in ecosystems
+    )
 
 
 def export_source(
@@ -322,17 +349,26 @@ def export_source(
 ) -> AdvisorySource:
     """An OSV export of an ecosystem. Its ecosystem: ``ecosystem``, else the folder's
     name when it is one of OSV's (the bucket's layout), else the one every record names.
-    Only records naming a ``wanted`` package are kept (an npm export holds 200 000)."""
+    Only records naming a ``wanted`` package are parsed and kept (an npm export holds some
+    200 000, one per file); the others are counted, with their date and ecosystems."""
     source = AdvisorySource(shown or str(path), "export", date=dated)
     if not path.exists():
         source.problems.append(f"{source.path}: not found")
         return source
     common: set[str] | None = None
-    newest = ""
+    newest = b""
     try:
         for name, read in _export_members(path):
             try:
-                records = _records(read())
+                raw = read()
+                if not _may_name(raw, wanted):
+                    if b'"affected"' in raw:
+                        source.records += 1
+                        newest = max(newest, *_MODIFIED.findall(raw), b"")
+                        ecosystems = {e.decode("utf-8", "replace") for e in _ECOSYSTEM.findall(raw)}
+                        common = ecosystems if common is None else common & ecosystems
+                    continue
+                records = _records(json.loads(raw))
             except (OSError, ValueError, zipfile.BadZipFile) as exc:
                 source.problems.append(f"{name}: unreadable: {exc}"[:200])
                 continue
@@ -341,7 +377,7 @@ def export_source(
                 if advisory is None:
                     continue
                 source.records += 1
-                newest = max(newest, str(record.get("modified") or ""))
+                newest = max(newest, str(record.get("modified") or "").encode())
                 names = package_names(advisory)
                 ecosystems = {e for e, _n in names}
                 common = ecosystems if common is None else common & ecosystems
@@ -349,7 +385,7 @@ def export_source(
                     source.advisories.append(advisory)
     except (OSError, zipfile.BadZipFile) as exc:
         source.problems.append(f"{source.path}: unreadable: {exc}"[:200])
-    source.date = source.date or (newest[:10] or None)
+    source.date = source.date or (newest[:10].decode("ascii", "replace") or None)
     folder = path.parent.name if path.is_file() else path.name
     if ecosystem:
         source.ecosystems = frozenset({ecosystem})

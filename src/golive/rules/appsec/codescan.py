@@ -1,4 +1,5 @@
-"""The infrastructure scan of a repository: bandit on its Python code, IAM and security
+"""The infrastructure scan of a repository: bandit on its Python code, semgrep with
+golive's own rules on its JavaScript/TypeScript (``rules.appsec.jscode``), IAM and security
 groups as code (``golive.rules.iac``), container settings in compose files, and the
 hygiene audit of every GitHub Actions workflow and local action (``rules.workflows``)."""
 
@@ -16,6 +17,7 @@ from golive.facts.scans.runner import run_scanner
 from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
 from golive.resources import security_file
 from golive.rules import iac, workflows
+from golive.rules.appsec import jscode
 
 __all__ = ["bandit_scan", "compose_scan", "iac_scan", "infra_scan", "parse_bandit"]
 
@@ -168,6 +170,7 @@ def infra_scan(repo: Path) -> tuple[list[SourceResult], list[str]]:
     notes: list[str] = []
     for label, scan in (
         ("bandit: no Python code", bandit_scan),
+        ("semgrep: no JavaScript/TypeScript code that ships", jscode.semgrep_scan),
         ("IaC: no IAM policy or security group as code", iac_scan),
         ("containers: no compose file", compose_scan),
         ("GitHub Actions: no workflow or local action", workflows.workflow_audit),
