@@ -16,9 +16,10 @@ from golive.config import Environment
 from golive.demo import exports as demo_exports
 from golive.facts.saas import change_sources, changes, oncall
 from golive.facts.saas.client import SourceUnavailable
+from golive.judging.findings import SecFinding
 from golive.rules import changes as rules
 from golive.rules import oncall as oncall_rules
-from golive.rules import risks
+from golive.rules import risks, security_plan
 
 from .test_pairs import run_checks, statuses
 
@@ -53,8 +54,10 @@ def _github(check_runs: str = "check-runs-green.json") -> httpx.MockTransport:
             assert query["state"] == "closed"
             return httpx.Response(200, content=_recorded("pulls.json"), headers=headers)
         if path == f"/repos/{REPO}/issues":
-            assert query["labels"] == "announcement" and query["state"] == "all"
-            return httpx.Response(200, content=_recorded("issues-notices.json"), headers=headers)
+            assert query["state"] == "all"
+            name = {"announcement": "issues-notices.json",
+                    "security": "issues-security.json"}[query["labels"]]  # fmt: skip
+            return httpx.Response(200, content=_recorded(name), headers=headers)
         if path == f"/repos/{REPO}/commits/{SHA}/check-runs":
             return httpx.Response(200, content=_recorded(check_runs), headers=headers)
         return httpx.Response(404, json={"message": "Not Found"})
@@ -208,6 +211,39 @@ def test_oncall_export_and_unknown_shape(tmp_path):
         change_sources.oncall_schedules(Environment(), tmp_path, NOW)
 
 
+# --- security improvement plan -------------------------------------------------------------
+def _sec(rule: str, message: str, where: str, severity: str = "critical") -> SecFinding:
+    return SecFinding("probe", rule, severity, message, where)  # type: ignore[arg-type]
+
+
+ADVISORY = _sec("dependency.advisory", "next 14.2.3 (npm) is affected by GHSA-f82v-jwr5-mffw: "
+                "Authorization Bypass", "package-lock.json")  # fmt: skip
+ENV_FILE = _sec("exposure.sensitive-file", "/.env is served (200)", "http://127.0.0.1/.env")
+RLS = _sec("data.rls-missing", "public.projects has row-level security disabled", "projects")
+CSP = _sec("headers.csp-unsafe-inline", "style-src allows unsafe-inline", "/", "medium")
+
+
+def test_security_plan_pass_unplanned_and_closed(monkeypatch):
+    issues = change_sources.plan_issues(_api_env(monkeypatch), None, transport=_github()).items
+    assert [i.issue.number for i in issues] == [71, 72, 73, 74]
+    keys = security_plan.to_plan([ADVISORY, ENV_FILE, CSP])
+    assert sorted(keys) == ["GHSA-F82V-JWR5-MFFW", "exposure.sensitive-file"]  # medium: no plan
+    open_ok = [i for i in issues if i.issue.number == 71]
+    assert security_plan.plan_findings([ADVISORY, CSP], open_ok, NOW) == []
+    unplanned = security_plan.plan_findings([ADVISORY, RLS], open_ok, NOW)
+    assert [f.message.endswith("no issue names data.rls-missing") for f in unplanned] == [True]
+    closed = security_plan.plan_findings([ENV_FILE], issues[1:2], NOW)
+    assert "issue #72 is closed but the finding remains" in closed[0].message
+
+
+def test_security_plan_issues_need_an_owner_and_a_date(monkeypatch):
+    issues = change_sources.plan_issues(_api_env(monkeypatch), None, transport=_github()).items
+    found = {f.file: f.message for f in security_plan.plan_findings([RLS], issues, NOW)}
+    assert sorted(found) == ["issue #73", "issue #74"]  # covered, but no owner / overdue
+    assert found["issue #73"].endswith("has no assignee")
+    assert "overdue" in found["issue #74"]
+
+
 # --- exports of the demo, risk register -----------------------------------------------------
 @pytest.mark.parametrize("broken", [False, True])
 def test_demo_exports(tmp_path, broken):
@@ -219,13 +255,20 @@ def test_demo_exports(tmp_path, broken):
     updates = rules.impact_findings(rules.dependency_updates(pulls))
     gaps = oncall_rules.gap_findings(change_sources.oncall_schedules(env, tmp_path, NOW).items,
                                      NOW, WEEK)  # fmt: skip
+    plan = change_sources.plan_issues(env, tmp_path).items
+    advisory = security_plan.plan_findings([ADVISORY], plan, NOW)
     if broken:
+        assert [f.message.split(": ")[-1] for f in advisory] == [
+            "[critical] issue #650 is closed but the finding remains (1 place(s), e.g. "
+            "package-lock.json)", "'Rotate the Supabase service-role key every 90 days' has "
+            "no assignee"]  # fmt: skip
         assert [f.file for f in checklist] == ["PR #472"]
         assert [f.file for f in impact] == ["PR #474", "PR #464"]
         assert [f.file for f in updates] == ["PR #464"]
         assert len(gaps) == 1
     else:
         assert (checklist, impact, updates, gaps) == ([], [], [], [])
+        assert security_plan.plan_findings([], plan, NOW) == []
 
 
 def test_exports_without_bodies_say_how_to_export(tmp_path):
@@ -286,3 +329,14 @@ def test_checks_without_a_source_are_not_verified(tmp_path):
     reasons = {c["id"]: c["reason"] for c in data["criteria"] if c["id"] in SAAS_IDS}
     assert "oncall.json" in reasons["routine.incident-response"]
     assert "gh-prs.json" in reasons["ops.security-checklist-review"]
+
+
+@pytest.mark.parametrize(("broken", "expected"), [(False, "not_verified"), (True, "fail")])
+def test_security_plan_through_the_plugin(tmp_path, broken, expected):
+    """Without a web target the good plan cannot claim every finding (passive-http not
+    run); the broken twin's lockfile advisory has only a closed issue."""
+    demo_exports.write(tmp_path / "exports", broken)
+    repo = SAMPLE / ("broken" if broken else "good")
+    data = _run(tmp_path, f'exports_dir = "{tmp_path / "exports"}"\nrepo = "{repo}"\n')
+    got = statuses(data, {"routine.security-improvement-plan"})
+    assert got == {"routine.security-improvement-plan": expected}, data["_text"][-3000:]

@@ -285,6 +285,9 @@ class Environment(_Strict):
     notice_label: str = Field(
         default="announcement", description="GitHub label of the team's stakeholder notices"
     )
+    security_issue_label: str = Field(
+        default="security", description="GitHub label of the security improvement plan's issues"
+    )
     pagerduty_token: str | None = None
     pagerduty_api_url: str = "https://api.pagerduty.com"
     opsgenie_api_key: str | None = None

@@ -1,7 +1,8 @@
 """Routine records other systems keep: the impact assessment of dependency updates
 (週次: 影響範囲の評価, the update pull requests' impact section), on-call coverage for the
-coming week (日次: 対応策実施, PagerDuty or Opsgenie schedules) and the risk register
-covering every waiver of the run (月次: リスク評価).
+coming week (日次: 対応策実施, PagerDuty or Opsgenie schedules), the risk register
+covering every waiver of the run (月次: リスク評価) and an issue per high or critical
+finding of the run's security sources (月次: 改善計画).
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from golive import CriterionContext, Evidence
 from golive.config import Config, Environment, load_waivers
 from golive.facts.saas import change_sources
 from golive.harness.saas import BASIS_KEPT, available
-from golive.rules import changes, oncall, risks
+from golive.judging.findings import findings_of
+from golive.rules import changes, oncall, risks, security_plan
+from golive.rules.appsec.collect import RunInputs, collect
 
 ONCALL_DAYS = 7  # the coming week: a gap in it is a night no one answers
+# the sources without which "every high finding is planned" cannot be claimed
+PLAN_REQUIRED = ("passive-http", "dependency-audit")
 
 
 @pytest.mark.criterion("routine.update-impact-assessment")
@@ -80,3 +85,31 @@ def test_risk_register_covers_the_accepted_risks(
     criterion.expect_no_findings(
         risks.register_findings(register, waived, date.today()), what="risk register"
     )
+
+
+@pytest.mark.criterion("routine.security-improvement-plan")
+def test_every_high_finding_has_a_plan_issue(
+    criterion: CriterionContext,
+    evidence: Evidence,
+    golive_env: Environment,
+    saas_exports: Path | None,
+    security_inputs: RunInputs,
+) -> None:
+    """Each high or critical finding of the run's security sources is named by an issue
+    with the team's security label (not closed while it remains); open plan issues have an
+    assignee and a dated milestone that is not past."""
+    found = available(lambda: change_sources.plan_issues(golive_env, saas_exports))
+    results = collect(security_inputs)
+    planned = security_plan.to_plan(findings_of(results))
+    evidence.record("high and critical findings", len(planned), "keys", source=found.origin,
+                    keys={k: len(v) for k, v in sorted(planned.items())},
+                    issues=[f"#{i.issue.number} {i.issue.state} {i.issue.title}"
+                            for i in found.items[:BASIS_KEPT]])  # fmt: skip
+    criterion.expect_no_findings(
+        security_plan.plan_findings(findings_of(results), found.items, datetime.now(UTC)),
+        what="security improvement plan",
+    )
+    missing = [f"{r.source}: {r.reason}" for r in results
+               if r.source in PLAN_REQUIRED and not r.verified]  # fmt: skip
+    if missing:
+        golive.not_verified("cannot claim every high finding is planned: " + "; ".join(missing))

@@ -600,6 +600,40 @@ def _notices(runs: list[dict[str, Any]], broken: bool) -> list[dict[str, Any]]:
     return found
 
 
+def _security_issues(now: datetime, broken: bool) -> list[dict[str, Any]]:
+    """The security improvement plan as ``gh issue list --label security --json
+    number,title,body,labels,assignees,milestone,state,createdAt,closedAt,url`` prints it.
+    Broken: the plan closed the issue of the Next.js advisory its lockfile still holds, and
+    an open item has no owner."""
+    label = _label("security", "b60205")
+    plan = [
+        ("GHSA-7m27-7ghc-44w9: bump next to 14.2.7 (middleware cache poisoning)", True,
+         "Fixed in ACME-281 (next 14.2.7)."),
+        ("Rotate the Supabase service-role key every 90 days", False,
+         "From the monthly audit: the key is 80 days old; rotate before day 90."),
+        ("CSP: drop 'unsafe-inline' from style-src", False,
+         "Medium finding of the header review; move inline styles to the CSS bundle."),
+    ]  # fmt: skip
+    if broken:
+        plan[0] = ("GHSA-f82v-jwr5-mffw: bump next (authorization bypass in middleware)", True,
+                   "Closed: planned for next quarter.")  # fmt: skip
+    items = []
+    for index, (title, closed, body) in enumerate(plan):
+        number = 650 - index
+        owner = [] if broken and index == 1 else [_user(_TEAM[index % len(_TEAM)])]
+        items.append({
+            "number": number, "title": title, "body": body, "labels": [label],
+            "assignees": owner,
+            "milestone": {"number": 42, "title": "Sprint 42", "description": "",
+                          "dueOn": _iso(now + timedelta(days=9))},
+            "state": "CLOSED" if closed else "OPEN",
+            "createdAt": _iso(now - timedelta(days=20 - index)),
+            "closedAt": _iso(now - timedelta(days=3)) if closed else None,
+            "url": f"https://github.com/{REPOSITORY}/issues/{number}",
+        })  # fmt: skip
+    return items
+
+
 def _oncall(now: datetime, broken: bool) -> dict[str, Any]:
     """PagerDuty's ``GET /schedules/{id}?since&until`` answer: 12-hour shifts from a day
     ago to eight days ahead. Broken: the night shift three days ahead is unstaffed."""
@@ -656,6 +690,7 @@ def history(broken: bool, now: datetime | None = None) -> dict[str, Any]:
         reviews.ISSUES_FILE: _issues(now, broken),
         changes.NOTICES_FILE: _notices(runs, broken),
         oncall.EXPORT_FILE: _oncall(now, broken),
+        changes.SECURITY_ISSUES_FILE: _security_issues(now, broken),
     }
 
 

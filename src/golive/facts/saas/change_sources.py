@@ -11,11 +11,11 @@ import httpx
 
 from golive.config import Environment
 from golive.facts.saas import changes, oncall, reviews, sources
-from golive.facts.saas.changes import CheckRun, Notice, PullText
+from golive.facts.saas.changes import CheckRun, Notice, PlanIssue, PullText
 from golive.facts.saas.oncall import Schedule
 from golive.facts.saas.sources import NotConfigured, Sourced
 
-__all__ = ["check_runs", "notices", "oncall_schedules", "pull_texts"]
+__all__ = ["check_runs", "notices", "oncall_schedules", "plan_issues", "pull_texts"]
 
 _GITHUB = "GitHub token (github_repository + github_token)"
 
@@ -59,6 +59,25 @@ def notices(
         raise sources._missing(_GITHUB, changes.NOTICES_FILE, unset, exports)
     found = reviews.load(path, changes.notices_from_json)
     return Sourced([n for n in found if label in n.labels], f"export {path.name} label {label}")
+
+
+def plan_issues(
+    env: Environment, exports: Path | None, *, transport: httpx.BaseTransport | None = None
+) -> Sourced[PlanIssue]:
+    """Issues carrying the environment's security label, with their bodies."""
+    label = env.security_issue_label
+    client, unset = _client(env, transport)
+    if client is not None:
+        with client:
+            found = client.plan_issues(label)
+        return Sourced(found, f"GitHub API {env.github_repository} label {label}")
+    path = sources._export(exports, changes.SECURITY_ISSUES_FILE)
+    if path is None:
+        raise sources._missing(_GITHUB, changes.SECURITY_ISSUES_FILE, unset, exports)
+    found = reviews.load(path, changes.plan_issues_from_json)
+    return Sourced(
+        [p for p in found if label in p.issue.labels], f"export {path.name} label {label}"
+    )
 
 
 def check_runs(

@@ -29,21 +29,25 @@ from typing import Any
 
 from golive.facts.saas.client import SourceUnavailable, as_list, parse_time
 from golive.facts.saas.github import WorkflowRun
-from golive.facts.saas.reviews import ReviewsClient
+from golive.facts.saas.reviews import Issue, ReviewsClient, issues_from_json
 
 __all__ = [
     "NOTICES_FILE",
+    "SECURITY_ISSUES_FILE",
     "ChangesClient",
     "CheckRun",
     "Notice",
+    "PlanIssue",
     "PullText",
     "check_runs_from_json",
     "check_runs_of_workflows",
     "notices_from_json",
+    "plan_issues_from_json",
     "pull_texts_from_json",
 ]
 
 NOTICES_FILE = "gh-notices.json"
+SECURITY_ISSUES_FILE = "gh-security-issues.json"
 _PER_PAGE = 100
 
 
@@ -65,6 +69,14 @@ class Notice:
     created_at: datetime
     labels: tuple[str, ...]
     url: str
+
+
+@dataclass(frozen=True)
+class PlanIssue:
+    """An issue of the security improvement plan: its text says which finding it treats."""
+
+    issue: Issue
+    body: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,16 @@ def notices_from_json(data: Any, source: str) -> list[Notice]:
     return found
 
 
+def plan_issues_from_json(data: Any, source: str) -> list[PlanIssue]:
+    """Issues with their bodies (gh export or REST list); pull requests are left out."""
+    issues = {i.number: i for i in issues_from_json(data, source)}
+    return [
+        PlanIssue(issues[raw["number"]], str(raw.get("body") or ""))
+        for raw in data
+        if isinstance(raw.get("number"), int) and raw["number"] in issues
+    ]
+
+
 def check_runs_from_json(data: Any, source: str) -> list[CheckRun]:
     """The check runs of a ``…/commits/{sha}/check-runs`` answer."""
     if not isinstance(data, dict) or not isinstance(data.get("check_runs"), list):
@@ -165,6 +187,12 @@ class ChangesClient(ReviewsClient):
         raw = self._pages(f"/repos/{self.repository}/issues",
                           {"labels": label, "state": "all"}, limit)  # fmt: skip
         return notices_from_json(raw, "GitHub API")
+
+    def plan_issues(self, label: str, limit: int = 500) -> list[PlanIssue]:
+        raw = self._pages(
+            f"/repos/{self.repository}/issues", {"labels": label, "state": "all"}, limit
+        )
+        return plan_issues_from_json(raw, "GitHub API")
 
     def check_runs(self, sha: str, limit: int = 500) -> list[CheckRun]:
         url: str | None = f"/repos/{self.repository}/commits/{sha}/check-runs"
