@@ -340,3 +340,9 @@ def test_security_plan_through_the_plugin(tmp_path, broken, expected):
     data = _run(tmp_path, f'exports_dir = "{tmp_path / "exports"}"\nrepo = "{repo}"\n')
     got = statuses(data, {"routine.security-improvement-plan"})
     assert got == {"routine.security-improvement-plan": expected}, data["_text"][-3000:]
+
+
+@pytest.mark.parametrize("field", ["pagerduty_token", "opsgenie_api_key"])
+def test_oncall_keys_are_secret_references(field):
+    with pytest.raises(ValueError, match="is a secret: write env:NAME"):
+        Environment(**{field: "u+LiteralKey000"})
