@@ -35,7 +35,7 @@ _UNTIMED = (
     "selftests/aws/", "selftests/security/", "selftests/packaging/", "selftests/plugin/",
     "selftests/report/", "selftests/live/test_database_security.py",
     "selftests/live/test_restore_compare.py", "selftests/live/test_absence.py",
-    "selftests/live/test_drill_logic.py",
+    "selftests/live/test_drill_logic.py", "selftests/live/test_hosts.py",
 )
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from golive.facts.live import aws, host
+from golive.facts.live import aws
 from golive.facts.live import webhook as notify
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -124,13 +124,6 @@ def test_peak_in_window() -> None:
 def test_region_name() -> None:
     assert aws.region_name("ap-northeast-1") == "Asia Pacific (Tokyo)"
     assert aws.region_name("nowhere-1") == "nowhere-1"
-
-
-def test_host_locality() -> None:
-    assert host.is_local("http://127.0.0.1:8000") and host.is_local("http://localhost")
-    assert not host.is_local("https://example.com")
-    assert host.local_port("postgresql://127.0.0.1/db") == 5432
-    assert host.local_port("https://example.com:8443") is None
 
 
 def test_redact_hides_the_webhook_secret() -> None:

@@ -34,6 +34,7 @@ from golive._files import Unreadable, load_yaml_bounded, read_text_bounded, yaml
 from golive.catalog import load_catalog
 
 __all__ = [
+    "HOST_SCHEMES",
     "MAX_CONFIG_BYTES",
     "MAX_DEADLINE_MINUTES",
     "MAX_ENDPOINTS",
@@ -45,6 +46,7 @@ __all__ = [
     "Attestation",
     "Config",
     "Environment",
+    "HostTarget",
     "LoadEndpoint",
     "LoadProcesses",
     "LoadRate",
@@ -242,6 +244,114 @@ class LoadSettings(_Strict):
         return (email, password) if email and password else None
 
 
+# --- hosts judged through testinfra ([environments.NAME.hosts.NAME]) ----------------------
+HOST_SCHEMES = ("local", "ssh", "docker", "kubectl")
+MAX_HOSTS = 50
+# what a backend URL's query may carry (testinfra's own parameters); anything else, and
+# above all a key or a password, is refused
+_HOST_QUERY_KEYS: dict[str, frozenset[str]] = {
+    "local": frozenset(),
+    "ssh": frozenset(),
+    "docker": frozenset(),
+    "kubectl": frozenset({"namespace", "container", "kubeconfig", "context"}),
+}
+_HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_UNIT_NAME = re.compile(r"^[A-Za-z0-9@][A-Za-z0-9@._:+-]{0,127}$")
+_KEY_LITERAL = re.compile(r"-----BEGIN|PRIVATE KEY|^(ssh-(rsa|ed25519|dss)|ecdsa-sha2)", re.I)
+HostPort = Annotated[int, Field(ge=1, le=65535)]
+UnitName = Annotated[str, Field(pattern=_UNIT_NAME.pattern)]
+
+
+def _host_name(name: str) -> str:
+    if not _HOST_NAME.match(name):
+        raise ValueError(f"host name {name!r}: letters, digits, '.', '_' and '-' only")
+    return name
+
+
+class HostTarget(_Strict):
+    """One host judged through testinfra ([environments.NAME.hosts.NAME]).
+
+    ``backend``: ``local://`` (the machine golive runs on), ``ssh://[user@]host[:port]``,
+    ``docker://[user@]container`` or ``kubectl://pod[?namespace=..&container=..]``. The
+    ssh backend reads ``ssh_config`` and ``ssh_identity_file`` (paths, relative to
+    golive.toml; never a key itself) and runs in batch mode: a host that asks for a
+    password is not reachable. What must be so on the host: ``services`` running,
+    ``processes`` present, ``ports`` listening (TCP, any address); its CPU and memory
+    usage under the daily alert levels (routine.alert-cpu, routine.alert-memory), the
+    file systems of ``disk_paths`` under ``max_disk_percent``.
+    """
+
+    backend: NonBlank
+    ssh_config: str | None = Field(default=None, description="ssh_config file (a path)")
+    ssh_identity_file: str | None = Field(
+        default=None, description="private key file for ssh -i (a path, never the key)"
+    )
+    sudo: bool = Field(default=False, description="run the host's commands through sudo")
+    services: list[UnitName] = Field(default_factory=list, max_length=100)
+    processes: list[UnitName] = Field(default_factory=list, max_length=100)
+    ports: list[HostPort] = Field(default_factory=list, max_length=100)
+    disk_paths: list[NonBlank] = Field(default_factory=lambda: ["/"], max_length=20)
+    max_disk_percent: float = Field(
+        default=90.0, gt=0, lt=100, allow_inf_nan=False,
+        description="disk usage alert level (golive's bar: the plan names none)",
+    )  # fmt: skip
+    cpu_sample_s: float = Field(default=2.0, ge=0.2, le=60, allow_inf_nan=False)
+    judge_usage: bool = Field(
+        default=True,
+        description="false: CPU, memory and disk are recorded, not judged (a machine shared "
+        "with other work, such as the runner itself)",
+    )
+    connect_timeout_s: int = Field(default=10, ge=1, le=120)
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in HOST_SCHEMES:
+            raise ValueError(
+                f"must be a testinfra backend URL: {', '.join(s + '://' for s in HOST_SCHEMES)}"
+            )
+        problem = credential_problem(value, user_allowed=True)
+        if problem:
+            raise ValueError(problem)
+        name, _, query = rest.partition("?")
+        if scheme == "local" and name:
+            raise ValueError("local:// names no host: it is the machine golive runs on")
+        if scheme != "local" and not name.rpartition("@")[2]:
+            raise ValueError(f"{scheme}:// must name the host, container or pod")
+        if "/" in name or any(c.isspace() for c in name):
+            raise ValueError("the host part holds no path and no space")
+        allowed = _HOST_QUERY_KEYS[scheme]
+        for key, _ in parse_qsl(query, keep_blank_values=True):
+            if key not in allowed:
+                hint = " (use the host's own field)" if key.startswith("ssh_") else ""
+                raise ValueError(f"query parameter {key!r} is not allowed here{hint}")
+        return value
+
+    @field_validator("ssh_config", "ssh_identity_file")
+    @classmethod
+    def _a_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "\n" in value or _KEY_LITERAL.search(value.strip()):
+            raise ValueError("must be the path of a file, never the key itself")
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @model_validator(mode="after")
+    def _ssh_only(self) -> HostTarget:
+        if self.scheme != "ssh":
+            for field in ("ssh_config", "ssh_identity_file"):
+                if getattr(self, field) is not None:
+                    raise ValueError(f"{field}: only for an ssh:// backend")
+        return self
+
+    @property
+    def scheme(self) -> str:
+        return self.backend.partition("://")[0]
+
+
 class Environment(_Strict):
     """One target environment: where its parts are and what golive may do to them."""
 
@@ -308,6 +418,10 @@ class Environment(_Strict):
     commands: dict[str, str] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
     load: LoadSettings = Field(default_factory=LoadSettings)
+    hosts: dict[Annotated[str, AfterValidator(_host_name)], HostTarget] = Field(
+        default_factory=dict, max_length=MAX_HOSTS,
+        description="hosts judged through testinfra (services, ports, usage)",
+    )  # fmt: skip
 
     @field_validator("*")
     @classmethod
@@ -417,7 +531,6 @@ class Config(_Strict):
             if entry.criterion == criterion:
                 return list(entry.approvers)
         return list(self.approvers) if self.approvers is not None else None
-
 
 
 class _CriterionRecord(_Strict):
@@ -577,14 +690,17 @@ def load_config(path: Path | None) -> Config:
         f"{label}: environments.{env}.thresholds.{cid}: {problem}"
         for env, environment in config.environments.items()
         for cid, value in environment.thresholds.items()
-        if cid in catalog and (threshold := catalog.get(cid).threshold) is not None
+        if cid in catalog
+        and (threshold := catalog.get(cid).threshold) is not None
         and (problem := threshold_problem(value, threshold.op, threshold.unit, threshold.value))
     ]
     if config.default_env and config.default_env not in config.environments:
         problems.append(f"{label}: default_env: no environment named {config.default_env}")
     problems += _signoff_problems(config, label, catalog)
-    if config.history_dir and config.path(config.history_dir).exists() and not (
-        config.path(config.history_dir).is_dir()
+    if (
+        config.history_dir
+        and config.path(config.history_dir).exists()
+        and not (config.path(config.history_dir).is_dir())
     ):
         problems.append(f"{label}: history_dir: not a folder: {config.path(config.history_dir)}")
     if problems:

@@ -16,15 +16,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from golive.config import Config, Environment, LoadSettings, is_secret_ref, resolve_secret
+from golive.config import (
+    Config,
+    Environment,
+    HostTarget,
+    LoadSettings,
+    is_secret_ref,
+    resolve_secret,
+)
 
 __all__ = ["preflight"]
 
 _WEB_SCHEMES = ("http", "https")
 _DB_SCHEMES = ("postgres", "postgresql")
 _URL_FIELDS = (
-    "base_url", "aws_endpoint_url", "webhook_url", "github_api_url", "vercel_api_url",
-    "datadog_api_url", "zap_api_url",
+    "base_url",
+    "aws_endpoint_url",
+    "webhook_url",
+    "github_api_url",
+    "vercel_api_url",
+    "datadog_api_url",
+    "zap_api_url",
 )
 # the repository is read by every static check; exports and target files are optional
 # sources whose absence the checks that read them report as not verified
@@ -62,6 +74,9 @@ def _problems(config: Config, env: Environment) -> Iterator[tuple[str, str]]:
         problem = _command_problem(shlex.split(text))
         if problem:
             yield f"commands.{name}", problem
+    for name, target in env.hosts.items():
+        for field, problem in _host_problems(config, target):
+            yield f"hosts.{name}.{field}", problem
 
 
 def _unset_references(env: Environment) -> Iterator[tuple[str, str]]:
@@ -113,3 +128,27 @@ def _command_problem(argv: list[str]) -> str | None:
     if shutil.which(program) is None:
         return f"program not found on PATH: {program}"
     return None
+
+
+# the program each testinfra backend runs on this machine
+_HOST_PROGRAMS = {"ssh": "ssh", "docker": "docker", "kubectl": "kubectl"}
+
+
+def _host_problems(config: Config, host: HostTarget) -> Iterator[tuple[str, str]]:
+    """A host's files exist (the identity file private to its owner, or ssh refuses it);
+    the program of its backend is on PATH."""
+    program = _HOST_PROGRAMS.get(host.scheme)
+    if program and shutil.which(program) is None:
+        yield "backend", f"program not found on PATH: {program} (for {host.scheme}://)"
+    for field in ("ssh_config", "ssh_identity_file"):
+        value = getattr(host, field)
+        if not value:
+            continue
+        path = config.path(os.path.expanduser(value))
+        if not path.is_file():
+            yield field, f"file not found: {path}"
+        elif not os.access(path, os.R_OK):
+            yield field, f"file not readable: {path}"
+        elif field == "ssh_identity_file" and path.stat().st_mode & 0o077:
+            mode = oct(path.stat().st_mode & 0o777)
+            yield field, f"{path} is {mode}: ssh refuses a key others can read (chmod 600)"

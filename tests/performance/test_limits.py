@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from golive import CriterionContext, Evidence, NotVerified
+from golive import CriterionContext, Evidence, NotVerified, not_applicable
+from golive.facts.live.hosts import HostFacts
 from golive.facts.repo.discover import find_deliverable
-from golive.rules import limits
+from golive.rules import hosts, limits
 
 
 @pytest.mark.criterion("perf.resource-limits")
@@ -38,3 +39,24 @@ def test_resource_limits(criterion: CriterionContext, evidence: Evidence,
         raise NotVerified(
             "no serverless function and no container found to check: no app/**/route.*, "
             "pages/api/* or api/* file, and no compose service")
+
+
+@pytest.mark.criterion("perf.resource-limits")
+def test_container_hosts_have_limits(
+    criterion: CriterionContext, evidence: Evidence, request: pytest.FixtureRequest
+) -> None:
+    """Each docker:// or kubectl:// host of golive.toml runs with CPU and memory limits, as
+    its engine reports them (docker inspect, the pod's spec). Applies only where such a
+    host is configured; the repository's own files are judged above."""
+    try:
+        facts: list[HostFacts] = request.getfixturevalue("host_facts")
+    except NotVerified as exc:
+        not_applicable(f"no container host to inspect: {exc.reason}")
+    if not any(f.container is not None for f in facts):
+        not_applicable("no docker:// or kubectl:// host configured")
+    review = hosts.container_limits(facts)
+    evidence.record("container limits", review.checked, "containers", facts=review.values,
+                    gaps=review.gaps)  # fmt: skip
+    criterion.expect_no_findings(review.findings, what="container hosts' limits")
+    if review.gaps:
+        raise NotVerified(review.reason)

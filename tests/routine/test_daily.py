@@ -22,9 +22,11 @@ import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
-from golive.facts.live import aws, host
+from golive.facts.live import aws
 from golive.facts.live import webhook as notify
+from golive.facts.live.hosts import HostFacts
 from golive.harness import ThresholdOf
+from golive.rules import hosts
 
 DAY = dt.timedelta(hours=24)
 
@@ -36,6 +38,31 @@ def _borrowed(criterion: CriterionContext, threshold: Threshold | None) -> Crite
 
 
 # --- サービス稼働状態 ------------------------------------------------------------------
+
+
+def _hosts_review(
+    request: pytest.FixtureRequest,
+    review: Callable[[list[HostFacts]], hosts.HostReview],
+    evidence: Evidence,
+) -> hosts.HostReview | str:
+    """The configured hosts read through testinfra and reviewed; or, noted in the
+    evidence, why no host was read (golive.toml names none)."""
+    try:
+        facts: list[HostFacts] = request.getfixturevalue("host_facts")
+    except golive.NotVerified as exc:
+        evidence.note(f"hosts not checked: {exc.reason}")
+        return exc.reason
+    done = review(facts)
+    for one in facts:
+        evidence.record(f"host {one.name}", "reachable" if one.reachable else "not reachable",
+                        backend=one.backend, os=one.os, error=one.error,
+                        seconds=one.seconds)  # fmt: skip
+    evidence.record("host facts", done.checked, "judged", facts=done.values,
+                    findings=[f.as_dict() for f in done.findings],
+                    gaps=done.gaps)  # fmt: skip
+    for note in done.notes:
+        evidence.note(note)
+    return done
 
 
 def _web_up(base_url: str) -> tuple[bool, str]:
@@ -93,32 +120,33 @@ def test_every_service_answers(
     webhook = resolve_secret(golive_env.webhook_url)
     if webhook:
         checks["notifications"] = lambda: _receiver_up(webhook)
-    if not checks:
+    review = _hosts_review(request, hosts.host_state, evidence)
+    if not checks and isinstance(review, str):
         golive.not_verified("the environment names no service (base_url, database_url, AWS, "
-                            "webhook_url)")  # fmt: skip
+                            f"webhook_url) and {review}")  # fmt: skip
     down = []
     for name, check in checks.items():
         up, detail = check()
         evidence.record(name, "up" if up else "down", detail=detail)
         if not up:
             down.append(f"{name} ({detail})")
-    evidence.measured = {"value": len(checks) - len(down), "unit": f"of {len(checks)} up",
-                         "name": "services up"}  # fmt: skip
-    if down:
-        raise AssertionError(f"{len(down)} of {len(checks)} services down: {', '.join(down)}")
+    if checks:
+        evidence.measured = {"value": len(checks) - len(down), "unit": f"of {len(checks)} up",
+                             "name": "services up"}  # fmt: skip
+    failures = [f"{len(down)} of {len(checks)} services down: {', '.join(down)}"] if down else []
+    if not isinstance(review, str):
+        failures += [str(f) for f in review.findings]
+        if not checks:
+            evidence.measured = {"value": review.checked - len(review.findings),
+                                 "unit": f"of {review.checked} as required",
+                                 "name": "host services, processes, ports"}  # fmt: skip
+    if failures:
+        raise AssertionError("; ".join(failures))
+    if not isinstance(review, str) and (review.gaps or not (review.checked or checks)):
+        golive.not_verified(review.reason)
 
 
 # --- リソース使用率 --------------------------------------------------------------------
-
-
-def _local_ports(env: Environment) -> set[int]:
-    """Ports on this machine where the target's services listen."""
-    urls = [env.base_url, env.aws_endpoint_url]
-    dsn = resolve_secret(env.database_url)
-    if dsn:
-        info = psycopg.conninfo.conninfo_to_dict(dsn)
-        urls.append(f"postgresql://{info.get('host') or 'localhost'}:{info.get('port') or 5432}")
-    return {port for url in urls if (port := host.local_port(url)) is not None}
 
 
 def _usage_from_monitoring(make: Callable[[str], Any], evidence: Evidence) -> dict[str, float]:
@@ -139,57 +167,58 @@ def _usage_from_monitoring(make: Callable[[str], Any], evidence: Evidence) -> di
 def test_resource_usage_below_alert_levels(
     criterion: CriterionContext,
     evidence: Evidence,
-    golive_env: Environment,
     threshold_of: ThresholdOf,
     request: pytest.FixtureRequest,
 ) -> None:
-    """CPU and memory of the target below the daily alert levels (routine.alert-cpu,
-    routine.alert-memory thresholds); disk recorded.
+    """CPU and memory below the daily alert levels (routine.alert-cpu, routine.alert-memory
+    thresholds), disk below each host's level.
 
-    Sources, first that has data: CloudWatch (the highest period average of the last 24 h
-    of the CPU and memory alarms' metrics); for a target on this machine, its processes
-    (listeners of its ports and their children) sampled here, with the whole machine
-    recorded for context; else the whole machine."""
+    Sources, combined: CloudWatch (the highest period average of the last 24 h of the CPU
+    and memory alarms' metrics) and the configured hosts, read through testinfra now
+    (/proc/stat over a sample, /proc/meminfo, df). The machine golive runs on is judged
+    only when it is configured as a host (local://)."""
     limits = {"cpu": threshold_of("routine.alert-cpu"),
               "memory": threshold_of("routine.alert-memory")}  # fmt: skip
     try:
         measured = _usage_from_monitoring(request.getfixturevalue("aws_client"), evidence)
-    except golive.NotVerified:
+    except golive.NotVerified as exc:
         measured = {}
-    if not measured:
-        evidence.note("no CPU or memory datapoints in CloudWatch for the last 24 h")
-    ports = _local_ports(golive_env)
-    if len(measured) < 2 and ports:
-        machine = host.sample(interval_s=1.0)
-        evidence.record("this machine (context, not judged)", machine.cpu_percent, "% CPU",
-                        **machine.as_dict())  # fmt: skip
-        evidence.record("disk used", machine.disk_percent, "%", path=machine.disk_path,
-                        note="no disk threshold in the catalog: recorded only")  # fmt: skip
-        target = host.target_usage(ports)
-        if target is not None:
-            evidence.record("target processes (sampled here)", target.cpu_percent, "% CPU",
-                            memory_percent=target.memory_percent, processes=target.processes,
-                            ports_without_listener=target.ports_without_listener)  # fmt: skip
-            measured.setdefault("cpu", target.cpu_percent)
-            measured.setdefault("memory", target.memory_percent)
-        else:
-            evidence.note(f"no listener of ports {sorted(ports)} visible: the whole machine "
-                          "is judged")  # fmt: skip
-            measured.setdefault("cpu", machine.cpu_percent)
-            measured.setdefault("memory", machine.memory_percent)
-    if not measured:
-        golive.not_verified("no CloudWatch datapoints for CPU or memory, and the target does "
-                            "not run on this machine")  # fmt: skip
+        evidence.note(f"CloudWatch not read: {exc.reason}")
+    else:
+        if not measured:
+            evidence.note("no CPU or memory datapoints in CloudWatch for the last 24 h")
     failures = []
     for kind, value in sorted(measured.items()):
         try:
-            _borrowed(criterion, limits[kind]).expect(value, name=f"{kind} usage")
+            _borrowed(criterion, limits[kind]).expect(value, name=f"{kind} usage (CloudWatch)")
         except AssertionError as exc:
             failures.append(str(exc))
-    evidence.measured = {"value": round(max(measured.values()), 1), "unit": "%",
-                         "name": "highest of CPU and memory usage"}  # fmt: skip
+    review = _hosts_review(
+        request,
+        lambda facts: hosts.host_usage(facts, request.getfixturevalue("usage_limits")),
+        evidence,
+    )
+    figures = list(measured.values())
+    if not isinstance(review, str):
+        failures += [str(f) for f in review.findings]
+        top = hosts.peak(review)
+        if top is not None:
+            figures.append(top)
+    if figures:
+        evidence.measured = {"value": round(max(figures), 1), "unit": "%",
+                             "name": "highest of CPU and memory usage"}  # fmt: skip
     if failures:
         raise AssertionError("; ".join(failures))
+    if not isinstance(review, str) and review.gaps:
+        golive.not_verified(review.reason)  # a configured host could not be read
+    if not isinstance(review, str) and review.checked:
+        return
+    # no host judged: CloudWatch alone must cover both CPU and memory
+    if len(measured) < 2:
+        missing = sorted({"cpu", "memory"} - set(measured))
+        why = review if isinstance(review, str) else review.reason
+        golive.not_verified(f"{why}, and CloudWatch has no {' or '.join(missing)} datapoints "
+                            "for the last 24 h")  # fmt: skip
 
 
 # --- エラーログ確認 --------------------------------------------------------------------

@@ -41,8 +41,13 @@ def _figure(criterion_id: str, result: LoadResult) -> float:
     return result.error_rate_pct
 
 
-def _plan(environment: Environment, base_dir: Path, rate: float | None, duration: float | None,
-          model: str | None) -> LoadPlan:
+def _plan(
+    environment: Environment,
+    base_dir: Path,
+    rate: float | None,
+    duration: float | None,
+    model: str | None,
+) -> LoadPlan:
     overrides = {
         "GOLIVE_LOAD_RATE": f"{rate:g}" if rate is not None else None,
         "GOLIVE_LOAD_STEADY_S": f"{duration:g}" if duration is not None else None,
@@ -71,18 +76,43 @@ def _judge(result: LoadResult, environment: Environment) -> int:
 
 
 @click.command("load")
-@click.option("--config", "-c", type=click.Path(path_type=Path), default=None,
-              help="golive.toml (default: ./golive.toml)")
+@click.option(
+    "--config",
+    "-c",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="golive.toml (default: ./golive.toml)",
+)
 @click.option("--env", "-e", default=None, help="environment of golive.toml (default: default_env)")
-@click.option("--rate", type=float, default=None,
-              help="intended arrivals per second in the steady stage (open model)")
+@click.option(
+    "--rate",
+    type=float,
+    default=None,
+    help="intended arrivals per second in the steady stage (open model)",
+)
 @click.option("--duration", type=float, default=None, help="seconds of the steady stage")
-@click.option("--model", type=click.Choice(["open", "closed"]), default=None,
-              help="open: arrival rate (default); closed: users with think time")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("reports/load"),
-              show_default=True, help="folder for load.json and Locust's HTML and CSV")
-def load(config: Path | None, env: str | None, rate: float | None, duration: float | None,
-         model: str | None, output: Path) -> None:
+@click.option(
+    "--model",
+    type=click.Choice(["open", "closed"]),
+    default=None,
+    help="open: arrival rate (default); closed: users with think time",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("reports/load"),
+    show_default=True,
+    help="folder for load.json and Locust's HTML and CSV",
+)
+def load(
+    config: Path | None,
+    env: str | None,
+    rate: float | None,
+    duration: float | None,
+    model: str | None,
+    output: Path,
+) -> None:
     """Run the load phase alone and write load.json (needs disruptive = true)."""
     if config is None and Path("golive.toml").is_file():
         config = Path("golive.toml")
@@ -99,8 +129,10 @@ def load(config: Path | None, env: str | None, rate: float | None, duration: flo
         _err.print(f"[red]config error:[/red] environments.{name}.base_url: not set")
         sys.exit(ExitCode.USAGE)
     if not environment.disruptive:
-        _err.print(f"[red]config error:[/red] environments.{name}.disruptive: load traffic goes"
-                   " only to an environment marked disruptive = true")
+        _err.print(
+            f"[red]config error:[/red] environments.{name}.disruptive: load traffic goes"
+            " only to an environment marked disruptive = true"
+        )
         sys.exit(ExitCode.USAGE)
     if not plan.endpoints:
         _err.print(f"[red]config error:[/red] environments.{name}.load.endpoints: none listed")
@@ -108,8 +140,10 @@ def load(config: Path | None, env: str | None, rate: float | None, duration: flo
     try:
         httpx.get(environment.base_url, timeout=10.0)
     except httpx.TransportError as exc:
-        _err.print(f"[yellow]not verified:[/yellow] {environment.base_url} is not reachable:"
-                   f" {type(exc).__name__}")
+        _err.print(
+            f"[yellow]not verified:[/yellow] {environment.base_url} is not reachable:"
+            f" {type(exc).__name__}"
+        )
         sys.exit(ExitCode.UNVERIFIED)
     folder = loadtests_dir()
     try:

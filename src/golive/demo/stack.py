@@ -41,6 +41,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from golive.demo import aws, postgres, records
 from golive.demo._launch import DATABASE_URL_ENV, app_database_url, start_webapp
@@ -221,6 +222,28 @@ DEMO_LOAD_SCENARIO = (
 )
 
 
+def _host_table(state: dict[str, Any]) -> list[str]:
+    """The host the stack runs on, read through testinfra (routine.service-status): its
+    listening ports (the broken twin's retired webhook receiver among them) and PostgreSQL.
+    It is the machine golive runs on, shared with golive itself, so its usage is recorded,
+    not judged."""
+    urls = [state.get(key) for key in ("base_url", "tls_base_url", "aws_endpoint_url",
+                                       "webhook_url")]  # fmt: skip
+    wanted = [urlsplit(url).port or 80 for url in urls if url]
+    if state.get("ports", {}).get("postgres"):
+        wanted.insert(2, state["ports"]["postgres"])
+    return [
+        "# the machine the stack runs on (and golive too: its usage is recorded, not judged)",
+        "[environments.demo.hosts.stack]",
+        'backend = "local://"',
+        'processes = ["postgres"]',
+        f"ports = {json.dumps(wanted)}  # the front (HTTP, HTTPS), PostgreSQL, AWS, webhook",
+        "judge_usage = false",
+        "cpu_sample_s = 1.0",
+        "",
+    ]
+
+
 def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> str:
     def command(*args: str) -> str:
         return shlex.join(_python_argv("golive.demo.ops", "--state", str(run_dir), *args))
@@ -263,6 +286,7 @@ def render_config(run_dir: Path, state: dict[str, Any], repo: Path | None) -> st
         "# rows deleted in a copy of the newest backup, recovered from it (ops.scenario-data-loss)",
         f"data_loss = {_toml_str(command('data-loss'))}",
         "",
+        *_host_table(state),
         "# Demo scale, the same for both variants: the plan's limits (deploy and rollback",
         "# within 5 min, a backup within 30 min) cannot be missed inside a test budget, so the",
         "# demo's timed drills are held to seconds. The good twin's commands finish well",

@@ -60,7 +60,10 @@ __all__ = ["GoliveSession", "ThresholdOf", "session_of"]
 ThresholdOf = Callable[[str], Threshold | None]
 
 # the fixtures every suite gets from an installed golive (targets, shared sessions)
-pytest_plugins = ["golive.harness.fixtures", "golive.harness.security", "golive.harness.sessions"]
+pytest_plugins = [
+    "golive.harness.fixtures", "golive.harness.hosts", "golive.harness.security",
+    "golive.harness.sessions",
+]  # fmt: skip
 
 _PAYLOAD = "golive"
 _CRITERION_KEY = pytest.StashKey[str]()

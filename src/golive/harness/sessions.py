@@ -22,6 +22,7 @@ from golive.facts.live import aws, drills
 from golive.facts.live.commands import CommandResult
 from golive.facts.load import LoadPlan, LoadResult, check_target, configured_plan, run_load
 from golive.facts.saas import sources
+from golive.harness.hosts import LOAD_USAGE_KEY, load_sampler
 from golive.harness.once import RunOnce, run_folder
 from golive.harness.plugin import ThresholdOf, session_of
 from golive.harness.saas import available
@@ -192,17 +193,28 @@ def load_result(
     shared = run_folder(request.config, tmp_path_factory)
     out_dir = Path(output) / "load" if output is not None else shared / "golive-load" / "run"
     progress = _progress(request.config)
-    return run_once(
-        "load",
-        lambda: run_load(
-            load_plan,
-            host=base_url,
-            locustfiles=files,
-            out_dir=out_dir,
-            allow_remote=disruptive.disruptive,
-            progress=progress,
-        ),
-    )
+    sampler = load_sampler(request.config)
+
+    def load() -> LoadResult:
+        # the configured hosts' CPU and memory, sampled while the load runs
+        # (perf.resource-usage reads them under LOAD_USAGE_KEY)
+        if sampler is not None:
+            sampler.start()
+        try:
+            return run_load(
+                load_plan,
+                host=base_url,
+                locustfiles=files,
+                out_dir=out_dir,
+                allow_remote=disruptive.disruptive,
+                progress=progress,
+            )
+        finally:
+            if sampler is not None:
+                series = sampler.stop()
+                run_once(LOAD_USAGE_KEY, lambda: series)
+
+    return run_once("load", load)
 
 
 @pytest.fixture
