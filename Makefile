@@ -1,6 +1,7 @@
 # Two set-up commands on a fresh machine: `make demo` and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
+TOOLS ?= .tools
 PY := $(VENV)/bin/python
 XDIST ?= auto
 
@@ -10,6 +11,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# semgrep (JS/TS code scan) pins click and jsonschema below golive's: a venv of its own,
+	# linked beside golive's Python where golive looks for its tools
+	$(PYTHON) -m venv $(TOOLS)/semgrep
+	$(TOOLS)/semgrep/bin/pip install -q 'semgrep>=1.187,<2'
+	ln -sf $(abspath $(TOOLS))/semgrep/bin/semgrep $(VENV)/bin/semgrep
 	touch $@
 
 venv: $(VENV)/.installed
@@ -31,4 +37,4 @@ bench: venv
 	$(PY) benchmarks/static_phase.py
 
 clean:
-	rm -rf $(VENV) reports/*.json reports/*.xml reports/*.md reports/*.html .golive
+	rm -rf $(VENV) $(TOOLS) reports/*.json reports/*.xml reports/*.md reports/*.html .golive
