@@ -43,7 +43,8 @@ def test_fast_app_figures_and_artifacts(fast_run: SuiteRun):
     under_load = _evidence(fast_run, "perf.error-rate", "availability under load")
     assert under_load["value"] == 100.0 and under_load["unit"] == "%"
     # availability itself is the monitoring's uptime, never a load run's success ratio
-    assert fast_run.criterion("perf.availability")["status"] != "pass"
+    availability = [c for c in fast_run.results["criteria"] if c["id"] == "perf.availability"]
+    assert all(c["status"] != "pass" for c in availability), availability
     avg = fast_run.criterion("perf.avg-response")["measured"]["value"]
     assert 0 < avg <= 200
     run = _evidence(fast_run, "perf.avg-response", "load run")

@@ -394,6 +394,8 @@ def _dashboards(cw: Any, inv: AwsInventory, broken: bool) -> None:
             widget("CPU", [["AWS/EC2", "CPUUtilization", *asg]]),
             widget("Memory", [["System/Linux", "MemoryUtilization", *asg]]),
             widget("Disk", [["System/Linux", "DiskSpaceUtilization", *asg]]),
+            widget("Availability (home-page canary)",
+                   [["CloudWatchSynthetics", "SuccessPercent", "CanaryName", "golive-demo-home"]]),
         ],
         "golive-demo-performance": [
             widget("Latency p50/p95/p99", [["AWS/ApplicationELB", "TargetResponseTime", *lb]],
