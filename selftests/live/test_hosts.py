@@ -30,7 +30,6 @@ import pytest
 
 from golive.demo._proc import free_port, port_listening
 from golive.facts.live.hosts import HostConnection, UsageSampler, collect
-from selftests.load.conftest import stop_app
 
 from ._suite import Results, run_suite
 
@@ -149,7 +148,12 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
             time.sleep(0.05)
         yield Sshd(port, user, client, user_key, folder, proc.pid)
     finally:
-        stop_app(proc)
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         log.close()
         assert not port_listening(port), "the throwaway sshd still listens"
 
