@@ -301,7 +301,14 @@ def test_risk_register_pass_and_two_kinds_of_fail(tmp_path):
 
 # --- the real checks through the plugin -----------------------------------------------------
 def _run(tmp_path: Path, toml: str) -> dict[str, object]:
-    return run_checks(tmp_path, toml, checks=CHECKS)
+    import selftests.saas.test_pairs as pairs
+
+    saved = pairs.CHECKS
+    pairs.CHECKS = CHECKS
+    try:
+        return run_checks(tmp_path, toml)
+    finally:
+        pairs.CHECKS = saved
 
 
 @pytest.mark.parametrize(("broken", "expected"), [(False, "pass"), (True, "fail")])
