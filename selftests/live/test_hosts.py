@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from golive import _procs
 from golive.demo._proc import free_port, port_listening
 from golive.facts.live.hosts import HostConnection, UsageSampler, collect
 
@@ -138,8 +139,8 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
         "  LogLevel ERROR\n"
     )
     log = (folder / "sshd.log").open("wb")
-    proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
-                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    proc = _procs.popen([str(SSHD), "-D", "-e", "-f", str(config)],
+                        stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + 15
         while not port_listening(port):
@@ -148,12 +149,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
             time.sleep(0.05)
         yield Sshd(port, user, client, user_key, folder, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _procs.stop_group(proc)
         log.close()
         assert not port_listening(port), "the throwaway sshd still listens"
 

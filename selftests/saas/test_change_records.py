@@ -301,14 +301,7 @@ def test_risk_register_pass_and_two_kinds_of_fail(tmp_path):
 
 # --- the real checks through the plugin -----------------------------------------------------
 def _run(tmp_path: Path, toml: str) -> dict[str, object]:
-    import selftests.saas.test_pairs as pairs
-
-    saved = pairs.CHECKS
-    pairs.CHECKS = CHECKS
-    try:
-        return run_checks(tmp_path, toml)
-    finally:
-        pairs.CHECKS = saved
+    return run_checks(tmp_path, toml, checks=CHECKS)
 
 
 @pytest.mark.parametrize(("broken", "expected"), [(False, "pass"), (True, "fail")])

@@ -42,10 +42,12 @@ SECRETS = {"SAAS_GH": GITHUB_TOKEN, "SAAS_VC": VERCEL_TOKEN, "SAAS_DD_API": DD_A
            "SAAS_DD_APP": DD_APP_KEY}
 
 
-def run_checks(tmp_path: Path, toml: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_checks(
+    tmp_path: Path, toml: str, env: dict[str, str] | None = None, checks: list[str] = CHECKS
+) -> dict[str, Any]:
     (tmp_path / "golive.toml").write_text("[environments.x]\n" + toml, "utf-8")
     out = tmp_path / "out"
-    argv = [sys.executable, "-m", "pytest", *CHECKS, "-p", "no:cacheprovider", "-q",
+    argv = [sys.executable, "-m", "pytest", *checks, "-p", "no:cacheprovider", "-q",
             f"--golive-config={tmp_path / 'golive.toml'}", "--golive-profile=final",
             f"--golive-output={out}"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SAAS_", "PYTEST_XDIST"))}

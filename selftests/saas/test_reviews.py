@@ -160,14 +160,7 @@ def test_unrecognised_exports_say_what_is_accepted(tmp_path):
 
 
 def _run(tmp_path: Path, toml: str) -> dict[str, object]:
-    import selftests.saas.test_pairs as pairs
-
-    saved = pairs.CHECKS
-    pairs.CHECKS = CHECKS
-    try:
-        return run_checks(tmp_path, toml)
-    finally:
-        pairs.CHECKS = saved
+    return run_checks(tmp_path, toml, checks=CHECKS)
 
 
 @pytest.mark.parametrize(("broken", "expected"), [(False, "pass"), (True, "fail")])
