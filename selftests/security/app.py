@@ -11,15 +11,26 @@ demo's (``golive.demo.webapp``): a numeric SQL parameter whose errors are swallo
 a MySQL-style ``SLEEP``), a name echoed into an HTML attribute behind a filter that only
 strips ``<script``, a redirect that checks only for a leading ``/``, and a download that
 strips ``../`` once. The secure twin binds, escapes, checks the origin and resolves paths.
+
+Three more, for the SSRF, stored-XSS and CSRF probes, again unlike the demo's: a webhook
+ping whose ``callback`` (ordinary value ``none``: found by its name) is fetched later in a
+thread (blind SSRF); notes posted as JSON to ``/api/notes`` and shown on ``/notes`` behind
+the same ``<script``-only filter; and settings changed by a JSON ``PUT /api/settings``
+authenticated by the session cookie alone. The secure twin fetches only an allow-listed
+host, escapes the notes, and wants an ``x-csrf-token`` header (its cookie is also
+``SameSite=Strict``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import sqlite3
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +144,7 @@ def create_app(settings: Settings) -> ASGIApp:
             '<a href="/login-redirect?next=/">back</a> <a href="/download?file=readme.txt">r</a>'
             '<a href="http://127.0.0.2:9/elsewhere?x=1">another origin</a>'
             '<form action="/api/comment" method="post"><input name="text"></form>'
+            '<a href="/api/hooks/ping?callback=none">ping</a> <a href="/notes">notes</a>'
         )
 
     async def login(request: Request) -> Response:
@@ -193,7 +205,7 @@ def create_app(settings: Settings) -> ASGIApp:
             "<body><a href='app.js'>app.js</a></body></html>"
         )
 
-    probes = _ProbeRoutes(secure and not settings.flawed_probes)
+    probes = _ProbeRoutes(secure and not settings.flawed_probes, settings.jwt_secret)
     routes = [
         *probes.routes(),
         Route("/", index),
@@ -231,10 +243,12 @@ def _database() -> sqlite3.Connection:
 class _ProbeRoutes:
     """The routes golive's active probes look at, flawed or sound (see the module doc)."""
 
-    def __init__(self, secure: bool) -> None:
-        self.secure = secure
+    def __init__(self, secure: bool, jwt_secret: str) -> None:
+        self.secure, self.jwt_secret = secure, jwt_secret
         self.db = _database()
         self.lock = threading.Lock()
+        self.notes: list[str] = []
+        self.themes: dict[str, str] = {}
 
     def routes(self) -> list[Route]:
         return [
@@ -243,6 +257,10 @@ class _ProbeRoutes:
             Route("/greet", self.greet),
             Route("/login-redirect", self.login_redirect),
             Route("/download", self.download),
+            Route("/api/hooks/ping", self.ping),
+            Route("/api/notes", self.add_note, methods=["POST"]),
+            Route("/notes", self.show_notes),
+            Route("/api/settings", self.change_settings, methods=["PUT"]),
         ]
 
     def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
@@ -298,6 +316,52 @@ class _ProbeRoutes:
             return PlainTextResponse(path.read_text())
         except OSError:
             return PlainTextResponse("not found", 404)
+
+    def ping(self, request: Request) -> Response:
+        callback = request.query_params.get("callback", "")
+        host = urllib.parse.urlsplit(callback).hostname
+        allowed = host == "hooks.example.com" if self.secure else callback.startswith("http")
+        if allowed and not self.secure:  # insecure: fetched later, the answer says nothing
+
+            def fetch() -> None:
+                time.sleep(0.3)
+                with contextlib.suppress(OSError, ValueError):
+                    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                    opener.open(callback, timeout=1).close()
+
+            threading.Thread(target=fetch, daemon=True).start()
+        return JSONResponse({"queued": True}, 202)
+
+    async def add_note(self, request: Request) -> Response:
+        try:
+            body = str(json.loads(await request.body())["body"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "body required"}, 400)
+        with self.lock:
+            self.notes = [*self.notes, body][-20:]
+        return JSONResponse({"saved": True}, 201)
+
+    def show_notes(self, _request: Request) -> Response:
+        with self.lock:
+            notes = list(self.notes)
+        shown = [html.escape(n) if self.secure else n.replace("<script", "") for n in notes]
+        return HTMLResponse("<!doctype html><h1>notes</h1>" + "".join(
+            f"<div class=note>{n}</div>" for n in shown))  # fmt: skip
+
+    async def change_settings(self, request: Request) -> Response:
+        try:
+            sub = jwt.decode(
+                request.cookies.get("session", ""), self.jwt_secret, algorithms=["HS256"]
+            )["sub"]
+        except (jwt.PyJWTError, KeyError):
+            return JSONResponse({"error": "unauthorized"}, 401)
+        if self.secure and request.headers.get("x-csrf-token") != f"csrf-{sub}":
+            return JSONResponse({"error": "csrf token missing"}, 403)
+        try:
+            self.themes[sub] = str(json.loads(await request.body())["theme"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "theme required"}, 400)
+        return JSONResponse({"saved": True})
 
 
 class ServerThread:

@@ -15,17 +15,28 @@ from golive.judging.findings import SourceResult
 from golive.rules.appsec import active, injection, passive
 from golive.rules.appsec.owasp import judge_categories, load_mapping
 from selftests.security.app import ServerThread, Settings, create_app
-from selftests.security.conftest import JWT_SECRET, PASSWORD
+from selftests.security.conftest import IDENTITY_ENV, JWT_SECRET, PASSWORD
 
 # what each planted flaw of the insecure app must give: rule → (route, category, severity)
 PLANTED = {
-    "injection.sql-boolean": ("/api/items?id=", "A03", "critical"),
-    "injection.sql-time": ("/api/lookup?code=", "A03", "critical"),
-    "injection.xss-reflected": ("/greet?name=", "A03", "high"),
-    "redirect.open": ("/login-redirect?next=", "A01", "medium"),
-    "traversal.path": ("/download?file=", "A01", "high"),
+    "injection.sql-boolean": ("GET", "/api/items?id=", "A03", "critical"),
+    "injection.sql-time": ("GET", "/api/lookup?code=", "A03", "critical"),
+    "injection.xss-reflected": ("GET", "/greet?name=", "A03", "high"),
+    "redirect.open": ("GET", "/login-redirect?next=", "A01", "medium"),
+    "traversal.path": ("GET", "/download?file=", "A01", "high"),
+    "ssrf.canary-hit": ("GET", "/api/hooks/ping?callback=", "A10", "high"),
+    "injection.xss-stored": ("GET", "/notes", "A03", "high"),
+    "csrf.cookie-state-change": ("PUT", "/api/settings", "A01", "high"),
 }
-FAST = {"probes": {"sleep_s": 1}}
+IDENTITIES = {
+    "user": {"username": "env:SELFTEST_USER_EMAIL", "password": "env:SELFTEST_PASSWORD",
+             "role": "user"},
+}  # fmt: skip
+FORMS = [  # configured, not crawled: JSON bodies, one of them a PUT
+    {"path": "/api/notes", "encoding": "json", "fields": {"body": "hello"}},
+    {"path": "/api/settings", "method": "PUT", "encoding": "json", "fields": {"theme": "dark"}},
+]
+FAST = {"probes": {"sleep_s": 1, "ssrf_wait_s": 1.5, "forms": FORMS}, "identities": IDENTITIES}
 
 
 def _session(url: str, **targets: object) -> TargetSession:
@@ -33,7 +44,11 @@ def _session(url: str, **targets: object) -> TargetSession:
 
 
 @pytest.fixture
-def probed(app_urls: dict[str, str]) -> Iterator[dict[str, SourceResult]]:
+def probed(
+    app_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, SourceResult]]:
+    for name, value in IDENTITY_ENV.items():
+        monkeypatch.setenv(name, value)
     sessions = {mode: _session(url, **FAST) for mode, url in app_urls.items()}
     yield {mode: injection.active_probes(s) for mode, s in sessions.items()}
     for s in sessions.values():
@@ -46,17 +61,24 @@ def test_each_planted_flaw_is_found_and_the_secure_twin_is_clean(
 ) -> None:
     clean, dirty = probed["secure"], probed["insecure"]
     assert clean.verified and not clean.findings and not clean.gaps, clean.findings
-    assert clean.facts["parameters"] == 5 and len(clean.checked) == 5
+    assert clean.facts["parameters"] == 6
+    assert clean.facts["url_parameters"] == 1  # the callback, by its name
+    assert clean.facts["forms_submitted"] == 1 and clean.facts["csrf_requests"] == 2
     found = {f.rule: f for f in dirty.findings}
     assert sorted(found) == sorted(PLANTED)
-    for rule, (route, category, severity) in PLANTED.items():
+    for rule, (method, route, category, severity) in PLANTED.items():
         finding = found[rule]
         assert route in finding.where, finding
         assert finding.category == category and finding.severity == severity
-        assert "shown by GET " + route in finding.message and f"OWASP {category}" in finding.message
-    # one category per probe, and the requests per parameter as documented
-    assert dirty.facts["owasp_checks"].keys() == {"A01", "A03"}
-    assert sum(injection.REQUESTS_PER_PARAMETER.values()) == 14
+        assert f"shown by {method} {route}" in finding.message, finding.message
+        assert f"OWASP {category}" in finding.message
+    assert "POST /api/notes" in found["injection.xss-stored"].message
+    # one category per probe
+    assert dirty.facts["owasp_checks"].keys() == clean.facts["owasp_checks"].keys()
+    assert clean.facts["owasp_checks"].keys() == {"A01", "A03", "A10"}
+    # the anonymous notes API is not a CSRF target; the secure settings want a token
+    assert any("/api/notes: accepted without the cookie" in n for n in clean.notes)
+    assert any("CSRF" in c and "/api/settings" in c for c in clean.checked)
 
 
 def test_the_crawl_stays_on_the_origin_and_never_submits_a_post_form(
@@ -74,7 +96,7 @@ def test_bounded_by_the_request_budget(app_urls: dict[str, str]) -> None:
     session.close()
     assert result.facts["requests"] <= 12
     assert any("probe budget spent" in gap for gap in result.gaps)  # never a clean pass
-    assert result.facts["parameters"] < 5
+    assert result.facts["parameters"] < 6
 
 
 def test_no_parameter_is_not_verified(app_urls: dict[str, str]) -> None:
@@ -108,8 +130,14 @@ def test_perfect_headers_do_not_hide_injection() -> None:
     verdicts = {v.id: v for v in judge_categories(load_mapping(), results)}
     a03 = {f.rule for f in verdicts["A03"].findings}
     a01 = {f.rule for f in verdicts["A01"].findings}
-    assert a03 == {"injection.sql-boolean", "injection.sql-time", "injection.xss-reflected"}
+    assert a03 == {
+        "injection.sql-boolean",
+        "injection.sql-time",
+        "injection.xss-reflected",
+        "injection.xss-stored",
+    }
     assert a01 == {"redirect.open", "traversal.path"}
+    assert {f.rule for f in verdicts["A10"].findings} == {"ssrf.canary-hit"}
     assert any("reflected XSS" in c for c in verdicts["A03"].checks)
     assert any("open redirect" in c for c in verdicts["A01"].checks)
 

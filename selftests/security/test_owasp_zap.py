@@ -21,7 +21,7 @@ from golive.rules.appsec.owasp import judge_categories, load_mapping
 SOURCE_DIR = Path(golive.__file__).parent
 RULE = re.compile(
     r'"((?:header|banner|cookie|cors|cache|exposure|authz|authn|rbac|data|dependency|iac|'
-    r'container|secret|tls|http|injection|redirect|traversal)\.[a-z-]+)"'
+    r'container|secret|tls|http|injection|redirect|traversal|ssrf|csrf)\.[a-z-]+)"'
 )
 
 

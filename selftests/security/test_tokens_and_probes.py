@@ -95,6 +95,21 @@ def test_probes_find_the_insecure_app(sessions: dict[str, TargetSession]) -> Non
         assert dirty.counting(), run.__name__
 
 
+def test_forged_and_unsigned_tokens_of_an_admitted_identity(
+    sessions: dict[str, TargetSession],
+) -> None:
+    """The insecure app reads tokens without checking their signature (and its admin route
+    takes any token): an admitted identity's own claims under an unknown key and unsigned
+    both pass; the secure app refuses both."""
+    clean, dirty = (active.authn_authz(sessions[mode]) for mode in ("secure", "insecure"))
+    assert not [f for f in clean.findings if f.rule == "authn.forged-token-accepted"]
+    assert "/api/me: user's claims forged and unsigned" in clean.checked
+    forged = [f for f in dirty.findings if f.rule == "authn.forged-token-accepted"]
+    assert {f.where.rsplit("/api", 1)[1] for f in forged} == {"/me", "/admin/users"}
+    assert any("alg: none" in f.message for f in forged)
+    assert any("forged signature" in f.message for f in forged)
+
+
 def test_without_credentials_the_role_checks_are_gaps(
     app_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,10 +1,17 @@
 """Active checks (disruptive environments only): requests as each identity, forged tokens.
 
 Only GET requests are sent after the logins; nothing on the target is changed.
+
+Authentication bypass, per protected endpoint: no token, a token that is not one (both
+``authn_authz``); the claims of an identity the endpoint admits under a forged signature
+(a random HS256 key) and unsigned (``alg: none``), once its genuine token is shown to work
+(``authn_authz``, 3 requests); an expired token (``privilege_escalation``); a role claim
+raised under the original signature, ``alg: none`` or a weak key (``privilege_escalation``).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import httpx
@@ -73,8 +80,37 @@ def _reserved(session: TargetSession, logins: list[Login]) -> Iterator[tuple[Log
                 yield login, endpoint
 
 
+def _forged_tokens(
+    session: TargetSession, endpoint: Endpoint, logins: list[Login], result: SourceResult
+) -> None:
+    """An admitted identity's own claims, signed with a key the target does not know and
+    unsigned: either accepted means the signature is not checked."""
+    login = next((x for x in logins if x.role in endpoint.roles and x.claims and x.token), None)
+    if login is None:
+        return
+    if not _ok(_status(session, endpoint.path, result, token=login.token) or 0):
+        return  # the genuine token does not work here: refusing a forged one says nothing
+    for label, token in (
+        ("a forged signature (an unknown HS256 key)", _jwt.sign_hs256(
+            login.claims, secrets.token_urlsafe(32))),
+        ("no signature (alg: none)", _jwt.none_alg(login.claims)),
+    ):  # fmt: skip
+        status = _status(session, endpoint.path, result, token=token)
+        if status is not None and _ok(status):
+            result.findings.append(
+                _finding(
+                    "authn.forged-token-accepted",
+                    "critical",
+                    f"{login.identity}'s claims with {label} are accepted ({status})",
+                    session.url(endpoint.path),
+                )
+            )
+    result.checked.append(f"{endpoint.path}: {login.identity}'s claims forged and unsigned")
+
+
 def authn_authz(session: TargetSession) -> SourceResult:
-    """401 without a token or with an invalid one; 403 for a role the endpoint refuses."""
+    """401 without a token, with an invalid one, a forged or an unsigned one; 403 for a
+    role the endpoint refuses."""
     if not session.targets.protected:
         return SourceResult.unverified(SOURCE, NO_PROTECTED)
     result = SourceResult(source=SOURCE, verified=True, label="active-http: authn/authz")
@@ -101,6 +137,8 @@ def authn_authz(session: TargetSession) -> SourceResult:
                 )
         result.checked.append(f"{endpoint.path}: anonymous and invalid token")
     logins = _login_gaps(session, result)
+    for endpoint in session.targets.protected:
+        _forged_tokens(session, endpoint, logins, result)
     pairs = list(_reserved(session, logins))
     for login, endpoint in pairs:
         url = session.url(endpoint.path)

@@ -1,6 +1,7 @@
 """golive's own active probes (disruptive environments only): SQL injection (error-,
-boolean- and time-based), reflected XSS, open redirect and path traversal on every GET
-parameter the crawl and the configured endpoints give.
+boolean- and time-based), reflected XSS, open redirect, path traversal and SSRF on every
+GET parameter the crawl and the configured endpoints give; then stored XSS and CSRF on
+the state-changing forms (``golive.rules.appsec.stateful``).
 
 Per parameter, with no finding, the probes send (the point's other parameters keep their
 ordinary values; two baseline requests per endpoint come first):
@@ -20,11 +21,18 @@ open redirect       2     ``https://golive-redirect.invalid/p`` and ``//golive-�
                           3xx whose Location leaves for that host (never followed)
 path traversal      2     ``../``×10 ``etc/passwd`` and ``....//``×10 ``etc/passwd``:
                           a passwd line in the answer
+SSRF                2     URL-valued parameters only (the value is an http(s) URL, or the
+                          name says url/uri/link/callback/webhook/image/fetch/…): a token
+                          URL of golive's loopback canary under ``127.0.0.1``, then under
+                          ``localhost`` (skipped when the first was already fetched); a
+                          request for the token, even late (``ssrf_wait_s``, once per run)
 ==================  ====  =================================================================
 
-That is 14 requests per parameter (+2 per endpoint), within the request and time budget
-of the security targets' ``probes:`` settings. A finding names its OWASP Top 10 (2021)
-category, the request that showed it and its risk (severity).
+That is 14 requests per parameter, 16 for a URL-valued one (+2 per endpoint); stored XSS
+sends 1 request per form (+ up to ``reread_pages`` page reads per run), CSRF 1–2 per
+state-changing request; all within the request and time budget of the security
+targets' ``probes:`` settings. A finding names its OWASP Top 10 (2021) category, the
+request that showed it and its risk (severity).
 """
 
 from __future__ import annotations
@@ -36,23 +44,28 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
+from golive._net import is_loopback
 from golive.facts.live.http_session import TargetSession
 from golive.facts.live.probes import (
     BudgetExhausted,
+    Canary,
     Exchange,
+    FormPoint,
     InjectionPoint,
     Prober,
     ProbeSettings,
     crawl,
 )
-from golive.judging.findings import FindingSeverity, SecFinding, SourceResult
+from golive.judging.findings import FindingSeverity, SourceResult
+from golive.rules.appsec import stateful
+from golive.rules.appsec.probe_common import SOURCE, probe_finding
 
 __all__ = ["CHECKS", "REQUESTS_PER_PARAMETER", "SOURCE", "active_probes"]
 
-SOURCE = "active-probe"
 CANARY_HOST = "golive-redirect.invalid"  # .invalid never resolves; and nothing is followed
 # Which OWASP Top 10 (2021) category each probe checks.
 CHECKS = {
@@ -61,6 +74,12 @@ CHECKS = {
     "open redirect": "A01",
     "path traversal": "A01",
 }
+# The probes that run on some parameters or requests only (see the module doc).
+SCOPED_CHECKS = {
+    "SSRF (loopback canary)": "A10",
+    "stored XSS": "A03",
+    "CSRF": "A01",
+}
 REQUESTS_PER_PARAMETER = {
     "SQL injection, error-based": 1,
     "SQL injection, boolean-based": 4,
@@ -68,8 +87,10 @@ REQUESTS_PER_PARAMETER = {
     "reflected XSS": 1,
     "open redirect": 2,
     "path traversal": 2,
+    "SSRF, per URL-valued parameter": 2,
+    "stored XSS, per form (+ up to reread_pages pages per run)": 1,
+    "CSRF, per state-changing request": 2,
 }
-_CATEGORY_NAMES = {"A01": "Broken Access Control", "A03": "Injection"}
 # Answers this similar are "the same page"; below DIFFERENT they differ (difflib ratio).
 SAME, DIFFERENT = 0.98, 0.90
 
@@ -82,21 +103,6 @@ _SQL_ERRORS = re.compile(
     re.IGNORECASE,
 )
 _PASSWD = re.compile(r"^root:[^:\n]*:0:0:", re.MULTILINE)
-
-
-def _finding(
-    rule: str, severity: FindingSeverity, message: str, exchange: Exchange, session: TargetSession
-) -> SecFinding:
-    category = {"injection": "A03", "redirect": "A01", "traversal": "A01"}[rule.split(".")[0]]
-    return SecFinding(
-        source=SOURCE,
-        rule=rule,
-        severity=severity,
-        message=f"{message}; shown by {exchange.request} → {exchange.status} "
-        f"(OWASP {category}:2021 {_CATEGORY_NAMES[category]})",
-        where=session.url(exchange.target),
-        category=category,
-    )
 
 
 _ENCODINGS: tuple[Callable[[str], str], ...] = (
@@ -149,12 +155,16 @@ class _Run:
     settings: ProbeSettings
     result: SourceResult
     probed: list[str] = field(default_factory=list)
+    canary: Canary | None = None
+    # SSRF token → (parameter, payload, the request that carried it)
+    ssrf_sent: dict[str, tuple[str, str, Exchange]] = field(default_factory=dict)
+    ssrf_parameters: int = 0
 
     def send(self, p: _Point, name: str, value: str) -> Exchange | None:
         return self.prober.get(p.point.path, p.point.with_value(name, value))
 
     def add(self, rule: str, severity: FindingSeverity, message: str, exchange: Exchange) -> None:
-        self.result.findings.append(_finding(rule, severity, message, exchange, self.session))
+        self.result.findings.append(probe_finding(rule, severity, message, exchange, self.session))
 
 
 def _sql_error(run: _Run, p: _Point, name: str, value: str) -> bool:
@@ -302,12 +312,62 @@ def _traversal(run: _Run, p: _Point, name: str, _value: str) -> None:
             return
 
 
+# words of a parameter name that say its value is a URL the server may fetch
+_URL_WORDS = frozenset(
+    re.findall(r"\w+", "url uri link callback webhook hook image img fetch feed avatar src source")
+)
+_URL_WORDS |= {"proxy", "preview", "endpoint"}
+
+
+def url_valued(name: str, value: str) -> bool:
+    """A parameter whose ordinary value is a URL, or whose name says it holds one."""
+    if re.match(r"https?://", value, re.IGNORECASE):
+        return True
+    words = re.findall(r"[a-z]+|[A-Z][a-z]*", name)
+    return any(word.lower() in _URL_WORDS for word in words)
+
+
+def _ssrf(run: _Run, p: _Point, name: str, value: str) -> None:
+    """Send the canary's URL (then under ``localhost``, which some filters miss); the hits
+    are collected once all parameters are probed (a blind fetch may come later)."""
+    if run.canary is None or not url_valued(name, value):
+        return
+    run.ssrf_parameters += 1
+    for host in ("127.0.0.1", "localhost"):
+        token, url = run.canary.url(host)
+        sent = run.send(p, name, url)
+        if sent is not None:
+            run.ssrf_sent[token] = (name, url, sent)
+        if run.canary.hits(token):
+            return
+
+
+def _ssrf_hits(run: _Run) -> None:
+    if run.canary is None or not run.ssrf_sent:
+        return
+    seen = run.canary.wait(list(run.ssrf_sent), run.settings.ssrf_wait_s)
+    named: set[tuple[str, str]] = set()
+    for token in seen:
+        name, url, sent = run.ssrf_sent[token]
+        if (sent.target.split("?")[0], name) in named:
+            continue
+        named.add((sent.target.split("?")[0], name))
+        run.add(
+            "ssrf.canary-hit",
+            "high",
+            f"SSRF in {name!r}: sent {url!r}, the server requested golive's loopback "
+            f"canary ({'; '.join(run.canary.hits(token))})",
+            sent,
+        )
+
+
 def _probe_parameter(run: _Run, p: _Point, name: str, value: str) -> None:
     if not _sql_error(run, p, name, value) and not _sql_boolean(run, p, name, value):
         _sql_time(run, p, name, value)
     _xss(run, p, name, value)
     _redirect(run, p, name, value)
     _traversal(run, p, name, value)
+    _ssrf(run, p, name, value)
 
 
 def _baseline(run: _Run, point: InjectionPoint) -> _Point | None:
@@ -322,8 +382,9 @@ def _baseline(run: _Run, point: InjectionPoint) -> _Point | None:
 
 def _points(
     session: TargetSession, settings: ProbeSettings, prober: Prober
-) -> tuple[list[InjectionPoint], dict[str, list[str]]]:
-    """The configured endpoints, then those the crawl found; and what the crawl read."""
+) -> tuple[list[InjectionPoint], list[FormPoint], list[str], dict[str, list[str]]]:
+    """The configured endpoints, then those the crawl found; the configured forms, then
+    the crawled POST forms; the pages the crawl read; and what the crawl read."""
     targets = session.targets
     exclude = [targets.login.path, *settings.exclude]
     seeds = list(dict.fromkeys([*targets.pages, *(e.path for e in settings.endpoints)]))
@@ -333,19 +394,38 @@ def _points(
     ]
     known = {(p.path, tuple(sorted(p.names))) for p in configured}
     crawled = [p for p in found.points if (p.path, tuple(sorted(p.names))) not in known]
+    forms = [
+        FormPoint(f.method, f.path, tuple(f.fields.items()), f.encoding, "configured")
+        for f in settings.forms
+    ]
+    listed = {(f.method, f.path) for f in forms}
+    forms += [f for f in found.forms if (f.method, f.path) not in listed]
     facts = {
         "pages_read": found.pages,
         "post_forms_not_submitted": found.post_forms,
         "skipped": found.skipped[:50],
     }
-    return configured + crawled, facts
+    return configured + crawled, forms, found.pages, facts
+
+
+def _canary(session: TargetSession, result: SourceResult) -> Canary | None:
+    if is_loopback(session.base_url):
+        return Canary()
+    result.notes.append(
+        "SSRF probe not run: its canary listens on this machine's loopback, which a target "
+        "on another host cannot reach"
+    )
+    return None
 
 
 def active_probes(session: TargetSession) -> SourceResult:
-    """Crawl the target, then probe every GET parameter found, within the budget."""
+    """Crawl the target, then probe every GET parameter found, then the state-changing
+    forms (stored XSS, CSRF), within the budget."""
     settings = session.targets.probes
     result = SourceResult(
-        source=SOURCE, verified=True, label="active-probe: SQLi, XSS, open redirect, traversal"
+        source=SOURCE,
+        verified=True,
+        label="active-probe: SQLi, XSS, open redirect, traversal, SSRF, CSRF",
     )
     prober = Prober(
         session.client,
@@ -355,50 +435,68 @@ def active_probes(session: TargetSession) -> SourceResult:
     )
     started = time.monotonic()
     run = _Run(session, prober, settings, result)
-    points, crawled = _points(session, settings, prober)
+    points, forms, pages, crawled = _points(session, settings, prober)
     result.facts["crawl"] = crawled
-    if not points:
+    if not points and not forms:
         return SourceResult.unverified(
             SOURCE,
             f"no GET parameter to probe: the crawl read {len(crawled['pages_read'])} "
             "page(s) from the security targets' pages and found no link or GET form with "
-            "a query parameter, and probes.endpoints names none",
+            "a query parameter or POST form, and probes.endpoints and probes.forms name none",
         )
     pending = [(p, name) for p in points for name in p.names]
-    done = 0
-    try:
-        for point in points:
-            p = _baseline(run, point)
-            if p is None:
-                result.gaps.append(f"{point.path}: no answer to an ordinary request")
-                continue
-            for name, value in point.params:
-                _probe_parameter(run, p, name, value)
-                done += 1
-                result.checked.append(f"GET {point.path} ?{name} (from {point.found_at})")
-    except BudgetExhausted as exc:
-        left = [f"{p.path}?{name}" for p, name in pending[done:]]
-        result.gaps.append(
-            f"probe budget spent ({exc}): {len(left)} parameter(s) not probed: "
-            + ", ".join(left[:20])
-        )
+    done = stored = csrf = 0
+    with _canary(session, result) or nullcontext() as canary:
+        run.canary = canary
+        try:
+            for point in points:
+                p = _baseline(run, point)
+                if p is None:
+                    result.gaps.append(f"{point.path}: no answer to an ordinary request")
+                    continue
+                for name, value in point.params:
+                    _probe_parameter(run, p, name, value)
+                    done += 1
+                    result.checked.append(f"GET {point.path} ?{name} (from {point.found_at})")
+            _ssrf_hits(run)
+            stored = stateful.stored_xss(
+                prober, session, forms, pages, settings.reread_pages, result
+            )
+            csrf = stateful.csrf(prober, session, forms, result)
+        except BudgetExhausted as exc:
+            left = [f"{p.path}?{name}" for p, name in pending[done:]]
+            result.gaps.append(
+                f"probe budget spent ({exc}): {len(left)} parameter(s) not probed"
+                + (": " + ", ".join(left[:20]) if left else "; the forms not all sent")
+            )
+            _ssrf_hits(run)
     result.notes += prober.errors[:20]
-    if done == 0 and not result.findings:
+    if done == 0 and stored == 0 and csrf == 0 and not result.findings:
         result.verified = False
         result.reason = "; ".join(result.gaps) or "no parameter could be probed"
     result.facts.update(
         requests=prober.sent,
         wall_s=round(time.monotonic() - started, 2),
         parameters=done,
+        url_parameters=run.ssrf_parameters,
+        forms_submitted=stored,
+        csrf_requests=csrf,
         requests_per_parameter=REQUESTS_PER_PARAMETER,
-        owasp_checks=_owasp_checks(done),
+        owasp_checks=_owasp_checks(done, run.ssrf_parameters, stored, csrf),
     )
     return result
 
 
-def _owasp_checks(parameters: int) -> dict[str, list[str]]:
+def _owasp_checks(parameters: int, urls: int, forms: int, csrf: int) -> dict[str, list[str]]:
     checks: dict[str, list[str]] = {}
     if parameters:
         for check, category in CHECKS.items():
             checks.setdefault(category, []).append(f"{check} on {parameters} parameter(s)")
+    for check, count, what in (
+        ("SSRF (loopback canary)", urls, "URL-valued parameter(s)"),
+        ("stored XSS", forms, "form(s)"),
+        ("CSRF", csrf, "cookie-authenticated state-changing request(s)"),
+    ):
+        if count:
+            checks.setdefault(SCOPED_CHECKS[check], []).append(f"{check} on {count} {what}")
     return checks

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-__all__ = ["BudgetExhausted", "Exchange", "InjectionPoint", "Prober"]
+__all__ = ["BudgetExhausted", "Exchange", "FormPoint", "InjectionPoint", "Prober"]
 
 _BODY_LIMIT = 200_000  # characters kept of a response: enough for any marker or signature
 
@@ -36,6 +36,26 @@ class InjectionPoint:
 
 
 @dataclass(frozen=True)
+class FormPoint:
+    """A state-changing request (a POST form, or a configured one): method, path, fields
+    with ordinary values, how the body is encoded, where it was found."""
+
+    method: str
+    path: str
+    fields: tuple[tuple[str, str], ...]
+    encoding: str  # "form" or "json"
+    found_at: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def body(self, fields: dict[str, str]) -> dict[str, dict[str, str]]:
+        """Keyword arguments of :meth:`Prober.send` carrying ``fields`` as this body."""
+        return {"json" if self.encoding == "json" else "form": fields}
+
+
+@dataclass(frozen=True)
 class Exchange:
     """A request the probes sent and what came back."""
 
@@ -54,7 +74,7 @@ class Exchange:
 
 @dataclass
 class Prober:
-    """Sends GET requests to ``client``'s origin within ``max_requests`` and ``deadline``."""
+    """Sends requests to ``client``'s origin within ``max_requests`` and ``time_budget_s``."""
 
     client: httpx.Client
     max_requests: int
@@ -81,21 +101,42 @@ class Prober:
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Exchange | None:
         """GET ``path`` (never following a redirect); None on a transport error (noted)."""
+        return self.send("GET", path, params=params)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        form: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange | None:
+        """``method`` ``path`` with a query, a form or a JSON body (never following a
+        redirect); None on a transport error (noted)."""
         if not self.left():
             raise BudgetExhausted(f"{self.sent} requests, {self.elapsed():.1f} s")
         target = path + ("?" + urlencode(params) if params else "")
         self.sent += 1
         started = time.perf_counter()
         try:
-            response = self.client.get(
-                path, params=params, follow_redirects=False, timeout=self.timeout_s
+            response = self.client.request(
+                method,
+                path,
+                params=params,
+                data=form,
+                json=json,
+                headers=headers,
+                follow_redirects=False,
+                timeout=self.timeout_s,
             )
             text = response.text[:_BODY_LIMIT]
         except httpx.HTTPError as exc:
-            self.errors.append(f"GET {target}: {type(exc).__name__}")
+            self.errors.append(f"{method} {target}: {type(exc).__name__}")
             return None
         return Exchange(
-            "GET",
+            method,
             target,
             response.status_code,
             response.headers.get("location"),

@@ -2,7 +2,8 @@
 
 A breadth-first read of same-origin HTML pages from the seeds, within the page limit
 and the prober's budget. Links with a query string and GET forms become injection
-points; POST forms are listed, never submitted (they change state)."""
+points; POST forms are listed with their fields, never submitted by the crawl (they
+change state: only the stored-XSS and CSRF probes send them, disruptive runs only)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from golive.facts.live.probes.client import BudgetExhausted, InjectionPoint, Prober
+from golive.facts.live.probes.client import BudgetExhausted, FormPoint, InjectionPoint, Prober
 
 __all__ = ["Crawl", "crawl"]
 
@@ -51,6 +52,7 @@ class Crawl:
     pages: list[str] = field(default_factory=list)
     points: list[InjectionPoint] = field(default_factory=list)
     post_forms: list[str] = field(default_factory=list)
+    forms: list[FormPoint] = field(default_factory=list)  # the POST forms, with fields
     skipped: list[str] = field(default_factory=list)  # links leaving the origin or excluded
 
 
@@ -104,9 +106,26 @@ def crawl(prober: Prober, seeds: list[str], max_pages: int, exclude: list[str]) 
             for form in parser.forms:
                 if form.method != "get":
                     found.post_forms.append(f"{form.method.upper()} {form.action or path}")
+                    action = urlsplit(urljoin(urljoin(base, path), form.action or path))
+                    if prober.same_origin(action.geturl()) and not _excluded(
+                        action.path or "/", exclude
+                    ):
+                        found.forms.append(
+                            FormPoint(
+                                form.method.upper(),
+                                action.path or "/",
+                                tuple(form.fields),
+                                "form",
+                                path,
+                            )
+                        )
                 elif form.fields:
                     consider(form.action or path, path, form.fields)
     except BudgetExhausted:
         found.skipped.append("crawl stopped: probe budget spent")
     found.points = list(points.values())
+    unique: dict[tuple[str, str, tuple[str, ...]], FormPoint] = {}
+    for point in found.forms:  # a form on every page is one form
+        unique.setdefault((point.method, point.path, tuple(n for n, _ in point.fields)), point)
+    found.forms = list(unique.values())
     return found

@@ -3,9 +3,11 @@ targets file): how many requests, how long, which endpoints besides the crawled 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ProbeEndpoint", "ProbeSettings"]
+__all__ = ["ProbeEndpoint", "ProbeForm", "ProbeSettings"]
 
 
 class ProbeEndpoint(BaseModel):
@@ -16,6 +18,20 @@ class ProbeEndpoint(BaseModel):
 
     path: str
     params: dict[str, str] = Field(min_length=1)
+
+
+class ProbeForm(BaseModel):
+    """A state-changing request besides the crawled POST forms: ``method`` ``path`` with
+    ``fields`` (name → an ordinary value) as a form or JSON body. The stored-XSS probe
+    sends it with markers (POST/PUT/PATCH), the CSRF probe with a session cookie and a
+    foreign Origin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    method: Literal["POST", "PUT", "PATCH", "DELETE"] = "POST"
+    fields: dict[str, str] = Field(default_factory=dict)
+    encoding: Literal["form", "json"] = "form"
 
 
 class ProbeSettings(BaseModel):
@@ -29,6 +45,13 @@ class ProbeSettings(BaseModel):
     )
     request_timeout_s: float = Field(default=10.0, gt=0, le=120)
     endpoints: list[ProbeEndpoint] = Field(default_factory=list)
+    forms: list[ProbeForm] = Field(default_factory=list)
+    ssrf_wait_s: float = Field(
+        default=3.0, ge=0, le=30, description="how long the SSRF canary waits for callbacks"
+    )
+    reread_pages: int = Field(
+        default=10, ge=1, le=100, description="pages re-read for stored XSS markers"
+    )
     exclude: list[str] = Field(
         default_factory=list, description="path prefixes never probed (the login is never)"
     )
