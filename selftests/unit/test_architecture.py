@@ -22,6 +22,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # golive.CriterionContext), which checks import.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("vocabulary", ("golive._errors", "golive._files", "golive._net", "golive._procs",
+                    "golive._http",
                     "golive.catalog",
                     "golive.config",
                     "golive.preflight", "golive.resources")),

@@ -357,6 +357,10 @@ class Environment(_Strict):
 
     repo: str | None = None
     base_url: str | None = None
+    # every HTTP request to the target or a receiver ends within this (connect to last byte)
+    request_timeout_s: RequestTimeout = Field(
+        default=10.0, description="overall deadline of one HTTP request, in seconds"
+    )
     database_url: str | None = None
     restore_database_url: str | None = Field(
         default=None,

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 
@@ -24,9 +23,10 @@ from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
 from golive.facts.live import aws
 from golive.facts.live import webhook as notify
+from golive.facts.live.health import read_health
 from golive.facts.live.hosts import HostFacts
 from golive.harness import ThresholdOf
-from golive.rules import hosts
+from golive.rules import health, hosts
 
 DAY = dt.timedelta(hours=24)
 
@@ -65,12 +65,10 @@ def _hosts_review(
     return done
 
 
-def _web_up(base_url: str) -> tuple[bool, str]:
-    try:
-        response = httpx.get(f"{base_url.rstrip('/')}/health", timeout=10.0)
-    except httpx.HTTPError as exc:
-        return False, f"GET /health: {type(exc).__name__}"
-    return response.status_code == 200, f"GET /health: {response.status_code}"
+def _web_up(base_url: str, timeout_s: float) -> tuple[bool, str]:
+    """/health answers 200 with a body that says healthy (random bytes with 200 are down),
+    within the environment's request_timeout_s."""
+    return health.web_up(read_health(base_url, timeout_s=timeout_s))
 
 
 def _database_up(dsn: str) -> tuple[bool, str]:
@@ -105,7 +103,7 @@ def test_every_service_answers(
     database (connect and query), the AWS API, the notification webhook's host."""
     checks: dict[str, Callable[[], tuple[bool, str]]] = {}
     if golive_env.base_url:
-        checks["web"] = lambda: _web_up(str(golive_env.base_url))
+        checks["web"] = lambda: _web_up(str(golive_env.base_url), golive_env.request_timeout_s)
     dsn = resolve_secret(golive_env.database_url)
     if golive_env.database_url and not dsn:
         evidence.note(f"database not checked: {golive_env.database_url} is not set")

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from golive import _http
 from golive.judging.results import RunData
 from golive.judging.verdict import RunVerdict
 from golive.report.i18n import label
@@ -54,7 +55,7 @@ def send_notification(
 ) -> dict[str, Any]:
     """Post the message; the outcome (never the URL, which is a secret) goes to the run data."""
     try:
-        response = httpx.post(url, json=message, timeout=timeout)
+        response = _http.request("POST", url, json=message, timeout_s=timeout)
     except httpx.HTTPError as exc:
         return {"sent": False, "error": type(exc).__name__}
     return {"sent": response.is_success, "status": response.status_code}

@@ -50,7 +50,8 @@ def finish_run(
         report = output / "readiness.html" if output is not None else None
         link = report.resolve().as_uri() if report is not None else None
         message = build_message(finished, report_link=link)
-        finished = finished.model_copy(update={"notification": send_notification(url, message)})
+        finished = finished.model_copy(update={"notification": send_notification(
+            url, message, timeout=environment.request_timeout_s)})
     if output is not None and kept is not None:
         # another run into the same folder waits: its files never mix with these
         with folders_locked(output):

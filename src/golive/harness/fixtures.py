@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 import golive
+from golive._http import BoundedClient, describe, origin
 from golive._net import is_loopback
 from golive.catalog import Catalog
 from golive.config import Config, Environment, resolve_secret
@@ -105,13 +106,15 @@ def base_url(golive_env: Environment) -> str:
 
 
 @pytest.fixture(scope="session")
-def http_client(base_url: str) -> Iterator[httpx.Client]:
-    """An httpx client on base_url; not verified when nothing answers there."""
-    with httpx.Client(base_url=base_url, timeout=10.0, follow_redirects=False) as client:
+def http_client(base_url: str, golive_env: Environment) -> Iterator[httpx.Client]:
+    """An httpx client on base_url whose every request ends within the environment's
+    request_timeout_s with a bounded body (golive._http); not verified when nothing
+    answers there."""
+    with BoundedClient(base_url=base_url, timeout_s=golive_env.request_timeout_s) as client:
         try:
             client.get("/")
         except httpx.TransportError as exc:
-            golive.not_verified(f"{base_url} is not reachable: {type(exc).__name__}")
+            golive.not_verified(f"{origin(base_url)} is not reachable: {describe(exc)}")
         yield client
 
 
@@ -136,7 +139,14 @@ def aws_client(golive_env: Environment) -> Callable[[str], Any]:
         os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")
     ):
         golive.not_verified("no aws_endpoint_url and no AWS credentials")
-    options: dict[str, Any] = {"region_name": golive_env.aws_region}
+    from botocore.config import Config as BotoConfig
+
+    # botocore waits 60 s per read and retries up to 4 times: an endpoint that disappears
+    # mid-run would hold each check for minutes
+    timeout = golive_env.request_timeout_s
+    bounds = BotoConfig(connect_timeout=timeout, read_timeout=timeout,
+                        retries={"max_attempts": 2, "mode": "standard"})  # fmt: skip
+    options: dict[str, Any] = {"region_name": golive_env.aws_region, "config": bounds}
     if endpoint:
         options["endpoint_url"] = endpoint
         if is_loopback(endpoint):

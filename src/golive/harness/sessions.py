@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import golive
+from golive import _http
 from golive.config import Config, Environment, resolve_secret
 from golive.facts.live import aws, drills
 from golive.facts.live.commands import CommandResult
@@ -99,11 +100,20 @@ def log_groups(aws_client: Callable[[str], Any]) -> list[aws.LogGroup]:
 @contextmanager
 def _aws_reachable() -> Iterator[None]:
     """An account that cannot be reached or signed for is not verified, never an error."""
-    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
 
     try:
         yield
-    except (EndpointConnectionError, NoCredentialsError) as exc:
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
+            ConnectionClosedError) as exc:  # fmt: skip
+        golive.not_verified(f"AWS not reachable: {exc}")  # botocore names the endpoint URL
+    except NoCredentialsError as exc:
         golive.not_verified(f"AWS not reachable: {type(exc).__name__}")
 
 
@@ -186,9 +196,9 @@ def load_result(
     if missing:
         golive.not_verified(f"locustfile not found: {', '.join(missing)}")
     try:
-        httpx.get(base_url, timeout=10.0)
+        _http.request("GET", base_url, timeout_s=disruptive.request_timeout_s)
     except httpx.TransportError as exc:
-        golive.not_verified(f"{base_url} is not reachable: {type(exc).__name__}")
+        golive.not_verified(f"{_http.origin(base_url)} is not reachable: {_http.describe(exc)}")
     output = session_of(request.config).output
     shared = run_folder(request.config, tmp_path_factory)
     out_dir = Path(output) / "load" if output is not None else shared / "golive-load" / "run"

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from golive._http import DEFAULT_TIMEOUT_S, MAX_BODY_BYTES, BoundedClient
 from golive.facts.live import jwt as _jwt
 from golive.facts.live.security_targets import SecurityTargets
 
@@ -39,10 +40,16 @@ def _cookieless(client: httpx.Client) -> httpx.Client:
     """A client like ``client`` that never stores a cookie: a session cookie set by a login
     must not turn the next "anonymous" probe into an authenticated one."""
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.Client(
+    # the same bounds as the run's client: an overall deadline per request, a body cap
+    timeout_s, max_body = (
+        (client.timeout_s, client.max_body)
+        if isinstance(client, BoundedClient)
+        else (DEFAULT_TIMEOUT_S, MAX_BODY_BYTES)
+    )
+    return BoundedClient(
         base_url=client.base_url,
-        timeout=client.timeout,
-        follow_redirects=False,
+        timeout_s=timeout_s,
+        max_body=max_body,
         cookies=jar,
         headers={"user-agent": "golive-security-check"},
     )

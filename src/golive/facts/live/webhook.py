@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from golive import _http
+
 __all__ = [
     "Delivery",
     "PostResult",
@@ -59,7 +61,7 @@ class PostResult:
 def post_message(url: str, message: dict[str, Any], *, timeout: float = 10.0) -> PostResult:
     started = time.perf_counter()
     try:
-        response = httpx.post(url, json=message, timeout=timeout)
+        response = _http.request("POST", url, json=message, timeout_s=timeout)
     except httpx.HTTPError as exc:
         return PostResult(None, time.perf_counter() - started, "", type(exc).__name__)
     return PostResult(response.status_code, time.perf_counter() - started, response.text[:200])
@@ -71,7 +73,7 @@ def receiver_up(url: str, *, timeout: float = 10.0) -> tuple[bool, str]:
     A 4xx is down: Slack answers a retired or revoked hook with 403 ``invalid_token``,
     404 ``no_service`` or 410 ``channel_is_archived``; the address no longer delivers."""
     try:
-        response = httpx.get(url, timeout=timeout)
+        response = _http.request("GET", url, timeout_s=timeout)
     except httpx.HTTPError as exc:
         return False, f"GET {redact(url)}: {type(exc).__name__}"
     answer = f"GET {redact(url)}: {response.status_code}"
@@ -92,7 +94,7 @@ class SinkEntry:
 def read_sink(url: str, *, timeout: float = 5.0) -> list[SinkEntry] | None:
     """What an observable receiver got; None when ``url`` does not list what it received."""
     try:
-        response = httpx.get(url, timeout=timeout)
+        response = _http.request("GET", url, timeout_s=timeout)
         data = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
