@@ -19,6 +19,10 @@ headers, body, expect_status, auth), ``model`` and ``rate``.
   cannot hide behind requests that were never sent).
 - **closed model**: ``users`` users, each sending its next request ``wait_min_s`` to
   ``wait_max_s`` after the previous answer (what most load tools do; labelled as such).
+- **distributed** (open model, ``golive load --master`` and ``golive load-worker``): one
+  scheduler per worker; the plan and the worker's share (every ``of``-th arrival of the
+  one schedule, from ``index``) come from the master in a Locust message (golive's
+  recorder), so workers need no configuration of their own.
 """
 
 from __future__ import annotations
@@ -37,35 +41,39 @@ from locust import between, task
 from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
 
 from golive.config import LoadEndpoint
-from golive.facts.load.plan import LATE_MS, POOL_CONNECTIONS, received_plan
+from golive.facts.load.plan import LATE_MS, LoadError, LoadPlan, check_target, received_plan
 
 _PLAN = received_plan(os.environ)
 _SAMPLES = os.environ.get("GOLIVE_LOAD_SAMPLES_DIR")
+_ROLE = os.environ.get("GOLIVE_LOAD_ROLE", "")  # "", "master" or "worker"
+_ALLOW_REMOTE = os.environ.get("GOLIVE_LOAD_ALLOW_REMOTE") == "1"
+_SHARE_WAIT_S = 30.0  # a worker's wait for the master's plan message
 
 
 class _Scenario:
     """Sign-in and one request of the configured scenario, on a FastHttpSession."""
 
     client: FastHttpSession
+    plan: LoadPlan = _PLAN
 
     def _sign_in(self) -> str | None:
         """The login flow's token when an endpoint needs it (and a test account is set)."""
-        if _PLAN.login is None or not any(e.auth == "login" for e in _PLAN.endpoints):
+        if self.plan.login is None or not any(e.auth == "login" for e in self.plan.endpoints):
             return None
-        email, password = _PLAN.login
+        email, password = self.plan.login
         with self.client.post(
-            _PLAN.login_path, json={"email": email, "password": password},
-            name=_PLAN.login_path, catch_response=True,
+            self.plan.login_path, json={"email": email, "password": password},
+            name=self.plan.login_path, catch_response=True,
         ) as response:  # fmt: skip
             if not 200 <= response.status_code < 300:
                 response.failure(f"login answered {response.status_code}")
                 return None
             try:
-                token = response.json().get(_PLAN.token_field)
+                token = response.json().get(self.plan.token_field)
             except (ValueError, AttributeError):
                 token = None
             if not token:
-                response.failure(f"login answered without {_PLAN.token_field}")
+                response.failure(f"login answered without {self.plan.token_field}")
                 return None
             return str(token)
 
@@ -73,14 +81,14 @@ class _Scenario:
         """The endpoints this user can send (those lacking a credential are left out: the
         per-endpoint checks report them as not verified)."""
         usable = [
-            e for e in _PLAN.endpoints
-            if (e.auth != "login" or token) and (e.auth != "bearer" or _PLAN.bearer_token)
+            e for e in self.plan.endpoints
+            if (e.auth != "login" or token) and (e.auth != "bearer" or self.plan.bearer_token)
         ]  # fmt: skip
         return usable, [e.weight for e in usable]
 
     def _send(self, endpoint: LoadEndpoint, token: str | None, context: dict[str, Any]) -> None:
         headers = dict(endpoint.headers)
-        bearer = token if endpoint.auth == "login" else _PLAN.bearer_token
+        bearer = token if endpoint.auth == "login" else self.plan.bearer_token
         if endpoint.auth != "none" and bearer:
             headers["authorization"] = f"Bearer {bearer}"
         body: dict[str, Any] = {}
@@ -102,45 +110,88 @@ class _Scenario:
                 )
 
 
-if _PLAN.model == "open":
+def _share(environment: Any) -> dict[str, Any]:
+    """A worker's plan and share, as the master's message left them (waits for it)."""
+    deadline = time.monotonic() + _SHARE_WAIT_S
+    while not hasattr(environment, "golive_share"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no plan from the master within {_SHARE_WAIT_S:g}s")
+        gevent.sleep(0.05)
+    return dict(environment.golive_share)
+
+
+if _PLAN.model == "open" or _ROLE == "worker":
 
     class OpenArrivals(FastHttpUser, _Scenario):
         """The open model's scheduler: sends each arrival at its intended time."""
 
-        concurrency = POOL_CONNECTIONS
+        concurrency = _PLAN.max_users
         connection_timeout = _PLAN.timeout_s
         network_timeout = _PLAN.timeout_s
-        fixed_count = 1
+        # one scheduler; distributed, one per worker (the master's shape asks for as many)
+        fixed_count = 0 if _ROLE else 1
+
+        def __init__(self, environment: Any) -> None:
+            self.share: dict[str, Any] = {"index": 0, "of": 1}
+            if _ROLE == "worker":  # the master's plan, before the client is built from it
+                self.share = _share(environment)
+                self.plan = LoadPlan.model_validate_json(self.share["plan"])
+                self.concurrency = self.plan.max_users
+                self.connection_timeout = self.network_timeout = self.plan.timeout_s
+            super().__init__(environment)
+
+        def _refused(self) -> str | None:
+            """A worker loads loopback targets only, unless started with --allow-remote."""
+            if _ROLE != "worker":
+                return None
+            try:
+                check_target(str(self.host), allow_remote=_ALLOW_REMOTE)
+            except LoadError as exc:
+                return f"worker refused the target: {exc} (start it with --allow-remote)"
+            return None
 
         @task
         def arrivals(self) -> None:
-            token = self._sign_in()
-            usable, weights = self._usable(token)
+            if getattr(self.environment, "golive_scheduled", False):
+                while True:  # a second scheduler in this process (never shares twice)
+                    gevent.sleep(3600)
+            self.environment.golive_scheduled = True
+            refused = self._refused()
+            token = None if refused else self._sign_in()
+            usable, weights = self._usable(token) if not refused else ([], [])
             rng = random.Random(1)  # noqa: S311 - the same mix on every run, not a secret
             group, queued, intended = Group(), 0, 0
             cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+            pool = self.plan.max_users
+            index, of = int(self.share["index"]), int(self.share["of"])
             t0 = time.time()
-            for offset in _PLAN.arrival_offsets() if usable else ():
+            for number, offset in enumerate(self.plan.arrival_offsets() if usable else ()):
+                if number % of != index:
+                    continue  # another worker's arrival
                 due = t0 + offset
                 delay = due - time.time()
                 if delay > 0:
                     gevent.sleep(delay)
-                if len(group) >= POOL_CONNECTIONS:
+                if len(group) >= pool:
                     queued += 1  # this arrival will wait for a connection
                 endpoint = rng.choices(usable, weights)[0]
                 group.spawn(self._send, endpoint, token, {"golive_intended": due})
                 intended += 1
-            group.join(timeout=_PLAN.timeout_s + 1)
+            group.join(timeout=self.plan.timeout_s + 1)
             group.kill(block=True, timeout=1)  # leftovers of a hung target
             cpu1, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - wall0
             cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+            account: dict[str, Any] = {
+                "intended_arrivals": intended, "queued": queued, "cpu_s": round(cpu_s, 3),
+                "wall_s": round(wall, 3), "late_bound_ms": LATE_MS,
+            }  # fmt: skip
+            if refused:
+                account["refused"] = refused
             if _SAMPLES:
-                account = {
-                    "intended_arrivals": intended, "queued": queued, "cpu_s": round(cpu_s, 3),
-                    "wall_s": round(wall, 3), "late_bound_ms": LATE_MS,
-                }  # fmt: skip
                 path = Path(_SAMPLES) / f"generator-{os.getpid()}.json"
                 path.write_text(json.dumps(account), encoding="utf-8")
+            if _ROLE == "worker":  # golive's recorder sends the figures to the master
+                self.environment.golive_report(self.share, account)
             self.environment.golive_done = True  # read by the shape
             while True:  # idle until the shape ends the run
                 gevent.sleep(3600)

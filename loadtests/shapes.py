@@ -55,7 +55,9 @@ class RampSteadySpike(LoadTestShape):
 
 class OpenArrivalStages(LoadTestShape):
     """The open model: one scheduler user until it is done, bounded by the stages plus the
-    request timeout (the answers of the last arrivals)."""
+    request timeout (the answers of the last arrivals). On a distributed run's master, one
+    scheduler per worker until every worker has sent its figures or dropped out (golive's
+    recorder keeps that account)."""
 
     use_common_options = True
 
@@ -66,7 +68,13 @@ class OpenArrivalStages(LoadTestShape):
 
     def tick(self) -> tuple[int, float] | None:
         environment = self.runner.environment if self.runner else None
-        if getattr(environment, "golive_done", False) or self.get_run_time() >= self.limit:
+        if self.get_run_time() >= self.limit:
+            return None
+        master = getattr(environment, "golive_master", None)
+        if master is not None:
+            users = master.users()
+            return None if users is None else (users, float(max(users, 1)))
+        if getattr(environment, "golive_done", False):
             return None
         return 1, 1.0
 

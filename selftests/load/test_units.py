@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
+from hdrh.histogram import HdrHistogram
 
 from golive.config import MAX_SECONDS, MAX_USERS, LoadSettings
 from golive.facts.load import (
@@ -334,3 +336,58 @@ def test_load_json_shape(tmp_path: Path):
     assert set(data["latency_ms"]) == {"mean", "p50", "p95", "p99", "p999", "max"}
     assert data["verified"] is True and data["generator_cpu"] == 0.1
     assert data["locust"] == {"html": "r.html", "csv": ["p_stats.csv"]}
+
+
+def _worker_rows(t0: int, n: int, offset: int) -> list[tuple[int, str, int, int, str, int]]:
+    """Open-model sample lines: varied response times and lateness over a few seconds."""
+    return [
+        (t0 + i * 37, f"GET /{'ab'[i % 2]}", 1000 + (i * 7919 + offset) % 400_000,
+         int(i % 13 != 0), "-", (i * 104_729) % 30_000)
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_partials_merge_exactly(tmp_path: Path):
+    """Two workers' figures, encoded (HdrHistogram's form, through JSON as Locust's
+    messages carry them) and merged, are the figures of the union of their samples."""
+    from golive.facts.load.samples import Partial, finish
+
+    t0 = 1_700_000_000_250  # not on a whole second: the workers' buckets still line up
+    one = _write(tmp_path / "samples-1.tsv", _worker_rows(t0, 400, 0))  # type: ignore[arg-type]
+    two = _write(tmp_path / "samples-2.tsv", _worker_rows(t0 + 5, 300, 13))  # type: ignore[arg-type]
+    merged = Partial()
+    for path in (one, two):
+        wire = json.loads(json.dumps(Partial.of_samples([path], late_ms=20).encode()))
+        merged.merge(Partial.decode(wire))
+    union = Partial.of_samples([one, two], late_ms=20)
+    assert merged.overall.histogram.equals(union.overall.histogram)
+    assert merged.encode() == union.encode()
+    assert finish(merged) == finish(union) == summarise([one, two], late_ms=20)
+    # a planted defect of each kind is seen: a lost worker, a histogram of other bounds
+    lonely = Partial.decode(Partial.of_samples([one], late_ms=20).encode())
+    assert not lonely.overall.histogram.equals(union.overall.histogram)
+    foreign = Partial.of_samples([one]).encode()
+    foreign["overall"]["h"] = HdrHistogram(1, 60_000_000, 3).encode().decode("ascii")
+    with pytest.raises(ValueError, match="other bounds"):
+        Partial.decode(foreign)
+    with pytest.raises(ValueError, match="not an encoded partial"):
+        Partial.decode({"overall": {}})
+
+
+def test_max_users_is_a_configured_bound():
+    """[load] max_users replaces the constant: more users only when it is raised, and it
+    is itself bounded."""
+    from golive.config import USERS_CEILING
+
+    with pytest.raises(LoadError, match=f"users=1500 above max_users={MAX_USERS}"):
+        configured_plan(LoadSettings(users=1500), {})
+    plan = configured_plan(LoadSettings(users=1500, max_users=4000), {})
+    assert (plan.users, plan.spike_users, plan.max_users) == (1500, 3000, 4000)
+    # the spike's default never exceeds the bound
+    assert configured_plan(LoadSettings(users=800), {}).spike_users == MAX_USERS
+    with pytest.raises(LoadError, match="spike_users=1200 above"):
+        configured_plan(LoadSettings(users=10, spike_users=1200), {})
+    with pytest.raises(ValueError, match="max_users"):
+        LoadSettings(max_users=USERS_CEILING + 1)
+    with pytest.raises(LoadError, match="users=2001 above max_users=2000"):
+        configured_plan(None, {"GOLIVE_LOAD_MAX_USERS": "2000", "GOLIVE_LOAD_USERS": "2001"})

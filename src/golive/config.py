@@ -43,6 +43,7 @@ __all__ = [
     "MAX_SECONDS",
     "MAX_TIMEOUT_S",
     "MAX_USERS",
+    "USERS_CEILING",
     "Attestation",
     "Config",
     "Environment",
@@ -138,11 +139,12 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 # Bounds of the load phase, declared once: the [load] table and golive.facts.load.LoadPlan
 # (which also caps the stages' total at MAX_SECONDS) use these types.
-MAX_USERS = 1000  # concurrent users, any stage
+MAX_USERS = 1000  # default bound on concurrent users, any stage ([load] max_users)
+USERS_CEILING = 100_000  # what [load] max_users may raise that bound to
 MAX_SECONDS = 1800  # length of the staged run
 MAX_PROCESSES = 64  # Locust worker processes
 MAX_TIMEOUT_S = 120  # one request
-LoadUsers = Annotated[int, Field(ge=1, le=MAX_USERS)]
+LoadUsers = Annotated[int, Field(ge=1, le=USERS_CEILING)]
 LoadSeconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 SteadySeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
 LoadProcesses = Annotated[int, Field(ge=0, le=MAX_PROCESSES)]
@@ -204,6 +206,9 @@ class LoadSettings(_Strict):
     steady_s: SteadySeconds | None = None
     spike_s: LoadSeconds | None = None
     processes: LoadProcesses | None = None
+    # the bound on users (closed model) and connections in flight per generator (open
+    # model); the plan refuses users or spike_users above it
+    max_users: LoadUsers | None = None
     wait_min_s: LoadSeconds | None = None
     wait_max_s: LoadSeconds | None = None
     timeout_s: RequestTimeout | None = None

@@ -6,12 +6,19 @@ uncorrected latency side by side, intended vs achieved rate, the generator's acc
 per-endpoint figures) next to Locust's own HTML and CSV, and judges the load SLOs with the
 catalog's thresholds. Exit: 0 all met, 1 one failed, 2 usage or configuration error,
 4 not verified (target unreachable, or the generator could not hold the intended rate).
+
+Distributed, on Locust's own master/worker protocol: ``golive load --master
+--expect-workers N --bind HOST:PORT`` runs the master (it applies no load itself) and
+``golive load-worker --master HOST:PORT`` each worker; the master ships the plan and each
+worker's share of the arrivals, the workers send back their HdrHistograms (encoded) and
+the master merges them exactly (docs/load-distributed.md).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,15 +26,17 @@ import click
 import httpx
 from rich.console import Console
 
+from golive import _procs
 from golive._errors import ConfigError
+from golive._net import is_loopback
 from golive.catalog import load_catalog
 from golive.config import Environment, load_config, resolve_secret
 from golive.facts.load import LoadError, LoadPlan, LoadResult, configured_plan, run_load
-from golive.facts.load.driver import write_load_json
+from golive.facts.load.driver import RECORDER, Distributed, write_load_json
 from golive.judging.verdict import ExitCode
 from golive.resources import loadtests_dir
 
-__all__ = ["load"]
+__all__ = ["load", "load_worker"]
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 # the SLOs a load run alone can judge, with the figure each one reads (availability is the
@@ -56,6 +65,15 @@ def _plan(
     env = {**os.environ, **{k: v for k, v in overrides.items() if v is not None}}
     return configured_plan(environment.load, env, base_dir=base_dir,
                            base_url=resolve_secret(environment.base_url))  # fmt: skip
+
+
+def _host_port(value: str, what: str) -> tuple[str, int]:
+    """``HOST:PORT`` (an IPv6 host in brackets) as (host, port); a usage error otherwise."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT", param_hint=what)
+    return host, int(port)
 
 
 def _judge(result: LoadResult, environment: Environment) -> int:
@@ -105,6 +123,36 @@ def _judge(result: LoadResult, environment: Environment) -> int:
     show_default=True,
     help="folder for load.json and Locust's HTML and CSV",
 )
+@click.option(
+    "--master",
+    "as_master",
+    is_flag=True,
+    help="run Locust's master only; the load comes from `golive load-worker` processes",
+)
+@click.option(
+    "--expect-workers",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="with --master: start once this many workers are connected",
+)
+@click.option(
+    "--bind",
+    default="127.0.0.1:5557",
+    show_default=True,
+    help="with --master: HOST:PORT the master listens on for workers",
+)
+@click.option(
+    "--allow-remote-workers",
+    is_flag=True,
+    help="with --master: allow --bind on a non-loopback address (workers on other machines)",
+)
+@click.option(
+    "--wait-workers",
+    type=click.FloatRange(1, 600),
+    default=60.0,
+    show_default=True,
+    help="with --master: seconds to wait for the workers to connect",
+)
 def load(
     config: Path | None,
     env: str | None,
@@ -112,8 +160,35 @@ def load(
     duration: float | None,
     model: str | None,
     output: Path,
+    as_master: bool,
+    expect_workers: int | None,
+    bind: str,
+    allow_remote_workers: bool,
+    wait_workers: float,
 ) -> None:
-    """Run the load phase alone and write load.json (needs disruptive = true)."""
+    """Run the load phase alone and write load.json (needs disruptive = true).
+
+    \b
+    Distributed (open model), on Locust's master/worker protocol:
+      golive load --master --expect-workers 2 --bind 127.0.0.1:5557
+      golive load-worker --master 127.0.0.1:5557      (once per worker)
+    The master applies no load: each worker sends its share of the arrival rate and its
+    HdrHistograms back; a worker that drops out makes the run not verified (exit 4).
+    """
+    distributed = None
+    if as_master:
+        if expect_workers is None:
+            raise click.UsageError("--master needs --expect-workers N")
+        bind_host, bind_port = _host_port(bind, "--bind")
+        if not allow_remote_workers and not is_loopback(f"http://{bind}"):
+            raise click.UsageError(
+                f"--bind {bind} is not a loopback address: workers on other machines need"
+                " --allow-remote-workers (the master's port then takes connections from the"
+                " network: keep it inside a private network)"
+            )
+        distributed = Distributed(expect_workers, bind_host, bind_port, wait_workers)
+    elif expect_workers is not None or allow_remote_workers:
+        raise click.UsageError("--expect-workers and --allow-remote-workers go with --master")
     if config is None and Path("golive.toml").is_file():
         config = Path("golive.toml")
     try:
@@ -151,6 +226,7 @@ def load(
             plan, host=environment.base_url, out_dir=output,
             locustfiles=[folder / "locustfile.py", folder / "shapes.py"],
             allow_remote=environment.disruptive, progress=lambda line: _err.print(line),
+            distributed=distributed,
         )  # fmt: skip
     except LoadError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -166,3 +242,79 @@ def load(
         _err.print(f"[yellow]not verified:[/yellow] {result.unverified_reason}")
         sys.exit(ExitCode.UNVERIFIED)
     sys.exit(_judge(result, environment))
+
+
+_WORKER_LOG_TAIL = 2000
+
+
+@click.command("load-worker")
+@click.option(
+    "--master",
+    "master",
+    required=True,
+    help="HOST:PORT of the `golive load --master` to take a share of the load from",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("reports/load-worker"),
+    show_default=True,
+    help="folder for this worker's samples, its log and a copy of the figures it sent",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="allow a non-loopback master and target (workers on other machines, e.g. Kubernetes)",
+)
+def load_worker(master: str, output: Path, allow_remote: bool) -> None:
+    """Run one Locust worker of a distributed load run (needs no golive.toml).
+
+    \b
+    The master sends the plan (endpoints, rate, stages) and this worker's share of the
+    arrivals; the worker sends its HdrHistograms (encoded) back when its arrivals are
+    answered, then exits. Loopback only unless --allow-remote: the master's address and
+    the target it names must both be on this machine otherwise.
+    Exit: 0 done, 2 usage error, 4 the worker failed (see its log).
+    """
+    host, port = _host_port(master, "--master")
+    if not allow_remote and not is_loopback(f"http://{master}"):
+        raise click.UsageError(
+            f"--master {master} is not a loopback address: pass --allow-remote for a master"
+            " on another machine"
+        )
+    folder = loadtests_dir()
+    output = output.resolve()
+    samples = output / "samples"
+    samples.mkdir(parents=True, exist_ok=True)
+    for pattern in ("samples-*.tsv", "generator-*.json", "sent-*.json"):
+        for old in samples.glob(pattern):
+            old.unlink()
+    # the plan comes from the master; a GOLIVE_LOAD_* override here would only confuse
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_LOAD_")}
+    env.update(GOLIVE_LOAD_ROLE="worker", GOLIVE_LOAD_SAMPLES_DIR=str(samples),
+               GOLIVE_LOAD_ALLOW_REMOTE="1" if allow_remote else "0")  # fmt: skip
+    files = [folder / "locustfile.py", folder / "shapes.py", RECORDER]
+    argv = [
+        sys.executable, "-m", "locust", "--worker", "--master-host", host,
+        "--master-port", str(port), "-f", ",".join(str(p) for p in files),
+    ]  # fmt: skip
+    log = output / "locust-worker.log"
+    _err.print(f"load worker: connecting to {host}:{port}; log {log}")
+    with log.open("wb") as log_file:
+        proc = _procs.popen(argv, cwd=output, env=env, stdin=subprocess.DEVNULL,
+                            stdout=log_file, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            code = proc.wait()
+        finally:
+            if proc.returncode is None:
+                _procs.stop_group(proc, grace=3.0)
+            elif not _procs.group_alive(proc.pid):
+                _procs.release(proc)
+    sent = sorted(samples.glob("sent-*.json"))
+    if code != 0 or not sent:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-_WORKER_LOG_TAIL:]
+        _err.print(f"[yellow]load worker failed[/yellow] (exit {code}); log {log}:\n{tail}")
+        sys.exit(ExitCode.UNVERIFIED)
+    _err.print(f"load worker done: figures sent ({sent[-1]})")
+    sys.exit(0)

@@ -13,7 +13,7 @@ from golive._procs import terminate_as_interrupt
 from golive.catalog import PROFILES, load_catalog
 from golive.cli.attest import attest
 from golive.cli.demo import demo
-from golive.cli.load import load
+from golive.cli.load import load, load_worker
 from golive.cli.run import run
 from golive.cli.schema import schema
 from golive.cli.verdict import verdict
@@ -66,6 +66,7 @@ def criteria(fmt: str, profile: str | None, lang: str) -> None:
 main.add_command(run)
 main.add_command(demo)
 main.add_command(load)
+main.add_command(load_worker)
 main.add_command(schema)
 main.add_command(attest)
 main.add_command(verdict)

@@ -32,16 +32,34 @@ from golive.facts.load.plan import (
     LoadPlan,
     check_target,
 )
-from golive.facts.load.result import Generator, Latency, LoadResult
-from golive.facts.load.samples import Summary, summarise
+from golive.facts.load.result import Generator, Latency, LoadResult, WorkerAccount
+from golive.facts.load.samples import Partial, Summary, finish, summarise
 
-__all__ = ["RECORDER", "free_port", "locust_argv", "run_load", "write_load_json"]
+__all__ = [
+    "RECORDER",
+    "Distributed",
+    "free_port",
+    "locust_argv",
+    "run_load",
+    "write_load_json",
+]
 
 RECORDER = Path(__file__).with_name("recorder.py")
 STARTUP_GRACE_S = 60.0  # Locust start-up and shutdown on top of the staged run
 _LOG_TAIL = 4000
 
 Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Distributed:
+    """A distributed run's master: Locust's master/worker protocol on ``bind_host:port``,
+    waiting up to ``wait_s`` for ``workers`` ``golive load-worker`` processes."""
+
+    workers: int
+    bind_host: str = "127.0.0.1"
+    port: int = 5557
+    wait_s: float = 60.0
 
 
 def free_port() -> int:
@@ -62,8 +80,10 @@ def locust_argv(
     csv_prefix: Path,
     html: Path,
     master_port: int | None = None,
+    distributed: Distributed | None = None,
 ) -> list[str]:
-    """The Locust command line; with worker processes, master bind and connect ports match."""
+    """The Locust command line; with worker processes, master bind and connect ports match;
+    ``distributed``: Locust's master, for workers on other processes or machines."""
     argv = [
         sys.executable, "-m", "locust",
         "-f", ",".join(str(p) for p in locustfiles),
@@ -74,7 +94,14 @@ def locust_argv(
         "--run-time", f"{math.ceil(_bound_s(plan)) + 2}s",
         "--exit-code-on-error", "0",
     ]  # fmt: skip
-    if plan.processes and plan.model == "closed":  # the open model: one generator process
+    if distributed is not None:
+        argv += [
+            "--master", "--expect-workers", str(distributed.workers),
+            "--expect-workers-max-wait", f"{distributed.wait_s:g}",
+            "--master-bind-host", distributed.bind_host,
+            "--master-bind-port", str(distributed.port),
+        ]  # fmt: skip
+    elif plan.processes and plan.model == "closed":  # the open model: one generator process
         if master_port is None:
             raise LoadError("worker processes need a master port")
         argv += [
@@ -135,12 +162,17 @@ def run_load(
     allow_remote: bool = False,
     progress: Progress | None = None,
     interval_s: float = 5.0,
+    distributed: Distributed | None = None,
 ) -> LoadResult:
     """Run the staged load against ``host`` and return what it measured.
 
     ``locustfiles``: the users/tasks file(s) and the shape; golive's recorder is added.
+    ``distributed``: run Locust's master only; the load comes from ``golive load-worker``
+    processes, whose figures (HdrHistogram's encoding) are merged here exactly.
     """
     check_target(host, allow_remote=allow_remote)
+    if distributed is not None and plan.model != "open":
+        raise LoadError("a distributed run uses the open model (an arrival rate)")
     if not plan.endpoints:
         raise LoadError(
             "no endpoints to load: list them under [[environments.NAME.load.endpoints]]"
@@ -152,15 +184,20 @@ def run_load(
     out_dir = Path(out_dir).resolve()
     samples_dir = out_dir / "samples"
     samples_dir.mkdir(parents=True, exist_ok=True)
-    for old in [*samples_dir.glob("samples-*.tsv"), *samples_dir.glob("generator-*.json")]:
-        old.unlink()
+    for pattern in ("samples-*.tsv", "generator-*.json", "partial-*.json", "dropouts.json"):
+        for old in samples_dir.glob(pattern):
+            old.unlink()
     prefix, html, log = out_dir / "locust", out_dir / "locust.html", out_dir / "locust.log"
     files = [*(Path(p).resolve() for p in locustfiles), RECORDER]
     argv = locust_argv(
         plan, host=host, locustfiles=files, csv_prefix=prefix, html=html,
         master_port=free_port() if plan.processes and plan.model == "closed" else None,
+        distributed=distributed,
     )  # fmt: skip
     env = {**os.environ, **plan.to_locust_env(), "GOLIVE_LOAD_SAMPLES_DIR": str(samples_dir)}
+    env.pop("GOLIVE_LOAD_ROLE", None)
+    if distributed is not None:
+        env["GOLIVE_LOAD_ROLE"] = "master"
     say = progress or (lambda _line: None)
     shape = (
         f"open model, {plan.rate:g}/s (spike {plan.spike_rate:g}/s)" if plan.model == "open"
@@ -170,8 +207,14 @@ def run_load(
     say(
         f"load starting: {shape} for {plan.total_s:g}s against {host}"
         + (f" with {workers} worker processes" if workers else "")
+        + (
+            f" from {distributed.workers} workers (master on"
+            f" {distributed.bind_host}:{distributed.port})"
+            if distributed
+            else ""
+        )
     )
-    deadline = _bound_s(plan) + STARTUP_GRACE_S
+    deadline = _bound_s(plan) + STARTUP_GRACE_S + (distributed.wait_s if distributed else 0)
     started = time.monotonic()
     last: LocustProgress | None = None
     with log.open("wb") as log_file:
@@ -211,12 +254,35 @@ def run_load(
         raise LoadError(f"Locust exited with {proc.returncode}; log {log}:\n{_tail(log)}")
     history = Path(f"{prefix}_stats_history.csv")
     samples = sorted(samples_dir.glob("samples-*.tsv"))
-    summary = summarise(
-        samples, history_users(history),
-        think_s=(plan.wait_min_s + max(plan.wait_min_s, plan.wait_max_s)) / 2, late_ms=LATE_MS,
-    )  # fmt: skip
+    accounts: list[dict[str, float]] = []
+    workers_seen: list[WorkerAccount] = []
+    merged: Partial | None = None
+    unverified: list[str] = []
+    scheduled = 0
+    if distributed is not None:
+        merged, accounts, workers_seen, unverified = _merge_workers(samples_dir, distributed)
+        # the one schedule the workers shared: its count is the run's intended arrivals
+        scheduled = sum(1 for _ in plan.arrival_offsets()) if plan.endpoints else 0
+        summary = finish(merged, history_users(history))
+        samples = sorted(samples_dir.glob("partial-*.json"))
+    else:
+        summary = summarise(
+            samples, history_users(history),
+            think_s=(plan.wait_min_s + max(plan.wait_min_s, plan.wait_max_s)) / 2,
+            late_ms=LATE_MS,
+        )  # fmt: skip
+        accounts = [
+            json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(samples_dir.glob("generator-*.json"))
+        ]
     totals = locust_totals(Path(f"{prefix}_stats.csv"))
-    generator = _generator(plan, summary, sorted(samples_dir.glob("generator-*.json")))
+    generator = _generator(plan, summary, accounts)
+    if distributed is not None:
+        accounted = generator.intended_arrivals or 0
+        if not unverified and accounted != scheduled:
+            unverified.append(f"the workers scheduled {accounted} arrivals, the plan {scheduled}")
+        generator = generator.model_copy(update={"intended_arrivals": scheduled})
+    reason = "; ".join(unverified) if unverified else _unverified(generator)
     result = LoadResult(
         target=host,
         plan=plan.describe(),
@@ -231,7 +297,9 @@ def run_load(
         intended_rate=_rate(generator.intended_arrivals, plan) if plan.model == "open" else None,
         achieved_rate=_rate(summary.arrivals, plan) if plan.model == "open" else None,
         generator=generator,
-        unverified_reason=_unverified(generator),
+        unverified_reason=reason,
+        workers=workers_seen,
+        histogram=merged.overall.encode()["h"] if merged is not None else None,
         endpoints=summary.endpoints,
         bucket_s=summary.bucket_s,
         series=summary.series,
@@ -260,15 +328,60 @@ def _rate(arrivals: int | None, plan: LoadPlan) -> float | None:
     return round(arrivals / plan.total_s, 3) if arrivals is not None and plan.total_s else None
 
 
-def _generator(plan: LoadPlan, summary: Summary, accounts: list[Path]) -> Generator:
-    """The generator's account: its own file (open model) and the late starts it recorded."""
+def _merge_workers(
+    folder: Path, distributed: Distributed
+) -> tuple[Partial, list[dict[str, float]], list[WorkerAccount], list[str]]:
+    """The workers' figures as the master received them, merged exactly; their generator
+    accounts; why the run is not verified (a worker dropped out, refused, never reported)."""
+    merged = Partial()
+    accounts: list[dict[str, float]] = []
+    seen: list[WorkerAccount] = []
+    reasons: list[str] = []
+    dropouts = folder / "dropouts.json"
+    if dropouts.is_file():
+        reasons += [str(r) for r in json.loads(dropouts.read_text(encoding="utf-8"))]
+    for path in sorted(folder.glob("partial-*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            partial = Partial.decode(document["partial"])
+        except (KeyError, ValueError) as exc:
+            reasons.append(f"worker {document.get('index')} sent unreadable figures: {exc}")
+            continue
+        merged.merge(partial)
+        account = dict(document.get("generator") or {})
+        if document.get("refused"):
+            reasons.append(f"worker {document.get('index')}: {document['refused']}")
+        accounts.append({k: float(v) for k, v in account.items() if isinstance(v, int | float)})
+        seen.append(WorkerAccount(
+            index=int(document["index"]), worker=str(document.get("worker")),
+            host=str(document.get("host")), requests=partial.overall.count,
+            intended_arrivals=int(account.get("intended_arrivals", 0)),
+            cpu=round(account["cpu_s"] / account["wall_s"], 3)
+            if account.get("wall_s") else None,
+        ))  # fmt: skip
+    if len(seen) + len(reasons) < distributed.workers and not reasons:
+        reasons.append(
+            f"{len(seen)} of {distributed.workers} workers sent their figures (see the Locust"
+            " log: a worker never connected, or the run overstayed its bound)"
+        )
+    return merged, accounts, seen, reasons
+
+
+def _generator(plan: LoadPlan, summary: Summary, accounts: list[dict[str, float]]) -> Generator:
+    """The generators' account (open model: each writes its own, a distributed run's come
+    with their figures) and the late starts they recorded."""
     if plan.model == "closed":
         return Generator(model="closed")
     totals: dict[str, float] = {}
-    for path in accounts:
-        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+    for account in accounts:
+        for key, value in account.items():
             totals[key] = totals.get(key, 0.0) + float(value)
-    wall = totals.get("wall_s")
+    # the busiest generator: one saturated worker is enough to distort its timings
+    busiest = max(
+        (a["cpu_s"] / a["wall_s"] for a in accounts if a.get("wall_s") and "cpu_s" in a),
+        default=None,
+    )
+    wall = max((a.get("wall_s", 0.0) for a in accounts), default=None)
     return Generator(
         model="open",
         intended_arrivals=int(totals["intended_arrivals"]) if accounts else None,
@@ -277,7 +390,7 @@ def _generator(plan: LoadPlan, summary: Summary, accounts: list[Path]) -> Genera
         late_bound_ms=LATE_MS,
         max_late_ms=summary.max_late_ms,
         queued=int(totals.get("queued", 0)),
-        cpu=round(totals["cpu_s"] / wall, 3) if wall else None,
+        cpu=round(busiest, 3) if busiest is not None else None,
         cpu_s=totals.get("cpu_s"),
         wall_s=wall,
     )
@@ -348,6 +461,9 @@ def write_load_json(result: LoadResult, path: Path) -> None:
             for name, e in result.endpoints.items()
         },
         "plan": result.plan,
+        "workers": [w.model_dump() for w in result.workers],
+        # the merged corrected histogram in HdrHistogram's own encoding (distributed runs)
+        "histogram": result.histogram,
         "locust": {"html": result.html_report, "csv": result.csv_files},
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -64,6 +64,7 @@ _OVERRIDES = {
         ("STEADY_S", "steady_s"),
         ("SPIKE_S", "spike_s"),
         ("PROCESSES", "processes"),
+        ("MAX_USERS", "max_users"),
         ("WAIT_MIN", "wait_min_s"),
         ("WAIT_MAX", "wait_max_s"),
         ("TIMEOUT", "timeout_s"),
@@ -81,7 +82,9 @@ LATE_MS = 20.0
 LATE_SHARE = 0.05
 MAX_LATE_MS = 250.0
 CPU_SATURATED = 0.9
-POOL_CONNECTIONS = MAX_USERS  # open model: connections in flight, so arrivals never queue
+# open model, default: connections in flight per generator, so arrivals never queue (the
+# plan's max_users)
+POOL_CONNECTIONS = MAX_USERS
 
 
 class LoadError(GoliveError):
@@ -116,6 +119,9 @@ class LoadPlan(BaseModel):
     steady_s: SteadySeconds = 40.0
     spike_s: LoadSeconds = 10.0
     processes: LoadProcesses = 0  # 0: one Locust process; N: N worker processes (--processes N)
+    # the configured bound on users and spike_users (closed model) and on connections in
+    # flight per generator (open model): [load] max_users, golive's MAX_USERS by default
+    max_users: LoadUsers = MAX_USERS
     wait_min_s: LoadSeconds = 0.2
     wait_max_s: LoadSeconds = 1.0
     timeout_s: RequestTimeout = 10.0
@@ -137,6 +143,13 @@ class LoadPlan(BaseModel):
             plan = handler(data)
         except ValidationError as exc:
             raise LoadError("load plan: " + "; ".join(_problem(e) for e in exc.errors())) from None
+        over = [f"{k}={v}" for k, v in (("users", plan.users), ("spike_users", plan.spike_users))
+                if v > plan.max_users]  # fmt: skip
+        if over:
+            raise LoadError(
+                f"load plan: {', '.join(over)} above max_users={plan.max_users}"
+                " (raise [load] max_users to allow more)"
+            )
         if plan.total_s > MAX_SECONDS:
             raise LoadError(f"load plan: stages last {plan.total_s:g}s, more than {MAX_SECONDS}s")
         return plan
@@ -237,7 +250,8 @@ def configured_plan(
     if email and password:
         values["login"] = (email, password)
     if "spike_users" not in values:
-        values["spike_users"] = 2 * LoadPlan.model_validate(values).users
+        sized = LoadPlan.model_validate({**values, "spike_users": 1})
+        values["spike_users"] = min(2 * sized.users, sized.max_users)
     if "spike_rate" not in values:
         values["spike_rate"] = min(2 * LoadPlan.model_validate(values).rate, MAX_RATE)
     return LoadPlan.model_validate(values)

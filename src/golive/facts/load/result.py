@@ -7,7 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["CacheStats", "EndpointStats", "Generator", "Latency", "LoadResult", "SeriesPoint"]
+__all__ = [
+    "CacheStats",
+    "EndpointStats",
+    "Generator",
+    "Latency",
+    "LoadResult",
+    "SeriesPoint",
+    "WorkerAccount",
+]
 
 
 class _Model(BaseModel):
@@ -82,6 +90,17 @@ class Generator(_Model):
     wall_s: float | None = None
 
 
+class WorkerAccount(_Model):
+    """One worker of a distributed run, as its figures reached the master."""
+
+    index: int  # its share: every of-th arrival of the schedule, from this one
+    worker: str  # Locust's client id
+    host: str
+    requests: int
+    intended_arrivals: int
+    cpu: float | None = None
+
+
 class LoadResult(_Model):
     """The load phase, once per test session; several checks judge it."""
 
@@ -112,6 +131,8 @@ class LoadResult(_Model):
     samples_files: list[str]
     log_tail: str
     wall_s: float
+    workers: list[WorkerAccount] = []  # a distributed run's workers
+    histogram: str | None = None  # distributed: the merged corrected HdrHistogram, encoded
 
     @property
     def successes(self) -> int:

@@ -22,12 +22,13 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
 from golive.facts.load.result import CacheStats, EndpointStats, Latency, SeriesPoint
 
-__all__ = ["Accumulator", "Sample", "Summary", "read_samples", "summarise"]
+__all__ = ["Accumulator", "Partial", "Sample", "Summary", "finish", "read_samples", "summarise"]
 
 LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour; longer values are clamped (and still counted)
@@ -70,6 +71,21 @@ def _histogram(digits: int = 3) -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, digits)
 
 
+def _encoded(histogram: HdrHistogram) -> str:
+    """HdrHistogram's own encoding (compressed, base64), as text for JSON and msgpack."""
+    return bytes(histogram.encode()).decode("ascii")
+
+
+def _decoded(text: str) -> HdrHistogram:
+    """An encoded histogram, checked to have golive's bounds (so that adding is exact)."""
+    histogram = HdrHistogram.decode(text.encode("ascii"))
+    if (histogram.lowest_trackable_value, histogram.highest_trackable_value) != (
+        LOWEST_US, HIGHEST_US
+    ):  # fmt: skip
+        raise ValueError("an encoded histogram with other bounds than golive's")
+    return histogram
+
+
 def _ms(us: float) -> float:
     return round(us / 1000.0, 3)
 
@@ -95,6 +111,23 @@ class Accumulator:
         self.count += 1
         self.total_us += rt_us
         self.max_us = max(self.max_us, rt_us)
+
+    def merge(self, other: Accumulator) -> None:
+        """Add ``other``: exactly the accumulator of both sets of requests."""
+        self.histogram.add(other.histogram)
+        self.count += other.count
+        self.total_us += other.total_us
+        self.max_us = max(self.max_us, other.max_us)
+        self.corrected = self.corrected or other.corrected
+
+    def encode(self) -> dict[str, Any]:
+        return {"h": _encoded(self.histogram), "n": self.count, "sum": self.total_us,
+                "max": self.max_us, "corrected": self.corrected}  # fmt: skip
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Accumulator:
+        return cls(_decoded(data["h"]), int(data["n"]), int(data["sum"]), int(data["max"]),
+                   bool(data["corrected"]))  # fmt: skip
 
     def percentile_ms(self, pct: float) -> float | None:
         return _ms(self.histogram.get_value_at_percentile(pct)) if self.count else None
@@ -183,25 +216,53 @@ def summarise(
     ``think_s``: the closed model's mean think time (for its correction); ``late_ms``: the
     bound beyond which an open-model arrival counts as late."""
     span = _span(paths)
-    first_ms = span.first_ms
-    duration_s = (span.last_ms - first_ms) / 1000.0
-    bucket_s = float(max(1, math.ceil(duration_s / MAX_POINTS)))
     # closed model: one user's expected interval between requests (at least 1 ms)
     interval_us = 0 if span.open_model else max(1000, round(think_s * 1e6) + span.p50_us)
-    overall, raw = Accumulator(), Accumulator()
-    failures = late = arrivals = 0
-    max_late_us = 0
-    endpoints: dict[str, _Endpoint] = {}
-    buckets: dict[int, _Bucket] = {}
-    for s in read_samples(paths):
-        overall.add(s.corrected_us, interval_us)
-        raw.add(s.rt_us)
-        failures += not s.ok
+    partial = Partial.of_samples(paths, interval_us=interval_us, late_ms=late_ms)
+    return finish(partial, users, interval_us=interval_us)
+
+
+@dataclass
+class Partial:
+    """The figures of one generator's samples (a Locust worker's, or all local ones), in a
+    form that merges exactly: HdrHistograms add bucket by bucket, counts, sums and maxima
+    add up. A distributed run's workers send theirs encoded (:meth:`encode`, HdrHistogram's
+    own compressed form) and the master merges them (:meth:`merge`) before :func:`finish`.
+    Time buckets are whole epoch seconds, so workers need no common start."""
+
+    overall: Accumulator = field(default_factory=Accumulator)
+    raw: Accumulator = field(default_factory=Accumulator)
+    failures: int = 0
+    arrivals: int = 0
+    late: int = 0
+    max_late_us: int = 0
+    first_ms: int | None = None
+    last_ms: int | None = None
+    endpoints: dict[str, _Endpoint] = field(default_factory=dict)
+    seconds: dict[int, _Bucket] = field(default_factory=dict)
+    open_model: bool = False
+
+    @classmethod
+    def of_samples(
+        cls, paths: Iterable[Path], *, interval_us: int = 0, late_ms: float = math.inf
+    ) -> Partial:
+        partial = cls()
+        for sample in read_samples(paths):
+            partial.add(sample, interval_us=interval_us, late_ms=late_ms)
+        return partial
+
+    def add(self, s: Sample, *, interval_us: int = 0, late_ms: float = math.inf) -> None:
+        self.first_ms = s.start_ms if self.first_ms is None else min(self.first_ms, s.start_ms)
+        self.last_ms = s.start_ms if self.last_ms is None else max(self.last_ms, s.start_ms)
+        self.overall.add(s.corrected_us, interval_us)
+        self.raw.add(s.rt_us)
+        self.failures += not s.ok
         if s.late_us is not None:
-            arrivals += 1
-            late += s.late_us > late_ms * 1000
-            max_late_us = max(max_late_us, s.late_us)
-        ep = endpoints.setdefault(s.endpoint, _Endpoint())
+            self.open_model = True
+            self.arrivals += 1
+            self.late += s.late_us > late_ms * 1000
+            self.max_late_us = max(self.max_late_us, s.late_us)
+        ep = self.endpoints.setdefault(s.endpoint, _Endpoint())
         ep.all.add(s.corrected_us, interval_us)
         ep.raw.add(s.rt_us)
         ep.failures += not s.ok
@@ -209,11 +270,100 @@ def summarise(
             ep.hits.add(s.rt_us)
         elif s.cache == "M":
             ep.misses.add(s.rt_us)
-        bucket = buckets.setdefault(int((s.start_ms - first_ms) / 1000 // bucket_s), _Bucket())
+        bucket = self.seconds.setdefault(s.start_ms // 1000, _Bucket())
         bucket.histogram.record_value(min(max(s.corrected_us, LOWEST_US), HIGHEST_US))
         bucket.count += 1
         bucket.failures += not s.ok
+
+    def merge(self, other: Partial) -> None:
+        """Add ``other``'s figures: the result equals the Partial of both sets of samples."""
+        firsts = [t for t in (self.first_ms, other.first_ms) if t is not None]
+        lasts = [t for t in (self.last_ms, other.last_ms) if t is not None]
+        self.first_ms = min(firsts) if firsts else None
+        self.last_ms = max(lasts) if lasts else None
+        self.overall.merge(other.overall)
+        self.raw.merge(other.raw)
+        self.failures += other.failures
+        self.arrivals += other.arrivals
+        self.late += other.late
+        self.max_late_us = max(self.max_late_us, other.max_late_us)
+        self.open_model = self.open_model or other.open_model
+        for name, theirs in other.endpoints.items():
+            ep = self.endpoints.setdefault(name, _Endpoint())
+            ep.all.merge(theirs.all)
+            ep.raw.merge(theirs.raw)
+            ep.failures += theirs.failures
+            ep.hits.merge(theirs.hits)
+            ep.misses.merge(theirs.misses)
+        for second, bucket in other.seconds.items():
+            mine = self.seconds.setdefault(second, _Bucket())
+            mine.histogram.add(bucket.histogram)
+            mine.count += bucket.count
+            mine.failures += bucket.failures
+
+    def encode(self) -> dict[str, Any]:
+        """A JSON-able form (histograms in HdrHistogram's encoding) for Locust's messages."""
+        return {
+            "overall": self.overall.encode(), "raw": self.raw.encode(),
+            "failures": self.failures, "arrivals": self.arrivals, "late": self.late,
+            "max_late_us": self.max_late_us, "first_ms": self.first_ms,
+            "last_ms": self.last_ms, "open_model": self.open_model,
+            "endpoints": {
+                name: {"all": ep.all.encode(), "raw": ep.raw.encode(), "failures": ep.failures,
+                       "hits": ep.hits.encode(), "misses": ep.misses.encode()}
+                for name, ep in self.endpoints.items()
+            },
+            "seconds": {
+                str(second): {"h": _encoded(b.histogram), "n": b.count, "failures": b.failures}
+                for second, b in self.seconds.items()
+            },
+        }  # fmt: skip
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Partial:
+        """The inverse of :meth:`encode`; a malformed document raises ``ValueError``."""
+        try:
+            return cls(
+                overall=Accumulator.decode(data["overall"]),
+                raw=Accumulator.decode(data["raw"]),
+                failures=int(data["failures"]), arrivals=int(data["arrivals"]),
+                late=int(data["late"]), max_late_us=int(data["max_late_us"]),
+                first_ms=None if data["first_ms"] is None else int(data["first_ms"]),
+                last_ms=None if data["last_ms"] is None else int(data["last_ms"]),
+                open_model=bool(data["open_model"]),
+                endpoints={
+                    str(name): _Endpoint(
+                        all=Accumulator.decode(ep["all"]), raw=Accumulator.decode(ep["raw"]),
+                        failures=int(ep["failures"]), hits=Accumulator.decode(ep["hits"]),
+                        misses=Accumulator.decode(ep["misses"]),
+                    )
+                    for name, ep in data["endpoints"].items()
+                },
+                seconds={
+                    int(second): _Bucket(_decoded(b["h"]), int(b["n"]), int(b["failures"]))
+                    for second, b in data["seconds"].items()
+                },
+            )  # fmt: skip
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not an encoded partial: {type(exc).__name__} {exc}") from None
+
+
+def finish(
+    partial: Partial, users: list[tuple[float, int]] | None = None, *, interval_us: int = 0
+) -> Summary:
+    """The run's statistics from its (merged) figures."""
+    first_ms = partial.first_ms or 0
+    duration_s = ((partial.last_ms or 0) - first_ms) / 1000.0
+    bucket_s = float(max(1, math.ceil(duration_s / MAX_POINTS)))
+    first_second = first_ms // 1000
+    buckets: dict[int, _Bucket] = {}
+    for second, fine in sorted(partial.seconds.items()):
+        bucket = buckets.setdefault(int((second - first_second) // bucket_s), _Bucket())
+        bucket.histogram.add(fine.histogram)
+        bucket.count += fine.count
+        bucket.failures += fine.failures
     seconds = max(duration_s, bucket_s)
+    overall, raw = partial.overall, partial.raw
     stats = {
         name: EndpointStats(
             name=name,
@@ -229,24 +379,24 @@ def summarise(
                 miss_p50_ms=ep.misses.percentile_ms(50),
             ),
         )
-        for name, ep in sorted(endpoints.items())
+        for name, ep in sorted(partial.endpoints.items())
     }
     return Summary(
         started_at=first_ms / 1000.0,
         duration_s=round(duration_s, 3),
         requests=overall.count,
-        failures=failures,
+        failures=partial.failures,
         latency=overall.latency() if overall.count else None,
         uncorrected=raw.latency() if raw.count else None,
         endpoints=stats,
         bucket_s=bucket_s,
-        series=_series(buckets, bucket_s, first_ms / 1000.0, users or []),
-        arrivals=arrivals,
-        late=late,
-        max_late_ms=_ms(max_late_us),
+        series=_series(buckets, bucket_s, float(first_second), users or []),
+        arrivals=partial.arrivals,
+        late=partial.late,
+        max_late_ms=_ms(partial.max_late_us),
         correction=(
             "intended start (open model)"
-            if span.open_model
+            if partial.open_model
             else f"HdrHistogram coordinated-omission correction, interval {_ms(interval_us)} ms"
             if overall.count
             else "none"
