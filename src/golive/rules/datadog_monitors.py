@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from hcl2.utils import SerializationOptions
-
 from golive._errors import NotVerified
 from golive.catalog import Threshold
 from golive.facts.repo.discover import RoleMatch, find_files, remember_role
@@ -37,6 +34,7 @@ from golive.facts.repo.structured import (
     relative,
     to_seconds,
 )
+from golive.facts.repo.terraform import resources_as_written
 from golive.judging.findings import Finding
 from golive.rules.schemas import unrecognised
 
@@ -215,21 +213,13 @@ def _terraform_resources(path: Path, kind: str) -> Iterator[tuple[str, dict[str,
     if kind not in text:
         return
     try:
-        parsed = hcl2.loads(text, serialization_options=SerializationOptions(
-            strip_string_quotes=True, with_comments=False))
-    except Exception as exc:
+        resources = resources_as_written(text, kind)
+    except ValueError as exc:
         raise NotVerified(
             f"unrecognised format: {path.name} is not HCL that python-hcl2 reads ({exc})"
         ) from None
-    for block in parsed.get("resource") or []:
-        if not isinstance(block, dict):
-            continue
-        for name, attrs in (block.get(kind) or {}).items():
-            if not isinstance(attrs, dict):
-                continue
-            found = re.search(rf'resource\s+"{kind}"\s+"{re.escape(str(name))}"', text)
-            line = text.count("\n", 0, found.start()) + 1 if found else 1
-            yield str(name), {k: _unquote(v) for k, v in attrs.items()}, line
+    for resource in resources:
+        yield resource.name, {k: _unquote(v) for k, v in resource.attrs.items()}, resource.line or 1
 
 
 def _terraform_monitors(repo: Path) -> tuple[list[Monitor], list[str]]:

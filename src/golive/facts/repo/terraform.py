@@ -9,15 +9,24 @@ default, a function call — stays :class:`Unresolved`, decided only at apply ti
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import hcl2
+from hcl2.utils import SerializationOptions
 
 from golive.facts.repo.cloudformation import Unresolved
 
-__all__ = ["TerraformFile", "TfResource", "load_terraform", "load_tfvars", "tf_resolve"]
+__all__ = [
+    "TerraformFile",
+    "TfResource",
+    "load_terraform",
+    "load_tfvars",
+    "resources_as_written",
+    "tf_resolve",
+]
 
 _REF = re.compile(r"\$\{\s*(var|local)\.([A-Za-z0-9_-]+)\s*\}")
 _WHOLE_REF = re.compile(r"^\$\{\s*(var|local)\.([A-Za-z0-9_-]+)\s*\}$")
@@ -52,14 +61,45 @@ def _strip_blocks(value: Any) -> Any:
     return value
 
 
-def _load(path: Path) -> tuple[str, dict[str, Any]]:
-    text = path.read_text(encoding="utf-8")
+# string literals without their quotes, expressions as ``${...}`` text, comments dropped
+_AS_WRITTEN = SerializationOptions(strip_string_quotes=True, with_comments=False)
+
+
+def _parse(text: str, options: SerializationOptions | None = None) -> dict[str, Any]:
     try:
-        data = _strip_blocks(hcl2.loads(text))
+        data = _strip_blocks(hcl2.loads(text) if options is None
+                             else hcl2.loads(text, serialization_options=options))  # fmt: skip
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"invalid HCL: {first}") from None
-    return text, data if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _load(path: Path) -> tuple[str, dict[str, Any]]:
+    text = path.read_text(encoding="utf-8")
+    return text, _parse(text)
+
+
+def _resources(text: str, data: dict[str, Any], kind: str | None = None) -> Iterator[TfResource]:
+    """Every ``resource "type" "name"`` block (of type ``kind`` when given), with its line."""
+    for block in data.get("resource") or []:
+        for rtype, named in block.items() if isinstance(block, dict) else []:
+            if kind is not None and rtype != kind:
+                continue
+            for name, attrs in named.items() if isinstance(named, dict) else []:
+                if not isinstance(attrs, dict):
+                    continue
+                found = re.search(
+                    rf'^\s*resource\s+"{re.escape(rtype)}"\s+"{re.escape(name)}"', text, re.M)
+                line = text.count("\n", 0, found.start()) + 1 if found else None
+                yield TfResource(rtype, name, attrs, line)
+
+
+def resources_as_written(text: str, kind: str) -> list[TfResource]:
+    """The ``kind`` resources of a .tf file's text with attributes as written (string
+    literals unquoted, references left as ``${...}`` text, nothing resolved); ValueError if
+    unparsable. For readers that interpret expressions themselves (heredocs, ``file()``)."""
+    return list(_resources(text, _parse(text, _AS_WRITTEN), kind))
 
 
 def load_tfvars(path: Path) -> dict[str, Any]:
@@ -83,13 +123,7 @@ def load_terraform(path: Path) -> TerraformFile:
     for block in data.get("locals") or []:
         if isinstance(block, dict):
             out.locals.update(block)
-    for block in data.get("resource") or []:
-        for rtype, named in block.items() if isinstance(block, dict) else []:
-            for name, attrs in named.items() if isinstance(named, dict) else []:
-                found = re.search(
-                    rf'^\s*resource\s+"{re.escape(rtype)}"\s+"{re.escape(name)}"', text, re.M)
-                line = text.count("\n", 0, found.start()) + 1 if found else None
-                out.resources.append(TfResource(rtype, name, attrs, line))
+    out.resources.extend(_resources(text, data))
     return out
 
 
