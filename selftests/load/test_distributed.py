@@ -1,12 +1,13 @@
 """Distributed load on Locust's own master/worker protocol, over TCP on 127.0.0.1.
 
-Two runs at once against one self-test app, each a `golive load --master` and two
-`golive load-worker` processes (separate processes, their own process groups):
+Three runs at once against one self-test app, each a `golive load --master` and (but the
+last) two `golive load-worker` processes (separate processes, their own process groups):
 
 - complete: the master's merged histogram equals, bucket by bucket, the HdrHistogram of
   the union of the two workers' own samples (each worker keeps its samples file), and the
   intended arrivals are the plan's, split exactly between the workers;
-- a worker's Locust process killed mid-run: the run is not verified, naming that worker.
+- a worker's Locust process killed mid-run: the run is not verified, naming that worker;
+- no worker connects within --wait-workers: not verified, saying so.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def distributed_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     try:
         masters: dict[str, tuple[subprocess.Popen[bytes], Path, list[Path]]] = {}
         workers: dict[str, list[subprocess.Popen[bytes]]] = {}
-        for name in ("complete", "killed"):
+        # "absent": a master whose workers never come
+        for name in ("complete", "killed", "absent"):
             base = folder / name
             base.mkdir()
             config = base / "golive.toml"
@@ -109,11 +111,12 @@ def distributed_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
                 encoding="utf-8",
             )
             bind = f"127.0.0.1:{free_port()}"
+            wait = "2" if name == "absent" else "60"
             master = _golive("load", "-c", str(config), "-o", str(base / "out"), "--master",
-                             "--expect-workers", "2", "--bind", bind, "--wait-workers", "60",
+                             "--expect-workers", "2", "--bind", bind, "--wait-workers", wait,
                              log=base / "master.log")  # fmt: skip
             procs.append(master)
-            outs = [base / f"worker{i}" for i in (1, 2)]
+            outs = [base / f"worker{i}" for i in (1, 2)] if name != "absent" else []
             workers[name] = [
                 _golive("load-worker", "--master", bind, "-o", str(out),
                         log=base / f"{out.name}.log")
@@ -217,6 +220,14 @@ def test_a_worker_killed_mid_run_makes_the_run_not_verified(distributed_runs: di
     assert "not verified" in run.output and "Traceback" not in run.output
     # the intended arrivals stay the plan's: the dropped share is missing, not forgotten
     assert data["generator"]["intended_arrivals"] == 300 > data["requests"]
+
+
+@pytest.mark.slow
+def test_workers_that_never_connect_make_the_run_not_verified(distributed_runs: dict[str, Run]):
+    run = distributed_runs["absent"]
+    assert run.code == 4, run.output[-3000:]
+    assert "not verified: fewer than 2 workers connected" in run.output
+    assert "Traceback" not in run.output and run.data == {}
 
 
 def test_refusals_before_anything_starts(tmp_path: Path):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from golive import _procs
+from golive import __version__, _procs
 from golive.facts.load.locust_csv import Progress as LocustProgress
 from golive.facts.load.locust_csv import history_users, latest_progress, locust_totals
 from golive.facts.load.plan import (
@@ -250,6 +250,12 @@ def run_load(
             if proc.returncode is not None and not _procs.group_alive(proc.pid):
                 _procs.release(proc)
     wall_s = time.monotonic() - started
+    if distributed is not None and "Gave up waiting for workers" in _tail(log):
+        raise LoadError(
+            f"fewer than {distributed.workers} workers connected to"
+            f" {distributed.bind_host}:{distributed.port} within {distributed.wait_s:g}s;"
+            f" log {log}"
+        )
     if proc.returncode != 0:
         raise LoadError(f"Locust exited with {proc.returncode}; log {log}:\n{_tail(log)}")
     history = Path(f"{prefix}_stats_history.csv")
@@ -342,6 +348,12 @@ def _merge_workers(
         reasons += [str(r) for r in json.loads(dropouts.read_text(encoding="utf-8"))]
     for path in sorted(folder.glob("partial-*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("golive") != __version__:  # the encoding is golive's own
+            reasons.append(
+                f"worker {document.get('index')} runs golive {document.get('golive')},"
+                f" the master {__version__}"
+            )
+            continue
         try:
             partial = Partial.decode(document["partial"])
         except (KeyError, ValueError) as exc:

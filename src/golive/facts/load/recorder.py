@@ -44,6 +44,7 @@ import gevent
 from locust import events
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
+from golive import __version__
 from golive.facts.load.plan import LATE_MS, PLAN_VARIABLE
 from golive.facts.load.samples import Partial
 
@@ -191,7 +192,7 @@ def _report(runner: WorkerRunner, share: dict[str, Any], account: dict[str, Any]
     data = {
         "partial": partial.encode(), "generator": account, "host": socket.gethostname(),
         "pid": os.getpid(), "share": [share["index"], share["of"]],
-        "refused": account.get("refused"),
+        "refused": account.get("refused"), "golive": __version__,
     }  # fmt: skip
     if _DIR:  # the worker keeps a copy of what it sent
         (Path(_DIR) / f"sent-{os.getpid()}.json").write_text(json.dumps(data), encoding="utf-8")
