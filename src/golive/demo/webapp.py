@@ -14,7 +14,12 @@ Both releases link a project lookup, a search page and a "go to" redirect from t
 page; the broken twin concatenates the lookup's ``name`` into its SQL (and shows the
 database error), echoes the search's ``q`` unescaped into the page, and redirects ``to``
 anywhere. The good twin binds the parameter, escapes the output and redirects only to a
-path of its own.
+path of its own. Both also link a link preview (``/api/preview?url=``), a comments page
+(``/comments``, a POST form) and a theme form (``POST /api/preferences``, signed in by the
+session cookie): the broken twin fetches any URL server-side (SSRF), shows comments
+unescaped (stored XSS), takes the theme from any origin (CSRF) and accepts expired
+tokens; the good twin fetches only allow-listed hosts, escapes, refuses a foreign
+``Origin`` and checks expiry.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Mutable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
+import httpx
 import jwt
 import psycopg
 from psycopg.rows import dict_row
@@ -101,6 +107,9 @@ def _own_path(target: str) -> bool:
         and not parts.scheme
         and not parts.netloc
     )
+
+
+PREVIEW_HOSTS = frozenset({"status.example.com"})  # the good twin previews only these
 
 
 _LEAKED_DOTENV = (
@@ -206,6 +215,8 @@ class App:
         self.static_etag = '"' + hashlib.sha256(self.static_js).hexdigest()[:16] + '"'
         self._cache: tuple[float, list[dict[str, Any]]] | None = None
         self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._comments: deque[tuple[str, str]] = deque(maxlen=50)
+        self._themes: dict[str, str] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
@@ -244,7 +255,8 @@ class App:
                 algorithms=["HS256"],
                 audience=JWT_AUDIENCE,
                 issuer=JWT_ISSUER,
-                options={"require": ["exp", "iat", "sub", "role"]},
+                # broken: expiry not checked (a leaked old token works forever)
+                options={"require": ["exp", "iat", "sub", "role"], "verify_exp": not self.s.broken},
             )
         except jwt.PyJWTError:
             return None
@@ -400,7 +412,7 @@ class App:
         )  # fmt: skip
         return JSONResponse({"users": rows}, headers={"cache-control": "private, no-store"})
 
-    async def index(self, _request: Request) -> Response:
+    async def index(self, request: Request) -> Response:
         return HTMLResponse(
             "<!doctype html><html lang=en><head><meta charset=utf-8><title>golive demo</title>"
             '<script src="/static/app.js" defer></script></head>'
@@ -408,9 +420,54 @@ class App:
             '<form action="/search" method="get"><input name="q" value="status">'
             '<button type="submit">search</button></form>'
             '<p><a href="/api/projects/find?name=status-page">status-page</a> · '
-            '<a href="/go?to=/health">health</a></p></body></html>',
+            '<a href="/go?to=/health">health</a> · '
+            f'<a href="/api/preview?url={html.escape(str(request.base_url))}health">preview</a>'
+            ' · <a href="/comments">comments</a></p>'
+            '<form action="/api/preferences" method="post"><input name="theme" value="light">'
+            '<button type="submit">save</button></form></body></html>',
             headers={"cache-control": "no-cache"},
         )
+
+    async def preview(self, request: Request) -> Response:
+        """A link preview: the status and size of the page at ``url``."""
+        url = request.query_params.get("url", "")
+        if not self.s.broken and urlsplit(url).hostname not in PREVIEW_HOSTS:
+            return JSONResponse({"error": "host not allowed"}, 400)  # good: allow-list
+        try:  # broken: any URL, the internal network included, fetched by the server
+            async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+                fetched = await client.get(url)
+        except (httpx.HTTPError, ValueError) as exc:
+            return JSONResponse({"error": type(exc).__name__}, 502)
+        return JSONResponse({"status": fetched.status_code, "bytes": len(fetched.content)})
+
+    async def comments(self, request: Request) -> Response:
+        if request.method == "POST":
+            form = parse_qs((await request.body()).decode("utf-8", "replace"))
+            text = (form.get("text") or [""])[0][:500]
+            if text:
+                self._comments.append(((form.get("author") or ["anonymous"])[0][:50], text))
+            return RedirectResponse("/comments", 303)
+        show = (lambda t: t) if self.s.broken else html.escape  # broken: stored, shown raw
+        items = "".join(f"<li>{show(a)}: {show(t)}</li>" for a, t in self._comments)
+        return HTMLResponse(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>comments</title>"
+            f"</head><body><ul>{items}</ul><form action=/comments method=post>"
+            '<input name="author" value="ann"><textarea name="text"></textarea>'
+            "<button>post</button></form></body></html>",
+            headers={"cache-control": "no-store"},
+        )
+
+    async def preferences(self, request: Request) -> Response:
+        claims = self.claims(request)  # a bearer token or the session cookie
+        if claims is None:
+            return _unauthorized()
+        origin = request.headers.get("origin")
+        if not self.s.broken and origin and urlsplit(origin).netloc != request.url.netloc:
+            return JSONResponse({"error": "cross-site request refused"}, 403)  # good
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        self._themes[str(claims["sub"])] = (form.get("theme") or ["light"])[0][:20]
+        return JSONResponse({"theme": self._themes[str(claims["sub"])]},
+                            headers={"cache-control": "no-store"})  # fmt: skip
 
     async def static_app_js(self, request: Request) -> Response:
         headers = {"etag": self.static_etag}
@@ -492,6 +549,9 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/api/projects/find", handlers.find_project),
         Route("/search", handlers.search),
         Route("/go", handlers.go),
+        Route("/api/preview", handlers.preview),
+        Route("/comments", handlers.comments, methods=["GET", "POST"]),
+        Route("/api/preferences", handlers.preferences, methods=["POST"]),
     ]
     if settings.broken:
         routes.append(Route("/api/slow", handlers.slow))
