@@ -1,6 +1,7 @@
 """A small target for the security self-tests: one Starlette app, secure or insecure.
 
-The insecure twin has every defect the security checks look for: no security headers,
+The insecure twin has every defect the security checks look for (its login limiter
+allows 1000 failures a minute, the secure one 5): no security headers,
 ``Server: nginx/1.2.3``, cookies without flags, CORS reflecting any origin with
 credentials, an admin endpoint that trusts any token, every user's rows for everyone,
 ``/.env`` served and a directory listing.
@@ -147,10 +148,19 @@ def create_app(settings: Settings) -> ASGIApp:
             '<a href="/api/hooks/ping?callback=none">ping</a> <a href="/notes">notes</a>'
         )
 
+    failures: dict[str, list[float]] = {}
+    # secure: 5 failures a minute per source; insecure: a limiter set far too high
+    allowed_failures = 5 if secure else 1000
+
     async def login(request: Request) -> Response:
+        source = request.client.host if request.client else "?"
+        recent = [t for t in failures.get(source, []) if time.monotonic() - t < 60]
+        if len(recent) >= allowed_failures:
+            return JSONResponse({"error": "too many attempts"}, 429)
         body = json.loads(await request.body() or b"{}")
         user = USERS.get(str(body.get("email")))
         if user is None or body.get("password") != settings.password:
+            failures[source] = [*recent, time.monotonic()]
             return JSONResponse({"error": "invalid credentials"}, 401)
         now = int(time.time())
         token = jwt.encode(

@@ -11,7 +11,13 @@ import pytest
 
 from golive.facts.live import jwt as _jwt
 from golive.facts.live.http_session import TargetSession
-from golive.facts.live.security_targets import DataEndpoint, Endpoint, Identity, SecurityTargets
+from golive.facts.live.security_targets import (
+    DataEndpoint,
+    Endpoint,
+    Identity,
+    Login,
+    SecurityTargets,
+)
 from golive.rules.appsec import active, data_access, passive
 from selftests.security.conftest import IDENTITY_ENV
 
@@ -108,6 +114,26 @@ def test_forged_and_unsigned_tokens_of_an_admitted_identity(
     assert {f.where.rsplit("/api", 1)[1] for f in forged} == {"/me", "/admin/users"}
     assert any("alg: none" in f.message for f in forged)
     assert any("forged signature" in f.message for f in forged)
+
+
+def test_login_rate_limit(sessions: dict[str, TargetSession], app_urls: dict[str, str]) -> None:
+    """The secure app refuses the 6th failure from one source (429); the insecure one's
+    limiter (1000 a minute) lets every attempt through; without identities, or against a
+    path that is no login, nothing is judged."""
+    clean, dirty = (active.login_rate_limit(sessions[mode]) for mode in ("secure", "insecure"))
+    assert clean.verified and not clean.findings, clean.facts
+    assert "127.0.0.3" in clean.checked[0] and "too many" in clean.checked[0]
+    attempts = SecurityTargets().probes.login_attempts
+    assert [f.rule for f in dirty.findings] == ["authn.no-login-rate-limit"]
+    assert len(dirty.facts["login_attempts"]["statuses"]) == attempts
+    with httpx.Client(base_url=app_urls["insecure"]) as client:
+        targets = selftest_targets().model_copy(update={"login": Login(path="/api/me")})
+        bare, wrong = TargetSession(client, SecurityTargets()), TargetSession(client, targets)
+        no_identity, wrong_path = active.login_rate_limit(bare), active.login_rate_limit(wrong)
+        bare.close()
+        wrong.close()
+    assert not no_identity.verified and "no identity" in str(no_identity.reason)
+    assert not wrong_path.verified and "could not be judged" in str(wrong_path.reason)
 
 
 def test_without_credentials_the_role_checks_are_gaps(

@@ -41,9 +41,13 @@ def test_authentication_and_authorization(
     run_once: RunOnce,
     disruptive: Environment,
 ) -> None:
-    """401 without or with an invalid token; 403 for a role the endpoint refuses."""
-    result = probe(run_once, target_session, active.authn_authz)
-    criterion.conclude([result], what="authentication and authorization")
+    """401 without a token, with an invalid, a forged or an unsigned one; 403 for a role the
+    endpoint refuses; failed logins from one source refused as too many (429)."""
+    results = [
+        probe(run_once, target_session, active.authn_authz),
+        probe(run_once, target_session, active.login_rate_limit),
+    ]
+    criterion.conclude(results, what="authentication and authorization")
 
 
 @pytest.mark.criterion("sec.rbac")
@@ -69,8 +73,9 @@ def test_external_access(
     disruptive: Environment,
 ) -> None:
     """Without credentials: protected and admin paths refused, nothing sensitive served;
-    golive's probes find no SQL injection, reflected XSS, open redirect or path traversal
-    in the parameters of the crawled links and forms and the configured endpoints."""
+    golive's probes find no SQL injection, reflected XSS, open redirect, path traversal or
+    SSRF in the parameters of the crawled links and forms and the configured endpoints,
+    and no stored XSS or CSRF through the POST forms and the configured forms."""
     probes = probe(run_once, target_session, injection.active_probes)
     evidence.record(
         "active probes", probes.facts.get("requests"), "requests",

@@ -44,11 +44,17 @@ class Burst:
 
 
 def failed_login_burst(
-    base_url: str, path: str, username_field: str, password_field: str, attempts: int
+    base_url: str,
+    path: str,
+    username_field: str,
+    password_field: str,
+    attempts: int,
+    source: str = DRILL_SOURCE,
 ) -> Burst:
-    """Send up to ``attempts`` failed logins, one after the other; stop at the first 429."""
+    """Send up to ``attempts`` failed logins, one after the other; stop at the first 429.
+    ``source``: the loopback address they come from (for a target on loopback)."""
     url = f"{base_url.rstrip('/')}{path}"
-    local = DRILL_SOURCE if is_loopback(base_url) else None
+    local = source if is_loopback(base_url) else None
     transport = httpx.HTTPTransport(local_address=local) if local else httpx.HTTPTransport()
     burst = Burst(url, local or "this machine")
     started = time.perf_counter()

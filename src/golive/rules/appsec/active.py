@@ -7,6 +7,7 @@ Authentication bypass, per protected endpoint: no token, a token that is not one
 (a random HS256 key) and unsigned (``alg: none``), once its genuine token is shown to work
 (``authn_authz``, 3 requests); an expired token (``privilege_escalation``); a role claim
 raised under the original signature, ``alg: none`` or a weak key (``privilege_escalation``).
+Password guessing: up to ``probes.login_attempts`` failed logins (``login_rate_limit``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 import httpx
 
 from golive.config import resolve_secret
+from golive.facts.live import intrusion
 from golive.facts.live import jwt as _jwt
 from golive.facts.live.http_session import Login, TargetSession
 from golive.facts.live.security_targets import Endpoint
@@ -28,6 +30,7 @@ __all__ = [
     "NO_PROTECTED",
     "authn_authz",
     "external_access",
+    "login_rate_limit",
     "privilege_escalation",
     "rbac_matrix",
 ]
@@ -367,4 +370,51 @@ def privilege_escalation(session: TargetSession) -> SourceResult:
             result.notes.append(f"{login.identity}'s token is not a JWT: claim tampering skipped")
         result.checked.append(f"{endpoint.path} from {login.identity} ({login.role})")
     _expired_probe(session, logins, result)
+    return result
+
+
+PROBE_SOURCE = "127.0.0.3"  # not the intrusion drill's 127.0.0.2: neither blocks the other
+
+
+def login_rate_limit(session: TargetSession) -> SourceResult:
+    """Failed logins (an account that does not exist) one after the other, from one
+    source, up to ``probes.login_attempts``: refused as too many (429) before the end, or
+    password guessing is unlimited. Run only when identities name the login as real."""
+    if not session.targets.identities:
+        return SourceResult.unverified(
+            SOURCE,
+            "the security targets name no identity: the login API (login:) is not known to "
+            "be real, and the rate-limit probe is not run against a guessed path",
+        )
+    result = SourceResult(source=SOURCE, verified=True, label="active-http: login rate limit")
+    login, attempts = session.targets.login, session.targets.probes.login_attempts
+    burst = intrusion.failed_login_burst(
+        session.base_url,
+        login.path,
+        login.username_field,
+        login.password_field,
+        attempts,
+        source=PROBE_SOURCE,
+    )
+    result.facts["login_attempts"] = {"statuses": burst.statuses, "seconds": burst.seconds}
+    rejected, blocked = burst.rejected, burst.blocked_at
+    if blocked is None and rejected < len(burst.statuses):
+        result.verified = False
+        result.reason = f"POST {login.path} answered {sorted(set(map(str, burst.statuses)))}, "
+        result.reason += "not as failed logins: the rate limit could not be judged"
+        return result
+    result.checked.append(
+        f"{len(burst.statuses)} failed logins from {burst.source} to POST {login.path}"
+        + (f": refused as too many at attempt {blocked}" if blocked else "")
+    )
+    if blocked is None:
+        result.findings.append(
+            _finding(
+                "authn.no-login-rate-limit",
+                "medium",
+                f"{rejected} failed logins from one source in {burst.seconds:.1f} s, none "
+                "refused as too many (no 429): passwords can be guessed without limit",
+                burst.url,
+            )
+        )
     return result

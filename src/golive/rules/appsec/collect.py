@@ -47,6 +47,7 @@ ACTIVE_PROBES: tuple[Callable[[TargetSession], SourceResult], ...] = (
     active.rbac_matrix,
     active.external_access,
     active.privilege_escalation,
+    active.login_rate_limit,
     data_access.api_data_access,
     injection.active_probes,
 )

@@ -52,6 +52,9 @@ class ProbeSettings(BaseModel):
     reread_pages: int = Field(
         default=10, ge=1, le=100, description="pages re-read for stored XSS markers"
     )
+    login_attempts: int = Field(
+        default=20, ge=2, le=200, description="failed logins the rate-limit probe may send"
+    )
     exclude: list[str] = Field(
         default_factory=list, description="path prefixes never probed (the login is never)"
     )
