@@ -44,7 +44,7 @@ import gevent
 from locust import events
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
-from golive import __version__
+from golive import __version__, _procs
 from golive.facts.load.plan import LATE_MS, PLAN_VARIABLE
 from golive.facts.load.samples import Partial
 
@@ -211,6 +211,9 @@ def _on_init(environment: Any, **_kwargs: Any) -> None:
         runner.register_message(PLAN_MESSAGE, on_plan)
         environment.golive_report = lambda share, account: _report(runner, share, account)
 
+
+if _ROLE == "worker":  # `golive load-worker` killed outright: its Locust worker goes too
+    _procs.die_with_parent()
 
 # Locust's event hooks are untyped
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
