@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -89,6 +90,20 @@ def _ready(tmp_path: Path) -> bool:
     return (tmp_path / "ready").is_file()
 
 
+@contextlib.contextmanager
+def _running(tmp_path: Path, mode: str, *args: str, serving: bool = False) -> Iterator[Started]:
+    """The suite started (with its check's server listening when ``serving``); whatever the
+    test does, its processes are ended afterwards."""
+    run = _run_suite(tmp_path, mode, *args)
+    try:
+        if serving:
+            wait_until(lambda: _ready(tmp_path) and bool(run.watch_ports()), 60,
+                       "the check's server listening", run)  # fmt: skip
+        yield run
+    finally:
+        run.cleanup()
+
+
 def _checked_incomplete(run: Started, code: int, reason: str) -> dict[str, object]:
     """Exit 3, INCOMPLETE with the reason, the completed check kept; nothing left over."""
     assert code == 3, run.text()[-3000:]
@@ -122,35 +137,19 @@ def _status(data: dict[str, object], criterion: str) -> str:
 def test_interrupt_during_a_long_check_with_a_child_server(
     tmp_path: Path, sig: int, group: bool, reason: str
 ):
-    run = _run_suite(tmp_path, "server")
-    try:
-        wait_until(
-            lambda: _ready(tmp_path) and bool(run.watch_ports()),
-            60,
-            "the check's server listening",
-            run,
-        )
+    with _running(tmp_path, "server", serving=True) as run:
         run.signal(sig, group=group)
         code, seconds = run.wait(90)
         data = _checked_incomplete(run, code, reason)
         assert _status(data, QUICK) == "pass"  # what completed is kept
         assert _status(data, STANDING) == "not_verified"
         assert seconds < 30
-    finally:
-        run.cleanup()
 
 
 def test_killed_pytest_child_gives_incomplete_written_by_golive(tmp_path: Path):
     """SIGKILL to pytest itself: golive writes the INCOMPLETE results from the journal of
     what the child reported, and ends the server group the check had started."""
-    run = _run_suite(tmp_path, "server")
-    try:
-        wait_until(
-            lambda: _ready(tmp_path) and bool(run.watch_ports()),
-            60,
-            "the check's server listening",
-            run,
-        )
+    with _running(tmp_path, "server", serving=True) as run:
         os.kill(int((tmp_path / "ready").read_text()), signal.SIGKILL)
         code, seconds = run.wait(60)
         data = _checked_incomplete(run, code, "killed by SIGKILL")
@@ -158,46 +157,33 @@ def test_killed_pytest_child_gives_incomplete_written_by_golive(tmp_path: Path):
         assert _status(data, QUICK) == "pass"
         assert (run.output / "readiness.html").is_file()  # every report, not only the JSON
         assert seconds < 30
-    finally:
-        run.cleanup()
 
 
 def test_killed_xdist_worker_is_incomplete_in_bounded_time(tmp_path: Path):
-    run = _run_suite(tmp_path, "sleep", "-n", "2")
-    try:
+    with _running(tmp_path, "sleep", "-n", "2") as run:
         wait_until(lambda: _ready(tmp_path), 90, "the long check running on a worker", run)
         os.kill(int((tmp_path / "ready").read_text()), signal.SIGKILL)
         code, seconds = run.wait(90)
         data = _checked_incomplete(run, code, "xdist worker")
         assert _status(data, QUICK) == "pass"
         assert seconds < 45  # never a hang
-    finally:
-        run.cleanup()
 
 
-def test_deadline_stops_the_run_and_says_so(tmp_path: Path):
-    run = _run_suite(tmp_path, "server", "--deadline", "0.1")  # 6 s
-    try:
+@pytest.mark.parametrize("given", ["flag", "config"])
+def test_deadline_stops_the_run_and_says_so(tmp_path: Path, given: str):
+    """A deadline of 0.1 min (6 s), on the command line or in golive.toml."""
+    args = ["--deadline", "0.1"]
+    if given == "config":
+        (tmp_path / "golive.toml").write_text("deadline_minutes = 0.1\n", encoding="utf-8")
+        args = ["--config", str(tmp_path / "golive.toml")]
+    with _running(tmp_path, "server" if given == "flag" else "sleep", *args) as run:
         code, _seconds = run.wait(90)
         _checked_incomplete(run, code, "deadline of 0.1 min passed")
-    finally:
-        run.cleanup()
-
-
-def test_deadline_from_the_config(tmp_path: Path):
-    (tmp_path / "golive.toml").write_text("deadline_minutes = 0.1\n", encoding="utf-8")
-    run = _run_suite(tmp_path, "sleep", "--config", str(tmp_path / "golive.toml"))
-    try:
-        code, _seconds = run.wait(90)
-        _checked_incomplete(run, code, "deadline of 0.1 min passed")
-    finally:
-        run.cleanup()
 
 
 def test_sigterm_during_locust_load_leaves_no_locust(tmp_path: Path):
     """Locust runs in a session of its own: it must still not outlive the run."""
-    run = _run_suite(tmp_path, "locust")
-    try:
+    with _running(tmp_path, "locust") as run:
 
         def locust_listening() -> bool:
             names = [
@@ -210,8 +196,6 @@ def test_sigterm_during_locust_load_leaves_no_locust(tmp_path: Path):
         code, seconds = run.wait(90)
         _checked_incomplete(run, code, "SIGTERM to golive")
         assert seconds < 30
-    finally:
-        run.cleanup()
 
 
 @pytest.fixture
@@ -326,14 +310,7 @@ def test_a_scanner_timeout_ends_its_whole_process_tree(tmp_path: Path):
 def test_sigterm_to_every_process_of_the_tree(tmp_path: Path):
     """A CI runner that signals each process of the job: golive and its pytest child both get
     SIGTERM (and golive forwards one more); the child still writes its own results."""
-    run = _run_suite(tmp_path, "server")
-    try:
-        wait_until(
-            lambda: _ready(tmp_path) and bool(run.watch_ports()),
-            60,
-            "the check's server listening",
-            run,
-        )
+    with _running(tmp_path, "server", serving=True) as run:
         for pid in [run.proc.pid, *(p.pid for p in psutil.Process(run.proc.pid).children(True))]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
@@ -342,8 +319,6 @@ def test_sigterm_to_every_process_of_the_tree(tmp_path: Path):
         assert data["interruption"]["written_by"] == "pytest"  # type: ignore[index]
         assert _status(data, QUICK) == "pass"
         assert seconds < 30
-    finally:
-        run.cleanup()
 
 
 def test_golive_killed_outright_still_leaves_incomplete_results_and_nothing_running(
@@ -351,14 +326,7 @@ def test_golive_killed_outright_still_leaves_incomplete_results_and_nothing_runn
 ):
     """SIGKILL to golive (nothing it can handle): its pytest child is told by the kernel,
     writes INCOMPLETE results itself and ends the groups it started."""
-    run = _run_suite(tmp_path, "server")
-    try:
-        wait_until(
-            lambda: _ready(tmp_path) and bool(run.watch_ports()),
-            60,
-            "the check's server listening",
-            run,
-        )
+    with _running(tmp_path, "server", serving=True) as run:
         child = int((tmp_path / "ready").read_text())
         run.signal(signal.SIGKILL, group=False)
         run.wait(30)
@@ -368,8 +336,6 @@ def test_golive_killed_outright_still_leaves_incomplete_results_and_nothing_runn
         assert "SIGTERM" in data["interruption"]["reason"]
         pids, ports = run.leftovers()
         assert pids == [] and ports == []
-    finally:
-        run.cleanup()
 
 
 def _alive(pid: int) -> bool:
