@@ -234,7 +234,8 @@ def test_workers_that_never_connect_make_the_run_not_verified(distributed_runs: 
 
 def test_refusals_before_anything_starts(tmp_path: Path):
     """A master bound off loopback needs --allow-remote-workers; a worker pointed at a
-    master off loopback needs --allow-remote; --master needs --expect-workers."""
+    master off loopback needs --allow-remote; --master needs --expect-workers and the open
+    model."""
     runner = CliRunner()
     config = tmp_path / "golive.toml"
     config.write_text('[environments.x]\nbase_url = "http://127.0.0.1:9"\n', encoding="utf-8")
@@ -246,6 +247,16 @@ def test_refusals_before_anything_starts(tmp_path: Path):
     ):
         result = runner.invoke(load, ["-c", str(config), *args])
         assert result.exit_code == 2 and needle in result.output, (args, result.output)
+    closed = tmp_path / "closed.toml"
+    closed.write_text(
+        '[environments.x]\nbase_url = "http://127.0.0.1:9"\ndisruptive = true\n'
+        f'[environments.x.load]\nmodel = "closed"\n{ENDPOINTS}',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        load, ["-c", str(closed), "-e", "x", "--master", "--expect-workers", "2"]
+    )
+    assert result.exit_code == 2 and "uses the open model" in result.output, result.output
     result = runner.invoke(load_worker, ["--master", "192.0.2.1:5557", "-o", str(tmp_path)])
     assert result.exit_code == 2 and "--allow-remote" in result.output
     assert not (tmp_path / "samples").exists()  # refused before anything was started

@@ -212,6 +212,12 @@ def load(
     if not plan.endpoints:
         _err.print(f"[red]config error:[/red] environments.{name}.load.endpoints: none listed")
         sys.exit(ExitCode.USAGE)
+    if distributed is not None and plan.model != "open":
+        _err.print(
+            f"[red]config error:[/red] environments.{name}.load.model: a distributed run uses"
+            " the open model (an arrival rate)"
+        )
+        sys.exit(ExitCode.USAGE)
     try:
         httpx.get(environment.base_url, timeout=10.0)
     except httpx.TransportError as exc:
