@@ -96,6 +96,19 @@ def _container_state(facts: HostFacts, review: HostReview) -> None:
         review.notes.append(f"{_where(facts)}: no health check defined; running is judged")
 
 
+def _observed(review: HostReview, facts: HostFacts, what: str, error: str | None,
+              observed: dict[str, object] | None, problem: str | None) -> None:  # fmt: skip
+    """One thing asked of a host: a gap when it could not be read (``observed`` None), else
+    its value, and a failure when ``problem`` says what is wrong."""
+    if observed is None:
+        review.gaps.append(f"{_where(facts)}: {what}: {error}")
+        return
+    review.checked += 1
+    review.values.append({"host": facts.name, **observed})
+    if problem:
+        review.fail(facts.name, problem)
+
+
 def host_state(hosts: Sequence[HostFacts]) -> HostReview:
     """Every configured service running, process present, port listening; a container
     running and healthy."""
@@ -108,45 +121,25 @@ def host_state(hosts: Sequence[HostFacts]) -> HostReview:
         if not asked and facts.container is None:
             review.notes.append(f"{_where(facts)} names no services, processes or ports")
         for service in facts.services:
-            if service.running is None:
-                review.gaps.append(f"{_where(facts)}: service {service.name}: {service.error}")
-                continue
-            review.checked += 1
-            review.values.append(
-                {
-                    "host": facts.name,
-                    "service": service.name,
-                    "running": service.running,
-                    "enabled": service.enabled,
-                }
-            )
-            if not service.running:
-                review.fail(facts.name, f"service {service.name} is not running")
+            _observed(review, facts, f"service {service.name}", service.error,
+                      None if service.running is None else
+                      {"service": service.name, "running": service.running,
+                       "enabled": service.enabled},
+                      None if service.running is not False
+                      else f"service {service.name} is not running")  # fmt: skip
         for proc in facts.processes:
-            if proc.count is None:
-                review.gaps.append(f"{_where(facts)}: process {proc.name}: {proc.error}")
-                continue
-            review.checked += 1
-            review.values.append(
-                {"host": facts.name, "process": proc.name, "count": proc.count, "pids": proc.pids}
-            )
-            if proc.count == 0:
-                review.fail(facts.name, f"no process {proc.name} is running")
+            _observed(review, facts, f"process {proc.name}", proc.error,
+                      None if proc.count is None else
+                      {"process": proc.name, "count": proc.count, "pids": proc.pids},
+                      None if proc.count != 0
+                      else f"no process {proc.name} is running")  # fmt: skip
         for port in facts.ports:
-            if port.listening is None:
-                review.gaps.append(f"{_where(facts)}: port {port.port}: {port.error}")
-                continue
-            review.checked += 1
-            review.values.append(
-                {
-                    "host": facts.name,
-                    "port": port.port,
-                    "listening": port.listening,
-                    "addresses": port.addresses,
-                }
-            )
-            if not port.listening:
-                review.fail(facts.name, f"nothing listens on tcp port {port.port}")
+            _observed(review, facts, f"port {port.port}", port.error,
+                      None if port.listening is None else
+                      {"port": port.port, "listening": port.listening,
+                       "addresses": port.addresses},
+                      None if port.listening is not False
+                      else f"nothing listens on tcp port {port.port}")  # fmt: skip
     return review
 
 
