@@ -89,3 +89,17 @@ def test_failover_is_measured(runs: tuple[Results, Results]) -> None:
     assert good.by_id["ops.failover-drill"]["measured"]["unit"] == "s"
     assert broken.by_id["ops.failover-drill"]["measured"]["value"] > 2.0
     assert good.evidence("ops.failover-drill", "health requests during the failover")["value"] >= 5
+    writes = good.evidence("ops.failover-drill", "time until a write succeeds again")
+    assert writes["value"] == 0.0 and writes["rate_hz"] >= 4, writes  # the database kept up
+
+
+def test_data_loss_is_measured_by_golive_s_markers(runs: tuple[Results, Results]) -> None:
+    """The good scenario restores golive's marker table from the backup it took: the RPO is
+    the markers' loss window; the broken one restores an older backup: the table is gone."""
+    good, broken = runs
+    cid = "ops.scenario-data-loss"
+    markers = good.evidence(cid, "marker rows")
+    assert markers["table_after"] and markers["lost"] > 0 and markers["rpo_s"] > 0, markers
+    assert set(markers["lost_before"].values()) == {0}, markers
+    assert good.by_id[cid]["measured"]["name"] == "RPO (markers)"
+    assert "marker table missing" in broken.by_id[cid]["reason"], broken.explain(cid)

@@ -382,6 +382,14 @@ class Environment(_Strict):
     version_header: str | None = Field(
         default=None, description="response header naming the release (instead of a field)"
     )
+    zero_downtime_paths: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="key endpoints (GET paths) polled during drills, beside /health and the"
+        " load endpoints",
+    )  # fmt: skip
+    zero_downtime_tail_s: float = Field(
+        default=5.0, ge=0, le=300, description="polling goes on this long after a drill"
+    )
     aws_endpoint_url: str | None = None
     aws_region: str = "ap-northeast-1"
     webhook_url: str | None = Field(default=None, description="Slack-style incoming webhook")
@@ -431,6 +439,14 @@ class Environment(_Strict):
         default_factory=dict, max_length=MAX_HOSTS,
         description="hosts judged through testinfra (services, ports, usage)",
     )  # fmt: skip
+
+    @field_validator("zero_downtime_paths")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        wrong = [p for p in value if not p.startswith("/") or p.startswith("//")]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)}: a path on base_url starts with one /")
+        return value
 
     @field_validator("*")
     @classmethod

@@ -11,6 +11,13 @@
   change reference (``change_ref``/``ticket``: the approved change it belongs to), is
   unexpected and fails the review.
 
+Absence is not a pass: a window without the events a review looks for proves nothing
+unless the log source is shown to be live. On a disruptive environment golive writes a
+canary event with a unique token to each security log group and reads it back
+(golive.facts.live.aws.write_canary): seen, a quiet window passes ("no change in the
+window, source proven live"); accepted but never seen, the source swallows events and the
+review fails; not disruptive (or not writable), a quiet window is not verified.
+
 アラート条件: a metric filter counts each kind of event in the security log, and an
 enabled alarm with an SNS action watches that metric.
 
@@ -22,6 +29,7 @@ to CloudWatch Logs, and sshd/PAM text lines.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -33,6 +41,7 @@ import pytest
 import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.catalog import Threshold
+from golive.config import Environment
 from golive.facts.live import aws
 
 DAY = dt.timedelta(hours=24)
@@ -44,13 +53,44 @@ class SecurityLog:
     lines: int
     events: list[aws.SecurityEvent]
     truncated: list[str]
+    # golive's canary events, one per group, written when a review found nothing to read
+    canaries: list[aws.Canary] | None = None
+    no_canary: str = ""  # why none was written
 
     def of(self, kind: str) -> list[aws.SecurityEvent]:
         return [e for e in self.events if e.kind == kind]
 
+    def prove_live(self, evidence: Evidence, quiet: str) -> None:
+        """A quiet window (``quiet`` says of what) passes only when every group gave
+        golive's canary back: not verified without canaries, failed when one vanished."""
+        if self.canaries is None:
+            golive.not_verified(f"{quiet} and the source could not be proven live"
+                                f" ({self.no_canary})")  # fmt: skip
+        evidence.record("canary events", sum(c.seen for c in self.canaries), "seen",
+                        canaries=[c.__dict__ for c in self.canaries])  # fmt: skip
+        unwritten = [c.describe() for c in self.canaries if not c.written]
+        if unwritten:
+            golive.not_verified(f"{quiet}; {'; '.join(unwritten)}")
+        lost = [c.describe() for c in self.canaries if not c.seen]
+        if lost:
+            raise AssertionError(f"{quiet}, and the source is not live: {'; '.join(lost)}")
+        evidence.note(f"{quiet}: source proven live (golive's canary event came back from "
+                      f"{[c.group for c in self.canaries]})")  # fmt: skip
+
+
+def _may_write(env: Environment) -> str:
+    """Why golive may not write a canary event (empty when it may)."""
+    if not env.disruptive:
+        return "the environment is not disruptive: golive writes no canary event"
+    if env.production and not os.environ.get("GOLIVE_ALLOW_PRODUCTION"):
+        return "a canary event on production needs --allow-production"
+    return ""
+
 
 @pytest.fixture(scope="module")
-def security_log(aws_client: Callable[[str], Any], log_groups: list[aws.LogGroup]) -> SecurityLog:
+def security_log(
+    aws_client: Callable[[str], Any], log_groups: list[aws.LogGroup], golive_env: Environment
+) -> SecurityLog:
     groups = [g for g in log_groups if g.category == "security"]
     if not groups:
         golive.not_verified(f"no security log group to review (groups: "
@@ -58,12 +98,21 @@ def security_log(aws_client: Callable[[str], Any], log_groups: list[aws.LogGroup
     end = dt.datetime.now(dt.UTC)
     with closing(aws_client("logs")) as logs:
         windows = [aws.read_events(logs, g.name, end - DAY, end) for g in groups]
-    lines = [e for w in windows for e in w.events]
-    if not lines:
-        golive.not_verified(f"the security log ({[g.name for g in groups]}) received nothing "
-                            "in the last 24 h: nothing to review")  # fmt: skip
-    events = [s for s in map(aws.security_event, lines) if s is not None]
-    return SecurityLog(groups, len(lines), events, [w.group for w in windows if w.truncated])
+        lines = [e for w in windows for e in w.events]
+        events = [s for s in map(aws.security_event, lines) if s is not None]
+        log = SecurityLog(groups, len(lines), events, [w.group for w in windows if w.truncated])
+        # a review may find nothing to read: prove the source live before saying so
+        if not lines or not log.of("config-change"):
+            log.no_canary = _may_write(golive_env)
+            if not log.no_canary:
+                log.canaries = [aws.write_canary(logs, g.name) for g in groups]
+    return log
+
+
+def _require_lines(log: SecurityLog, evidence: Evidence) -> None:
+    if not log.lines:
+        log.prove_live(evidence, f"the security log ({[g.name for g in log.groups]}) received"
+                                 " nothing in the last 24 h")  # fmt: skip
 
 
 def _top(values: list[str | None], n: int = 10) -> list[dict[str, object]]:
@@ -78,6 +127,7 @@ def _review_burst(
     kind: str,
     what: str,
 ) -> None:
+    _require_lines(log, evidence)
     events = log.of(kind)
     evidence.record(f"{what} (24 h)", len(events), "events",
                     groups=[g.name for g in log.groups], lines_read=log.lines,
@@ -135,9 +185,9 @@ def test_configuration_changes_attributed(
          "change": c.change, "change_ref": c.change_ref} for c in changes])  # fmt: skip
     if not changes:
         # Nothing logged is not "no unexpected change": the trail may not reach the log.
-        golive.not_verified(f"no change event in the window (24 h) of "
-                            f"{[g.name for g in security_log.groups]}: the audit trail is "
-                            "not shown to record configuration changes")  # fmt: skip
+        security_log.prove_live(evidence, f"no change event in the window (24 h) of"
+                                          f" {[g.name for g in security_log.groups]}")  # fmt: skip
+        return
     findings = []
     for change in changes:
         where = f"{change.target or 'unknown target'} at {change.at.isoformat(timespec='seconds')}"

@@ -32,6 +32,11 @@ Data loss: the newest backup is restored into a drill database (the damaged copy
 every row of its public tables is deleted, then recovered from the backup
 (``pg_restore --data-only``) and every table's row count compared with the backup's
 manifest. Broken: the backup leaves out ``public.audit_log``, which cannot come back.
+Then, on the live app database, the scenario's own loss: golive's marker tables
+(``golive_drill_markers_*``, written by golive while the scenario runs) are backed up
+(the recovery point, reported as ``recovery_point``), ``MARKER_LOSS_AFTER_S`` later
+dropped (the failure), and restored. Broken: the recovery restores from an older backup
+(the newest one in S3, made before golive's markers existed), so the table stays missing.
 
 Migrate: every migration of the sample repository and its seed into a scratch database,
 then the scratch database is dropped (what a release's migration step costs, timed by
@@ -86,6 +91,8 @@ __all__ = [
 
 MIGRATE_DB = "app_migrate_check"
 LOSS_DB = "app_data_loss_drill"
+MARKER_TABLES = "*.golive_drill_markers_*"  # golive's marker rows, any schema (pg_dump)
+MARKER_LOSS_AFTER_S = 1.0  # from the recovery point to the failure: the data loss window
 # The broken twin's fixed waits: longer than the demo environment's drill limits
 # (0.2 min, golive.toml [environments.demo.thresholds]); the good twin polls instead.
 BROKEN_WARMUP_S = 14.0
@@ -513,11 +520,13 @@ def data_loss(run_dir: Path) -> dict[str, Any]:
         finally:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(drill))
     tables = _compare_counts(manifest, recovered, "recovered", problems)
+    markers = _marker_loss(state, cluster, dump, run_dir / "restore")
     return {
         "command": "data-loss",
         "verified": not problems,
         "key": key,
         "backup_created_at": manifest.get("created_at"),
+        **markers,
         "drill_database": LOSS_DB,
         "tables_emptied": emptied,
         "deleted_rows": sum(before.values()) - sum(after.values()),
@@ -526,6 +535,51 @@ def data_loss(run_dir: Path) -> dict[str, Any]:
         "problems": problems,
         "seconds": round(time.perf_counter() - started, 3),
     }
+
+
+def _marker_loss(
+    state: dict[str, Any], cluster: postgres.PgCluster, older: Path, folder: Path
+) -> dict[str, Any]:
+    """Back up golive's marker tables, drop them (the failure), restore them; broken: from
+    ``older``, a backup made before they existed (see the module docstring)."""
+    import psycopg
+    from psycopg import sql
+
+    from golive.demo import postgres
+
+    with psycopg.connect(cluster.superuser_conninfo(), autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables"
+            " WHERE tablename LIKE 'golive\\_drill\\_markers\\_%'").fetchall()  # fmt: skip
+    names = [f"{schema}.{table}" for schema, table in found]
+    if not names:
+        return {"marker_tables": []}
+    dump = folder / "markers.dump"
+    folder.mkdir(parents=True, exist_ok=True)
+    point = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    out = subprocess.run(_pg_tool(cluster, "pg_dump", "-Fc", "-t", MARKER_TABLES, "-f", str(dump),
+                                  "-d", postgres.APP_DB), capture_output=True, text=True,
+                         check=False)  # fmt: skip
+    if out.returncode != 0:
+        raise DemoError(f"pg_dump of the marker tables failed: {out.stderr.strip()[:300]}")
+    time.sleep(MARKER_LOSS_AFTER_S)
+    _say(f"dropping {', '.join(names)} (the failure)")
+    with psycopg.connect(cluster.superuser_conninfo(), autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
+                sql.Identifier(*name.split(".", 1))))  # fmt: skip
+    source = older if state["mode"] == "broken" else dump  # the defect: the wrong backup
+    # pg_restore -t takes a bare table name; -n limits it to the schema
+    selection = [a for n in names for a in ("-n", n.split(".", 1)[0], "-t", n.split(".", 1)[1])]
+    out = subprocess.run(_pg_tool(cluster, "pg_restore", "-d", postgres.APP_DB, *selection,
+                                  str(source)), capture_output=True, text=True,
+                         check=False)  # fmt: skip
+    with psycopg.connect(cluster.superuser_conninfo(), autocommit=True) as conn:
+        back = [n for n in names if conn.execute("SELECT to_regclass(%s)", (n,))
+                .fetchone() not in (None, (None,))]  # fmt: skip
+    return {"marker_tables": names, "recovery_point": point,
+            "marker_restore": "ok" if out.returncode == 0 else out.stderr.strip()[:300],
+            "marker_tables_recovered": back}  # fmt: skip
 
 
 def migrate(run_dir: Path) -> dict[str, Any]:

@@ -20,7 +20,6 @@ import golive
 from golive import _http
 from golive.config import Config, Environment, resolve_secret
 from golive.facts.live import aws, drills
-from golive.facts.live.commands import CommandResult
 from golive.facts.load import LoadPlan, LoadResult, check_target, configured_plan, run_load
 from golive.facts.saas import sources
 from golive.harness.hosts import LOAD_USAGE_KEY, load_sampler
@@ -75,8 +74,9 @@ def failover_drill(
 @pytest.fixture(scope="session")
 def data_loss_drill(
     disruptive: Environment, backup_drill: drills.BackupDrill, run_once: RunOnce
-) -> CommandResult:
-    """The run's backup drill (so a fresh backup exists), then ``data_loss`` once."""
+) -> drills.DataLossDrill:
+    """The run's backup drill (so a fresh backup exists), then ``data_loss`` once while
+    golive writes its marker rows."""
     if not any(b.ok for b in backup_drill.backups):
         raise AssertionError(f"no backup to recover from: {backup_drill.backups[-1].summary()}")
     return run_once("data-loss", lambda: drills.run_data_loss(disruptive))

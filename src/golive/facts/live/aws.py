@@ -14,11 +14,14 @@ the drill publishes CloudWatch's notification itself on moto (:func:`is_moto`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
 import math
 import re
+import secrets
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +35,7 @@ __all__ = [
     "KINDS",
     "Alarm",
     "Bucket",
+    "Canary",
     "EventWindow",
     "IamFacts",
     "LogEvent",
@@ -62,6 +66,7 @@ __all__ = [
     "subscription_endpoints",
     "wildcard_statements",
     "world_ingress",
+    "write_canary",
 ]
 
 # administrative and database ports that must never be open to the internet
@@ -618,6 +623,73 @@ def read_events(
         kwargs["nextToken"] = token
     events.sort(key=lambda e: e.at)
     return EventWindow(group, start, end, events, truncated)
+
+
+CANARY_BOUND_S = 15.0  # CloudWatch Logs makes an event searchable within seconds
+CANARY_POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A unique event golive wrote to a log group and looked for there: seen proves the
+    source live (it takes events and gives them back); not written is not verified."""
+
+    group: str
+    token: str
+    written: bool
+    seen_after_s: float | None
+    bound_s: float
+    error: str | None = None  # why it could not be written (or read)
+
+    @property
+    def seen(self) -> bool:
+        return self.seen_after_s is not None
+
+    def describe(self) -> str:
+        if not self.written:
+            return f"{self.group}: golive could not write a canary event ({self.error})"
+        if self.seen:
+            return f"{self.group}: canary {self.token} seen after {self.seen_after_s} s"
+        return (f"{self.group}: canary {self.token} was accepted but not seen within"
+                f" {self.bound_s:g} s{f' ({self.error})' if self.error else ''}: the log"
+                " source swallows events")  # fmt: skip
+
+
+def write_canary(
+    logs: Any, group: str, *, bound_s: float = CANARY_BOUND_S, poll_s: float = CANARY_POLL_S
+) -> Canary:
+    """Write one event carrying a unique token to a stream of golive's own in ``group``,
+    then read the group (filter_log_events) until the token comes back or ``bound_s``
+    passes; the stream is deleted afterwards."""
+    token = f"golive-canary-{secrets.token_hex(8)}"
+    stream = f"golive-canary/{token}"
+    started = time.time()
+    message = json.dumps({"event": "golive_canary", "token": token})
+    try:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+            {"timestamp": int(started * 1000), "message": message}])  # fmt: skip
+    except ClientError as exc:
+        return Canary(group, token, False, None, bound_s, f"{_code(exc)}")
+    error: str | None = None
+    try:
+        while True:
+            try:
+                page = logs.filter_log_events(
+                    logGroupName=group, logStreamNames=[stream],
+                    startTime=int((started - 60) * 1000), endTime=int((time.time() + 60) * 1000),
+                )  # fmt: skip
+                if any(token in e.get("message", "") for e in page.get("events", [])):
+                    return Canary(group, token, True, round(time.time() - started, 3), bound_s)
+            except ClientError as exc:
+                error = _code(exc)
+            if time.time() - started > bound_s:
+                return Canary(group, token, True, None, bound_s, error)
+            time.sleep(poll_s)
+    finally:
+        # a group that refuses this keeps one small stream of golive's
+        with contextlib.suppress(ClientError):
+            logs.delete_log_stream(logGroupName=group, logStreamName=stream)
 
 
 _ERROR_WORD = re.compile(r"\b(ERROR|FATAL|CRITICAL|Traceback|panic:)", re.IGNORECASE)

@@ -1,9 +1,11 @@
 """Drills against an environment's own commands, each run once per test run.
 
-- deploy/rollback: ``deploy`` then ``rollback``, N cycles, while the health endpoint is
-  polled at ≈20 Hz; judged by platform.deploy-time, platform.zero-downtime,
-  platform.rollback-success, cicd.rollback-time, cicd.deploy-run. A rollback is complete
-  when the release served before the deploy answers the version endpoint again
+- deploy/rollback: ``deploy`` then ``rollback``, N cycles, while the key endpoints
+  (``/health``, ``zero_downtime_paths``, the load scenario's plain GET endpoints) are each
+  polled at ≈20 Hz over the whole drill and ``zero_downtime_tail_s`` after it; judged by
+  platform.deploy-time, platform.zero-downtime, platform.rollback-success,
+  cicd.rollback-time, cicd.deploy-run. A rollback is complete when the release served
+  before the deploy answers the version endpoint again
   (``version_url``/``version_field``/``version_header``; default ``/health``), polled at
   ≈20 Hz from the rollback command's start (not its exit) for at most the rollback limit
   × ``ROLLBACK_MARGIN``.
@@ -13,11 +15,14 @@
   the verdict. Judged by cicd.backup-time, cicd.restore-success,
   ops.backup-restore-drill, ops.data-recovery-drill, routine.backup-success,
   routine.restore-test.
-- failover: ``failover`` kills the active application instance while the health
-  endpoint is polled through the front; judged by ops.failover-drill and
-  ops.scenario-system-failure.
-- data loss: ``data_loss`` deletes rows in a drill copy of the newest backup and recovers
-  them; judged by ops.scenario-data-loss.
+- failover: ``failover`` kills the active application instance while the key endpoints
+  are polled through the front and golive writes a marker row into the database at
+  ≈5 Hz (golive.facts.live.markers): the time until a write succeeds again is golive's;
+  judged by ops.failover-drill and ops.scenario-system-failure.
+- data loss: ``data_loss`` damages data and recovers it, while golive writes marker rows
+  at 10 Hz into a scratch table (``golive_drill_markers_*``) of ``database_url`` from
+  before the command until after it; the markers that survive give the RPO; judged by
+  ops.scenario-data-loss.
 
 Several checks, in several test modules, judge one drill: the pytest layer runs each
 once per test run (``golive.harness.sessions``); nothing here knows about pytest.
@@ -25,11 +30,13 @@ once per test run (``golive.harness.sessions``); nothing here knows about pytest
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,11 +57,13 @@ from golive.facts.live.availability import (
     release_of,
 )
 from golive.facts.live.commands import CommandResult, Scrubber, run_command, threshold_seconds
+from golive.facts.live.markers import MarkerRefused, MarkerWriter, RpoOutcome, WriteOutcome
 from golive.facts.live.postgres import DatabaseUnreachable, connect
 
 __all__ = [
     "BackupCycle",
     "BackupDrill",
+    "DataLossDrill",
     "DeployCycle",
     "DeployDrill",
     "FailoverDrill",
@@ -67,6 +76,7 @@ __all__ = [
     "command_argv",
     "command_timeout",
     "deploy_rollback_for",
+    "key_endpoints",
     "run_backup_restore",
     "run_data_loss",
     "run_deploy_rollback",
@@ -80,6 +90,11 @@ DEPLOY_CYCLES = 2
 BACKUP_CYCLES = 2
 FAILOVER_TIMEOUT_S = 120.0
 SETTLE_SECONDS = 0.5  # keep polling this long after a command returns
+POLL_HZ = 20.0  # per key endpoint (the bar is 10 Hz)
+FAILOVER_WRITE_HZ = 5.0
+MARKER_HZ = 10.0  # data-loss markers
+MARKER_LEAD_S = 1.0  # markers written before the data-loss command starts
+MARKER_TAIL_S = 1.0  # and after it returns
 VERSION_POLL_S = 0.05  # ≈20 Hz
 # How long after the rollback command's start golive waits for the previous release,
 # as a multiple of the rollback limit: long enough to measure by how much it is missed.
@@ -244,6 +259,7 @@ class Step:
     before: HealthSample
     after: HealthSample
     version: VersionOutcome | None = None  # rollbacks: when the previous release answered
+    started_s: float = 0.0  # on the drill poller's clock; the window runs to the next step
 
     @property
     def release_changed(self) -> bool | None:
@@ -291,6 +307,9 @@ class DeployDrill:
     health_url: str
     cycles: list[DeployCycle] = field(default_factory=list)
     version_url: str = ""
+    urls: list[str] = field(default_factory=list)  # the key endpoints polled
+    poll_hz: float = POLL_HZ  # per endpoint
+    tail_s: float = 0.0
 
     @property
     def deploys(self) -> list[Step]:
@@ -323,19 +342,39 @@ def _observed(
     url: str,
     scrub: Scrubber,
     client: httpx.Client,
+    poll: HealthPoller,
     watch: VersionWatch | None = None,
 ) -> Step:
+    """One command under the drill's poller; its window is cut out after the drill."""
     before = check_health(client, url)
-    with HealthPoller(url) as poll:
-        if watch is not None:
-            watch.start()  # timed from the command's start
-        result = run_command(name, argv, timeout=timeout, scrub=scrub)
-        _not_started(result)
-        time.sleep(SETTLE_SECONDS)
+    started = poll.now()
+    if watch is not None:
+        watch.start()  # timed from the command's start
+    result = run_command(name, argv, timeout=timeout, scrub=scrub)
+    _not_started(result)
     if watch is not None:
         watch.wait()
     outcome = watch.outcome() if watch is not None else None
-    return Step(result, poll.window, before, check_health(client, url), outcome)
+    return Step(result, Window(), before, check_health(client, url), outcome, started)
+
+
+def _cut_windows(steps: list[Step], window: Window) -> None:
+    """Each step's window: from its command's start to the next step's (the last one to
+    the end of polling, the tail included)."""
+    for step, following in zip(steps, [*steps[1:], None], strict=True):
+        end = following.started_s if following else window.seconds
+        step.window = window.between(step.started_s, end)
+
+
+def key_endpoints(env: Environment, base_url: str) -> list[str]:
+    """URLs polled during drills: /health, ``zero_downtime_paths``, and the load
+    scenario's GET endpoints that need no login or body."""
+    paths = [HEALTH_PATH, *env.zero_downtime_paths]
+    paths += [e.path for e in env.load.endpoints
+              if e.method == "GET" and e.auth == "none" and e.body is None
+              and e.path.startswith("/")]  # fmt: skip
+    root = base_url.rstrip("/")
+    return list(dict.fromkeys(root + p for p in paths))
 
 
 def run_deploy_rollback(
@@ -349,27 +388,33 @@ def run_deploy_rollback(
     cycles: int = DEPLOY_CYCLES,
     version: VersionProbe | None = None,
     rollback_bound_s: float | None = None,
+    urls: list[str] | None = None,
+    tail_s: float = SETTLE_SECONDS,
 ) -> DeployDrill:
     """``cycles`` × (deploy, rollback). A failed deploy is still rolled back (that is
     what an operator would do), then the drill stops. The release served before each
     deploy is read from ``version`` (default: the health endpoint); the rollback is
-    watched for it for ``rollback_bound_s`` (default: its command timeout)."""
+    watched for it for ``rollback_bound_s`` (default: its command timeout). ``urls``
+    (default: the health endpoint) are polled from the first command's start until
+    ``tail_s`` after the last one."""
     probe = version or VersionProbe(health_url)
     bound = rollback_bound_s or rollback_timeout
-    drill = DeployDrill(health_url, version_url=probe.describe())
-    with httpx.Client(timeout=5.0, follow_redirects=False) as client:
+    polled = urls or [health_url]
+    drill = DeployDrill(health_url, version_url=probe.describe(), urls=polled, tail_s=tail_s)
+    with httpx.Client(timeout=5.0, follow_redirects=False) as client, \
+            HealthPoller(polled, hz=POLL_HZ) as poll:  # fmt: skip
         for _ in range(cycles):
             previous = probe.read(client)
             phase = "deploy"
             try:
                 cycle = DeployCycle(
-                    _observed("deploy", deploy, deploy_timeout, health_url, scrub, client),
+                    _observed("deploy", deploy, deploy_timeout, health_url, scrub, client, poll),
                     previous_release=previous,
                 )
                 drill.cycles.append(cycle)
                 phase = "rollback"
                 cycle.rollback = _observed(
-                    "rollback", rollback, rollback_timeout, health_url, scrub, client,
+                    "rollback", rollback, rollback_timeout, health_url, scrub, client, poll,
                     VersionWatch(probe, previous, bound),
                 )  # fmt: skip
             except BaseException as exc:
@@ -383,6 +428,9 @@ def run_deploy_rollback(
                 raise
             if not (cycle.deploy.command.ok and cycle.rollback_succeeded):
                 break
+        time.sleep(tail_s)
+    steps = [s for c in drill.cycles for s in (c.deploy, c.rollback) if s is not None]
+    _cut_windows(steps, poll.window)
     return drill
 
 
@@ -629,19 +677,23 @@ class FailoverDrill:
     window: Window
     before: HealthSample
     after: HealthSample
+    writes: WriteOutcome | None = None  # golive's own writes into the database
+    writes_not_measured: str | None = None  # why there are none
 
     def interruptions(self) -> list[float]:
-        """Each run of failed requests: seconds from its first failure to the next answer."""
+        """Each run of failed requests of an endpoint: seconds from its first failure to
+        that endpoint's next answer."""
         spans: list[float] = []
-        start: float | None = None
-        for sample in self.window.samples:
-            if not sample.ok and start is None:
-                start = sample.at
-            elif sample.ok and start is not None:
-                spans.append(round(sample.at - start, 3))
-                start = None
-        if start is not None:
-            spans.append(round(self.window.seconds - start, 3))
+        for samples in self.window.by_endpoint().values():
+            start: float | None = None
+            for sample in samples:
+                if not sample.ok and start is None:
+                    start = sample.at
+                elif sample.ok and start is not None:
+                    spans.append(round(sample.at - start, 3))
+                    start = None
+            if start is not None:
+                spans.append(round(self.window.seconds - start, 3))
         return spans
 
     def longest(self) -> float:
@@ -651,29 +703,110 @@ class FailoverDrill:
         return self.command.report()
 
 
+def _writer(env: Environment, *, hz: float, purpose: str) -> MarkerWriter | str:
+    """golive's marker writer into ``database_url``, or why there is none."""
+    if not env.database_url:
+        return "no database_url: golive cannot write to the database itself"
+    dsn = resolve_secret(env.database_url)
+    if not dsn:
+        return "database_url names an unset variable"
+    writer = MarkerWriter(dsn, hz=hz, purpose=purpose)
+    try:
+        writer.create()
+    except MarkerRefused as exc:
+        return str(exc)
+    return writer
+
+
 def run_failover(env: Environment, base_url: str) -> FailoverDrill:
-    """``failover`` once, with the health endpoint polled through the front."""
+    """``failover`` once, with the key endpoints polled through the front and a write
+    into the database attempted at ≈5 Hz, from before the command until the tail ends."""
     argv = command_argv(env, "failover")
     url = base_url.rstrip("/") + HEALTH_PATH
     with httpx.Client(timeout=5.0, follow_redirects=False) as client:
         before = check_health(client, url)
         if not before.ok:
             golive.not_verified(f"{url} is not healthy before the drill ({before.status})")
-        with HealthPoller(url) as poll:
-            result = run_command("failover", argv, timeout=FAILOVER_TIMEOUT_S,
-                                 scrub=scrubber_for(env))  # fmt: skip
-            _not_started(result)
-            time.sleep(SETTLE_SECONDS)
-        return FailoverDrill(url, result, poll.window, before, check_health(client, url))
+        writer = _writer(env, hz=FAILOVER_WRITE_HZ, purpose="failover")
+        try:
+            with HealthPoller(key_endpoints(env, base_url), hz=POLL_HZ) as poll, \
+                    writer if isinstance(writer, MarkerWriter) else _nothing():  # fmt: skip
+                result = run_command("failover", argv, timeout=FAILOVER_TIMEOUT_S,
+                                     scrub=scrubber_for(env))  # fmt: skip
+                _not_started(result)
+                time.sleep(max(SETTLE_SECONDS, env.zero_downtime_tail_s))
+        finally:
+            if isinstance(writer, MarkerWriter):
+                writer.drop()
+        drill = FailoverDrill(url, result, poll.window, before, check_health(client, url))
+        if isinstance(writer, MarkerWriter):
+            drill.writes = writer.write_outcome()
+        else:
+            drill.writes_not_measured = writer
+        return drill
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 # --- data loss ----------------------------------------------------------------------------
-def run_data_loss(env: Environment) -> CommandResult:
-    """``data_loss`` once (it needs a fresh backup: run the backup drill first)."""
+# report keys naming the backup point the scenario recovers to (ISO 8601)
+RECOVERY_POINT_KEYS = ("recovery_point", "backup_at")
+
+
+@dataclass
+class DataLossDrill:
+    command: CommandResult
+    markers: RpoOutcome | None = None  # golive's marker rows, after the recovery
+    not_measured: str | None = None  # why there are none
+    recovery_point: str | None = None  # as the command reported it
+
+    def facts(self) -> dict[str, Any]:
+        return {"command": self.command.summary(), "recovery_point": self.recovery_point,
+                "markers": self.markers.facts() if self.markers else None,
+                "not_measured": self.not_measured}  # fmt: skip
+
+
+def _recovery_point(report: dict[str, Any]) -> tuple[str, float] | None:
+    for key in RECOVERY_POINT_KEYS:
+        value = report.get(key)
+        if isinstance(value, str):
+            try:
+                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            return value, when.timestamp()
+    return None
+
+
+def run_data_loss(env: Environment) -> DataLossDrill:
+    """``data_loss`` once (it needs a fresh backup: run the backup drill first), while
+    golive writes marker rows at 10 Hz from ``MARKER_LEAD_S`` before it until
+    ``MARKER_TAIL_S`` after it; the scratch table is dropped afterwards."""
     argv = command_argv(env, "data_loss")
-    result = run_command("data_loss", argv, timeout=FAILOVER_TIMEOUT_S, scrub=scrubber_for(env))
-    _not_started(result)
-    return result
+    writer = _writer(env, hz=MARKER_HZ, purpose="data-loss")
+    if isinstance(writer, str):
+        result = run_command("data_loss", argv, timeout=FAILOVER_TIMEOUT_S,
+                             scrub=scrubber_for(env))  # fmt: skip
+        _not_started(result)
+        return DataLossDrill(result, not_measured=writer)
+    try:
+        with writer:
+            time.sleep(MARKER_LEAD_S)
+            result = run_command("data_loss", argv, timeout=FAILOVER_TIMEOUT_S,
+                                 scrub=scrubber_for(env))  # fmt: skip
+            _not_started(result)
+            time.sleep(MARKER_TAIL_S)
+        point = _recovery_point(result.report())
+        outcome = writer.rpo_outcome({point[0]: point[1]} if point else None)
+    finally:
+        writer.drop()
+    outcome = RpoOutcome(**{**outcome.__dict__, "dropped": writer.dropped})
+    return DataLossDrill(result, outcome, recovery_point=point[0] if point else None)
 
 
 # --- the drills of an environment -----------------------------------------------------------
@@ -690,6 +823,8 @@ def deploy_rollback_for(env: Environment, base_url: str, threshold: ThresholdOf)
         scrub=scrubber_for(env),
         version=VersionProbe.of(env, base_url),
         rollback_bound_s=rollback_limit * ROLLBACK_MARGIN,
+        urls=key_endpoints(env, base_url),
+        tail_s=env.zero_downtime_tail_s,
     )
 
 
