@@ -202,6 +202,14 @@ def create_app(settings: Settings) -> ASGIApp:
         ]
         return JSONResponse({"projects": rows}, headers=no_store())
 
+    async def project(request: Request) -> Response:
+        found = claims(request)
+        row = next((p for p in PROJECTS if p["id"] == request.path_params["id"]), None)
+        mine = row is not None and found is not None and row["owner_id"] == found.get("sub")
+        if row is None or (secure and row["visibility"] != "public" and not mine):
+            return JSONResponse({"error": "not found"}, 404)  # insecure: any id, anyone
+        return JSONResponse(row, headers=no_store())
+
     async def dotenv(_request: Request) -> Response:
         if secure:
             return PlainTextResponse("not found", 404)
@@ -223,6 +231,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/api/me", me),
         Route("/api/admin/users", admin_users),
         Route("/api/projects", projects),
+        Route("/api/projects/{id:int}", project),
         Route("/.env", dotenv),
         Route("/static/", static_listing),
     ]

@@ -49,6 +49,8 @@ protected:
 data_access:
   - {{path: /api/projects, items: projects, owner_field: owner_id,
      public_if: {{visibility: public}}}}
+objects:
+  - {{path: /api/projects/4, owner: admin}}
 tls:
   endpoints: ["{tls_endpoint}"]
   allow_self_signed: true

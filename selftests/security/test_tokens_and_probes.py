@@ -16,6 +16,7 @@ from golive.facts.live.security_targets import (
     Endpoint,
     Identity,
     Login,
+    ObjectEndpoint,
     SecurityTargets,
 )
 from golive.rules.appsec import active, data_access, passive
@@ -58,6 +59,7 @@ def selftest_targets() -> SecurityTargets:
         data_access=[
             DataEndpoint(path="/api/projects", items="projects", public_if={"visibility": "public"})
         ],
+        objects=[ObjectEndpoint(path="/api/projects/4", owner="admin")],
     )
 
 
@@ -95,6 +97,7 @@ def test_probes_find_the_insecure_app(sessions: dict[str, TargetSession]) -> Non
         active.external_access,
         active.privilege_escalation,
         data_access.api_data_access,
+        data_access.object_access,
     ):
         clean, dirty = run(secure), run(insecure)
         assert clean.verified and not clean.counting() and not clean.gaps, run.__name__
@@ -114,6 +117,34 @@ def test_forged_and_unsigned_tokens_of_an_admitted_identity(
     assert {f.where.rsplit("/api", 1)[1] for f in forged} == {"/me", "/admin/users"}
     assert any("alg: none" in f.message for f in forged)
     assert any("forged signature" in f.message for f in forged)
+
+
+def test_cross_identity_object_access(
+    sessions: dict[str, TargetSession], app_urls: dict[str, str]
+) -> None:
+    """The admin's private project: the insecure app serves it to the user and to anyone;
+    the secure one to its owner only. Without objects, or with an owner who cannot read
+    it, nothing is judged."""
+    clean, dirty = (data_access.object_access(sessions[m]) for m in ("secure", "insecure"))
+    assert clean.verified and not clean.findings and not clean.gaps, clean.gaps
+    assert clean.checked == ["/api/projects/4 of admin: anonymous and 1 other(s)"]
+    assert sorted(f.message for f in dirty.findings) == [
+        "anonymous reads admin's object (200)",
+        "user (user) reads admin's object (200)",
+    ]
+    assert {f.rule for f in dirty.findings} == {"authz.foreign-object"}
+    with httpx.Client(base_url=app_urls["secure"]) as client:
+        none = TargetSession(client, SecurityTargets())
+        nothing = data_access.object_access(none)
+        missing = selftest_targets().model_copy(
+            update={"objects": [ObjectEndpoint(path="/api/projects/99", owner="user")]}
+        )
+        theirs = TargetSession(client, missing)
+        unreadable = data_access.object_access(theirs)
+        none.close()
+        theirs.close()
+    assert not nothing.verified and "no objects configured" in str(nothing.reason)
+    assert unreadable.gaps and "cannot read it (404)" in unreadable.gaps[0]
 
 
 def test_login_rate_limit(sessions: dict[str, TargetSession], app_urls: dict[str, str]) -> None:

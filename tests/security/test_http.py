@@ -112,13 +112,17 @@ def test_data_access(
     security_targets: SecurityTargets,
     request: pytest.FixtureRequest,
 ) -> None:
-    """Users read only their own and public rows (API: needs base_url and disruptive); the
-    database's API roles are held by row-level security (from database_url alone)."""
+    """Users read only their own and public rows, and no other identity's object (API:
+    needs base_url and disruptive); the database's API roles are held by row-level
+    security (from database_url alone)."""
     session, reason = optional_fixture(request, "target_session")
     if session is not None:
         _on, reason = optional_fixture(request, "disruptive")
     if session is not None and reason is None:
-        results = [probe(run_once, session, data_access.api_data_access)]
+        results = [
+            probe(run_once, session, data_access.api_data_access),
+            probe(run_once, session, data_access.object_access),
+        ]
     else:
         results = [SourceResult.unverified(data_access.SOURCE, str(reason))]
     dsn, reason = optional_fixture(request, "database_dsn")

@@ -187,6 +187,8 @@ def render_targets(state: dict[str, Any]) -> str:
         "data_access:",
         "  - {path: /api/projects, items: projects, owner_field: owner_id,",
         "     public_if: {visibility: public}, see_all_roles: [admin]}",
+        "objects:  # the seed's 5th project: infra-runbooks, the admin's, private",
+        "  - {path: /api/projects/5, owner: admin, see_all_roles: [admin]}",
         "anon_role: anon",
         "rls_schemas: [public]",
         "anon_readable:",

@@ -19,7 +19,8 @@ path of its own. Both also link a link preview (``/api/preview?url=``), a commen
 session cookie): the broken twin fetches any URL server-side (SSRF), shows comments
 unescaped (stored XSS), takes the theme from any origin (CSRF) and accepts expired
 tokens; the good twin fetches only allow-listed hosts, escapes, refuses a foreign
-``Origin`` and checks expiry.
+``Origin`` and checks expiry. ``/api/projects/{id}`` reads one project as the caller
+(row-level security); the broken twin reads it as the service role, for anyone.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ _SLOW_PROJECTS_SQL = (
 )
 
 
+_PROJECT_SQL = (
+    "SELECT id, name, visibility, owner_id::text AS owner_id FROM public.projects WHERE id = %s"
+)
 _FIND_SQL = "SELECT id, name, visibility FROM public.projects WHERE name = %s ORDER BY id"
 _SEARCH_SQL = "SELECT name FROM public.projects WHERE name ILIKE %s ORDER BY name LIMIT 20"
 
@@ -384,6 +388,21 @@ class App:
             },
         )
 
+    async def project(self, request: Request) -> Response:
+        """One project by id, read as the caller: row-level security shows own and public
+        rows (broken: read as the service role, past row-level security, for anyone)."""
+        claims = self.claims(request)
+        key = (int(request.path_params["id"]),)
+        if self.s.broken:
+            rows = await self.query("service_role", None, _PROJECT_SQL, key)
+        elif claims:
+            rows = await self.query("authenticated", claims["sub"], _PROJECT_SQL, key)
+        else:
+            rows = await self.query("anon", None, _PROJECT_SQL, key)
+        if not rows:
+            return JSONResponse({"error": "not found"}, 404, {"cache-control": "no-store"})
+        return JSONResponse(rows[0], headers={"cache-control": "private, no-store"})
+
     async def me(self, request: Request) -> Response:
         claims = self.claims(request)
         if claims is None:
@@ -547,6 +566,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/api/me", handlers.me),
         Route("/api/admin/users", handlers.admin_users),
         Route("/api/projects/find", handlers.find_project),
+        Route("/api/projects/{id:int}", handlers.project),
         Route("/search", handlers.search),
         Route("/go", handlers.go),
         Route("/api/preview", handlers.preview),

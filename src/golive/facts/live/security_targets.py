@@ -31,6 +31,7 @@ __all__ = [
     "Endpoint",
     "Identity",
     "Login",
+    "ObjectEndpoint",
     "SecurityTargets",
     "TlsTargets",
     "load_targets",
@@ -122,6 +123,15 @@ class DataEndpoint(_Strict):
     see_all_roles: list[str] = Field(default_factory=lambda: ["admin"])
 
 
+class ObjectEndpoint(_Strict):
+    """One object's URL and the identity that owns it: no other identity (but roles that
+    may see everything) and no anonymous request may read it."""
+
+    path: str
+    owner: str = Field(description="the name of the identity (identities:) that owns it")
+    see_all_roles: list[str] = Field(default_factory=lambda: ["admin"])
+
+
 class TlsTargets(_Strict):
     endpoints: list[str] = Field(
         default_factory=list,
@@ -154,6 +164,9 @@ class SecurityTargets(_Strict):
     listing_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_LISTING_PATHS))
     admin_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_ADMIN_PATHS))
     data_access: list[DataEndpoint] = Field(default_factory=list)
+    objects: list[ObjectEndpoint] = Field(
+        default_factory=list, description="objects and their owners: cross-identity access"
+    )
     anon_role: str = "anon"
     api_roles: list[str] = Field(
         default_factory=lambda: ["anon", "authenticated"],

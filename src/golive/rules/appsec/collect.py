@@ -49,6 +49,7 @@ ACTIVE_PROBES: tuple[Callable[[TargetSession], SourceResult], ...] = (
     active.privilege_escalation,
     active.login_rate_limit,
     data_access.api_data_access,
+    data_access.object_access,
     injection.active_probes,
 )
 

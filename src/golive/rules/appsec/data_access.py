@@ -3,6 +3,8 @@
 - API: each configured list endpoint, read anonymously and as each identity (but roles
   that may see everything), returns only rows owned by that identity (the token's
   subject) or matching ``public_if``.
+- Objects: each configured object URL, read by its owner (it must work), then anonymously
+  and as every other identity (but roles that may see everything): none may read it.
 - Database (from the DSN alone): Supabase's security-advisor classes over the exposed
   schemas (rules.database.exposure_findings), and as the anonymous API role only rows
   meeting the table's ``anon_readable`` condition (none when the table is not listed).
@@ -19,7 +21,7 @@ from golive.facts.live.http_session import Login, TargetSession
 from golive.facts.live.security_targets import DataEndpoint, SecurityTargets
 from golive.judging.findings import SecFinding, SourceResult
 
-__all__ = ["api_data_access", "database_anon_access", "foreign_rows"]
+__all__ = ["api_data_access", "database_anon_access", "foreign_rows", "object_access"]
 
 SOURCE = "active-http"
 DB_SOURCE = "database-rls"
@@ -107,6 +109,63 @@ def api_data_access(session: TargetSession) -> SourceResult:
             result.gaps.append(f"{endpoint.path}: no logged-in identity of a restricted role")
         for login in readers:
             _read(session, endpoint, login, result)
+    return result
+
+
+def _get_status(
+    session: TargetSession, path: str, token: str | None, result: SourceResult
+) -> int | None:
+    try:
+        return session.get(path, token=token).status_code
+    except httpx.TransportError as exc:
+        result.gaps.append(f"GET {path}: {type(exc).__name__}")
+        return None
+
+
+def object_access(session: TargetSession) -> SourceResult:
+    """Cross-identity object access: one identity's object read by another (or nobody)."""
+    if not session.targets.objects:
+        return SourceResult.unverified(
+            SOURCE,
+            "no objects configured (objects: path and owner): cross-identity object access "
+            "is not probed against guessed ids",
+        )
+    result = SourceResult(source=SOURCE, verified=True, label="active-http: object access")
+    logins = {login.identity: login for login in session.logins()}
+    for failed in session.failed():
+        result.gaps.append(f"identity {failed.identity} ({failed.role}): {failed.problem}")
+    for obj in session.targets.objects:
+        owner = logins.get(obj.owner)
+        if owner is None:
+            result.gaps.append(f"{obj.path}: its owner {obj.owner} is no logged-in identity")
+            continue
+        status = _get_status(session, obj.path, owner.token, result)
+        if status is None or not 200 <= status < 300:
+            result.gaps.append(
+                f"{obj.path}: its owner {obj.owner} cannot read it ({status}): a refusal to "
+                "others would prove nothing"
+            )
+            continue
+        others = [
+            (f"{x.identity} ({x.role})", x.token)
+            for x in logins.values()
+            if x.identity != obj.owner and x.role not in obj.see_all_roles
+        ]
+        if not others:
+            result.gaps.append(f"{obj.path}: no other identity of a restricted role")
+        for who, token in [("anonymous", None), *others]:
+            status = _get_status(session, obj.path, token, result)
+            if status is not None and 200 <= status < 300:
+                result.findings.append(
+                    SecFinding(
+                        SOURCE,
+                        "authz.foreign-object",
+                        "critical",
+                        f"{who} reads {obj.owner}'s object ({status})",
+                        session.url(obj.path),
+                    )
+                )
+        result.checked.append(f"{obj.path} of {obj.owner}: anonymous and {len(others)} other(s)")
     return result
 
 
