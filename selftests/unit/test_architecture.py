@@ -23,6 +23,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("vocabulary", ("golive._errors", "golive._files", "golive._net", "golive._procs",
                     "golive._http",
+                    "golive._redact",
                     "golive.catalog",
                     "golive.config",
                     "golive.preflight", "golive.resources")),

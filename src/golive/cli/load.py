@@ -29,6 +29,7 @@ from rich.console import Console
 from golive import _procs
 from golive._errors import ConfigError
 from golive._net import is_loopback
+from golive._redact import install
 from golive.catalog import load_catalog
 from golive.config import Environment, load_config, resolve_secret
 from golive.facts.load import LoadError, LoadPlan, LoadResult, configured_plan, run_load
@@ -193,6 +194,7 @@ def load(
         config = Path("golive.toml")
     try:
         loaded = load_config(config)
+        install(loaded)
         name, environment = loaded.environment(env)
         plan = _plan(environment, loaded.base_dir, rate, duration, model)
     except (ConfigError, LoadError) as exc:

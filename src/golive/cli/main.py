@@ -10,6 +10,7 @@ from rich.table import Table
 
 from golive import __version__
 from golive._procs import terminate_as_interrupt
+from golive._redact import install, redact_std_streams
 from golive.catalog import PROFILES, load_catalog
 from golive.cli.attest import attest
 from golive.cli.demo import demo
@@ -38,6 +39,10 @@ def main() -> None:
     # SIGTERM and SIGHUP unwind like Ctrl-C in every command: the child processes a command
     # started (Locust, scanners, the demo stack) are stopped on the way out, never orphaned
     terminate_as_interrupt()
+    # every line a command prints passes the redaction; the config's secrets join the
+    # environment's when a command reads golive.toml
+    install()
+    redact_std_streams()
 
 
 @main.command()

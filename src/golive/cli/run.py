@@ -23,6 +23,7 @@ from rich.console import Console
 
 from golive._errors import ConfigError
 from golive._procs import RUN_DIR_ENV, RUN_ID_ENV, STOP_FILE, signal_name, sweep
+from golive._redact import install
 from golive.catalog import PROFILES
 from golive.config import MAX_DEADLINE_MINUTES, Config, load_attestations, load_config, load_waivers
 from golive.judging.results import write_json_atomically
@@ -60,6 +61,7 @@ def validate_config(config: Path | None, env: str | None) -> Config:
     """Every config problem, one line each, before any check runs (exit 2): the file's
     fields, then the chosen environment's targets (preflight), waivers and attestations."""
     loaded = load_config(config)
+    install(loaded)  # this process's output (the relayed console too) masks its secrets
     problems: list[str] = []
     if loaded.environments or env:
         name, environment = loaded.environment(env)

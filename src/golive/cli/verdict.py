@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from golive._errors import ConfigError
+from golive._redact import install
 from golive.config import load_config
 from golive.facts.sshsig import SshKeygenMissing
 from golive.finish.signoff import reverdict
@@ -52,7 +53,9 @@ def verdict(results: Path, extra: tuple[Path, ...], config: Path | None,
     if config is None and Path("golive.toml").is_file():
         config = Path("golive.toml")
     try:
-        data = reverdict(results, load_config(config), list(extra), output)
+        loaded = load_config(config)
+        install(loaded)
+        data = reverdict(results, loaded, list(extra), output)
     except ConfigError as exc:
         for line in exc.problems:
             click.echo(f"golive verdict: {line}", err=True)

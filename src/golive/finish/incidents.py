@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from golive._redact import redact
 from golive.history.incidents import (
     PROFILE,
     incident_path,
@@ -85,5 +86,5 @@ def write_incident_record(run_data: RunData, folder: Path) -> Path | None:
         day = as_utc(run_data.finished_at).date().isoformat()
         existing = f"# Incident record: {PROFILE} · {run_data.env or '-'} · {day}\n\n"
     failing = [c for c in run_data.criteria if c.id in failing_ids]
-    write_json_atomically(path, existing + _section(run_data, failing))
+    write_json_atomically(path, existing + redact(_section(run_data, failing)))
     return path

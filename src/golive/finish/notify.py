@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from golive import _http
+from golive._redact import redact_data
 from golive.judging.results import RunData
 from golive.judging.verdict import RunVerdict
 from golive.report.i18n import label
@@ -47,7 +48,7 @@ def build_message(data: RunData, *, report_link: str | None = None) -> dict[str,
     if report_link:
         blocks.append({"type": "context",
                        "elements": [{"type": "mrkdwn", "text": f"<{report_link}|readiness.html>"}]})
-    return {"text": headline, "blocks": blocks}
+    return redact_data({"text": headline, "blocks": blocks})
 
 
 def send_notification(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from golive._redact import redact_data
 from golive.catalog import Catalog
 from golive.config import Config, Environment, resolve_secret
 from golive.finish.incidents import write_incident_record
@@ -39,6 +40,8 @@ def finish_run(
 ) -> RunData:
     """Trends from the history, the notification; then, with an output folder, the reports,
     the history entry and the incident record. Returns the finished run data."""
+    # one redacted copy for every record below: reports, history, incident, notification
+    data = RunData.model_validate(redact_data(data.model_dump(mode="json", by_alias=True)))
     update: dict[str, object] = {}
     kept = history.history_folder(config, output) if output is not None else None
     if kept is not None:

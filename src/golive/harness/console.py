@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from golive._redact import redact
 from golive.catalog import Catalog, Kind, Severity, Threshold
 from golive.config import Waiver
 from golive.judging.results import CheckResult, CriterionResult, RunData, judge_criterion
@@ -369,7 +370,7 @@ class Console:
         with self._lock:
             text = self._running()
         if text is not None:
-            self.writer.status(text)
+            self.writer.status(redact(text))
             self._last_line = time.monotonic()
 
     def _beat(self) -> None:
@@ -380,6 +381,7 @@ class Console:
         if self.writer is None:
             return
         width = self.writer.width
+        text = redact(text)  # before the cut: half a secret must not reach the terminal
         self.writer.line(text if len(text) <= width else text[: width - 1] + "…", style)
         self._last_line = time.monotonic()
 

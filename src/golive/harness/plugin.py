@@ -28,6 +28,7 @@ from golive._procs import (
     die_with_parent,
     terminate_as_interrupt,
 )
+from golive._redact import RedactingStream, install, redact, redact_data
 from golive.catalog import PROFILES, Catalog, Kind, Threshold, load_catalog
 from golive.config import (
     Config,
@@ -160,6 +161,7 @@ def _build_session(config: pytest.Config) -> GoliveSession:
     if config_path is None and Path("golive.toml").is_file():
         config_path = Path("golive.toml")
     golive_config = load_config(config_path)
+    install(golive_config)  # every output of this process masks the run's secrets
     env_name, environment = None, Environment()
     if golive_config.environments or config.getoption("golive_env"):
         env_name, environment = golive_config.environment(config.getoption("golive_env"))
@@ -195,6 +197,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except GoliveError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SESSION_KEY] = golive
+    _redact_terminal(config)
     # SIGTERM/SIGHUP end the session like Ctrl-C (partial results written, children
     # stopped); under `golive run` a SIGINT inherited ignored is heeded again
     terminate_as_interrupt(sigint=bool(os.environ.get(RUN_DIR_ENV)))
@@ -203,6 +206,32 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
     # golive's own console lines (progress, attention, the verdict last); the controller writes
     config.pluginmanager.register(Console(golive, config, payload=_PAYLOAD), "golive-console")
+
+
+def _redact_terminal(config: pytest.Config) -> None:
+    """pytest's own output (failure reports with fixture arguments and locals, captured
+    output, warnings, its summary) passes the redaction on its way to the terminal or log."""
+    terminal = config.pluginmanager.getplugin("terminalreporter")
+    writer = getattr(terminal, "_tw", None)
+    inner = getattr(writer, "_file", None)
+    if inner is not None and not isinstance(inner, RedactingStream):
+        writer._file = RedactingStream(inner)  # type: ignore[union-attr]
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    """The report as it travels (xdist, junit, the terminal): no secret in its traceback,
+    its skip reason or its captured output."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):
+        path, line, reason = longrepr
+        report.longrepr = (path, line, redact(reason))
+    elif longrepr is not None:
+        text = str(longrepr)
+        clean = redact(text)
+        if clean != text:  # a plain string only when it held a secret: keeps pytest's colours
+            report.longrepr = clean
+    if report.sections:
+        report.sections = [(title, redact(content)) for title, content in report.sections]
 
 
 _QUOTED_ID = re.compile(r"""["']([a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*)["']""")
@@ -364,6 +393,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    _redact_report(report)
     criterion_id = item.stash.get(_CRITERION_KEY, None)
     if criterion_id is None:
         return report
@@ -372,7 +402,8 @@ def pytest_runtest_makereport(
         return report
     status, reason = decided
     evidence = _evidence_of(item)
-    payload = {
+    # redacted at the source: the journal, the run data and every report get it clean
+    payload = redact_data({
         "criterion": criterion_id,
         "when": call.when,
         "status": status.value,
@@ -380,14 +411,15 @@ def pytest_runtest_makereport(
         "duration_s": round(call.duration, 4),
         "measured": evidence.measured,
         "evidence": list(evidence.items),
-    }
+    })
     # a fresh list: pytest shares item.user_properties between the phases' reports
     report.user_properties = [*report.user_properties, (_PAYLOAD, payload)]
     if status in (Status.NOT_VERIFIED, Status.NOT_APPLICABLE) and report.failed:
         # shown by pytest as a skip, so a terminal summary reads right; golive keeps the status
         report.outcome = "skipped"
         path, line, _ = item.reportinfo()
-        report.longrepr = (str(path), (line or 0) + 1, f"golive {status.value}: {reason}")
+        shown = payload["reason"]
+        report.longrepr = (str(path), (line or 0) + 1, f"golive {status.value}: {shown}")
     return report
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from golive import _procs
+from golive._redact import redact
 from golive.catalog import Threshold
 
 __all__ = [
@@ -82,7 +83,8 @@ class Scrubber:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK, text)
-        return _KEY_VALUE.sub(lambda m: m["head"] + MASK, text)
+        # and every secret of the run the redaction layer knows (the drill's env may differ)
+        return redact(_KEY_VALUE.sub(lambda m: m["head"] + MASK, text))
 
 
 @dataclass

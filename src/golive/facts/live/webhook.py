@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from golive import _http
+from golive._redact import redact as redact_secrets
 
 __all__ = [
     "Delivery",
@@ -64,7 +65,8 @@ def post_message(url: str, message: dict[str, Any], *, timeout: float = 10.0) ->
         response = _http.request("POST", url, json=message, timeout_s=timeout)
     except httpx.HTTPError as exc:
         return PostResult(None, time.perf_counter() - started, "", type(exc).__name__)
-    return PostResult(response.status_code, time.perf_counter() - started, response.text[:200])
+    body = redact_secrets(response.text[:200])  # a receiver may echo its (secret) address
+    return PostResult(response.status_code, time.perf_counter() - started, body)
 
 
 def receiver_up(url: str, *, timeout: float = 10.0) -> tuple[bool, str]:
@@ -78,7 +80,7 @@ def receiver_up(url: str, *, timeout: float = 10.0) -> tuple[bool, str]:
         return False, f"GET {redact(url)}: {type(exc).__name__}"
     answer = f"GET {redact(url)}: {response.status_code}"
     if not 200 <= response.status_code < 300:
-        return False, f"{answer} {response.text[:80].strip()}".rstrip()
+        return False, redact_secrets(f"{answer} {response.text[:80].strip()}".rstrip())
     return True, answer
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from golive import __version__, _procs
+from golive._redact import redact_file
 from golive.facts.load.locust_csv import Progress as LocustProgress
 from golive.facts.load.locust_csv import history_users, latest_progress, locust_totals
 from golive.facts.load.plan import (
@@ -250,6 +251,8 @@ def run_load(
             if proc.returncode is not None and not _procs.group_alive(proc.pid):
                 _procs.release(proc)
     wall_s = time.monotonic() - started
+    for artifact in (html, log, *out_dir.glob("locust_*.csv")):  # kept beside the reports
+        redact_file(artifact)
     if distributed is not None and "Gave up waiting for workers" in _tail(log):
         raise LoadError(
             f"fewer than {distributed.workers} workers connected to"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from golive import _procs
 from golive._errors import NotVerified
+from golive._redact import redact
 
 __all__ = ["ToolRun", "cache_dir", "run_scanner", "tool_path"]
 
@@ -135,8 +136,9 @@ def _run_and_cache(
         tool=name,
         argv=[name, *args],
         returncode=done.returncode,
-        stdout=done.stdout,
-        stderr=done.stderr,
+        # kept as evidence and cached on disk: a secret a scanner echoes stays out of both
+        stdout=redact(done.stdout),
+        stderr=redact(done.stderr),
         duration_s=time.perf_counter() - started,
     )
     partial = cached.with_suffix(f".{os.getpid()}.tmp")
