@@ -1,13 +1,14 @@
 """Distributed load on Locust's own master/worker protocol, over TCP on 127.0.0.1.
 
-Three runs at once against one self-test app, each a `golive load --master` and (but the
-last) two `golive load-worker` processes (separate processes, their own process groups):
+Four runs at once against one self-test app, each a `golive load --master` and its
+`golive load-worker` processes (separate processes, their own process groups):
 
 - complete: the master's merged histogram equals, bucket by bucket, the HdrHistogram of
   the union of the two workers' own samples (each worker keeps its samples file), and the
   intended arrivals are the plan's, split exactly between the workers;
 - a worker's Locust process killed mid-run: the run is not verified, naming that worker;
-- no worker connects within --wait-workers: not verified, saying so.
+- no worker connects within --wait-workers: not verified, saying so;
+- a worker without --allow-remote refuses a target off loopback: not verified.
 """
 
 from __future__ import annotations
@@ -97,23 +98,29 @@ def distributed_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     try:
         masters: dict[str, tuple[subprocess.Popen[bytes], Path, list[Path]]] = {}
         workers: dict[str, list[subprocess.Popen[bytes]]] = {}
-        # "absent": a master whose workers never come
-        for name in ("complete", "killed", "absent"):
+        # name: (target, workers). "absent": a master whose workers never come. "refused":
+        # the target as 127.1, loopback in fact but not to golive's literal check, so a
+        # worker without --allow-remote refuses it (the master's environment is disruptive)
+        for name, (target, count) in {
+            "complete": (url, 2), "killed": (url, 2), "absent": (url, 0),
+            "refused": (url.replace("127.0.0.1", "127.1"), 1),
+        }.items():  # fmt: skip
             base = folder / name
             base.mkdir()
             config = base / "golive.toml"
             config.write_text(
-                f'default_env = "x"\n[environments.x]\nbase_url = "{url}"\ndisruptive = true\n'
-                f"[environments.x.load]\n{LOAD}{ENDPOINTS}",
+                f'default_env = "x"\n[environments.x]\nbase_url = "{target}"\n'
+                f"disruptive = true\n[environments.x.load]\n{LOAD}{ENDPOINTS}",
                 encoding="utf-8",
             )
             bind = f"127.0.0.1:{free_port()}"
             wait = "2" if name == "absent" else "60"
             master = _golive("load", "-c", str(config), "-o", str(base / "out"), "--master",
-                             "--expect-workers", "2", "--bind", bind, "--wait-workers", wait,
+                             "--expect-workers", str(count or 2),
+                             "--bind", bind, "--wait-workers", wait,
                              log=base / "master.log")  # fmt: skip
             procs.append(master)
-            outs = [base / f"worker{i}" for i in (1, 2)] if name != "absent" else []
+            outs = [base / f"worker{i}" for i in range(1, count + 1)]
             workers[name] = [
                 _golive("load-worker", "--master", bind, "-o", str(out),
                         log=base / f"{out.name}.log")
@@ -230,6 +237,19 @@ def test_workers_that_never_connect_make_the_run_not_verified(distributed_runs: 
     assert run.code == 4, run.output[-3000:]
     assert "not verified: fewer than 2 workers connected" in run.output
     assert "Traceback" not in run.output and run.data == {}
+
+
+@pytest.mark.slow
+def test_a_worker_refuses_a_target_off_loopback(distributed_runs: dict[str, Run]):
+    """Without --allow-remote a worker sends nothing to a target golive does not see as
+    loopback, and the run is not verified, saying why."""
+    run = distributed_runs["refused"]
+    assert run.code == 4, run.output[-3000:]
+    data = run.data
+    assert data["verified"] is False and data["requests"] == 0
+    assert "worker 0: worker refused the target" in data["unverified_reason"]
+    assert "--allow-remote" in data["unverified_reason"]
+    assert len(data["workers"]) == 1 and data["workers"][0]["intended_arrivals"] == 0
 
 
 def test_refusals_before_anything_starts(tmp_path: Path):
