@@ -4,8 +4,10 @@ rules of :mod:`golive.facts.saas.sources`: a configured API that fails is the an
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
@@ -16,6 +18,8 @@ from golive.facts.saas.oncall import Schedule
 from golive.facts.saas.sources import NotConfigured, Sourced
 
 __all__ = ["check_runs", "notices", "oncall_schedules", "plan_issues", "pull_texts"]
+
+T = TypeVar("T")
 
 _GITHUB = "GitHub token (github_repository + github_token)"
 
@@ -29,19 +33,38 @@ def _client(env: Environment, transport: httpx.BaseTransport | None
     return None, unset
 
 
+def _from_github(
+    env: Environment,
+    exports: Path | None,
+    transport: httpx.BaseTransport | None,
+    fetch: Callable[[changes.ChangesClient], list[T]],
+    export_file: str,
+    parse: Callable[[Any, str], list[T]],
+    label: str | None = None,
+    labels_of: Callable[[T], Collection[str]] | None = None,
+) -> Sourced[T]:
+    """``fetch`` through the API when configured, else ``export_file`` read with ``parse``
+    (keeping the items that carry ``label``, the API having asked for it already)."""
+    shown = f" label {label}" if label else ""
+    client, unset = _client(env, transport)
+    if client is not None:
+        with client:
+            return Sourced(fetch(client), f"GitHub API {env.github_repository}{shown}")
+    path = sources._export(exports, export_file)
+    if path is None:
+        raise sources._missing(_GITHUB, export_file, unset, exports)
+    found: list[T] = reviews.load(path, parse)
+    if label is not None and labels_of is not None:
+        found = [item for item in found if label in labels_of(item)]
+    return Sourced(found, f"export {path.name}{shown}")
+
+
 def pull_texts(
     env: Environment, exports: Path | None, *, transport: httpx.BaseTransport | None = None
 ) -> Sourced[PullText]:
     """The newest merged pull requests with their bodies and labels."""
-    client, unset = _client(env, transport)
-    if client is not None:
-        with client:
-            found = client.merged_pull_texts()
-        return Sourced(found, f"GitHub API {env.github_repository}")
-    path = sources._export(exports, reviews.PRS_FILE)
-    if path is None:
-        raise sources._missing(_GITHUB, reviews.PRS_FILE, unset, exports)
-    return Sourced(reviews.load(path, changes.pull_texts_from_json), f"export {path.name}")
+    return _from_github(env, exports, transport, lambda c: c.merged_pull_texts(),
+                        reviews.PRS_FILE, changes.pull_texts_from_json)  # fmt: skip
 
 
 def notices(
@@ -49,16 +72,9 @@ def notices(
 ) -> Sourced[Notice]:
     """Issues carrying the environment's notice label."""
     label = env.notice_label
-    client, unset = _client(env, transport)
-    if client is not None:
-        with client:
-            found = client.notices(label)
-        return Sourced(found, f"GitHub API {env.github_repository} label {label}")
-    path = sources._export(exports, changes.NOTICES_FILE)
-    if path is None:
-        raise sources._missing(_GITHUB, changes.NOTICES_FILE, unset, exports)
-    found = reviews.load(path, changes.notices_from_json)
-    return Sourced([n for n in found if label in n.labels], f"export {path.name} label {label}")
+    return _from_github(env, exports, transport, lambda c: c.notices(label),
+                        changes.NOTICES_FILE, changes.notices_from_json,
+                        label, lambda n: n.labels)  # fmt: skip
 
 
 def plan_issues(
@@ -66,18 +82,9 @@ def plan_issues(
 ) -> Sourced[PlanIssue]:
     """Issues carrying the environment's security label, with their bodies."""
     label = env.security_issue_label
-    client, unset = _client(env, transport)
-    if client is not None:
-        with client:
-            found = client.plan_issues(label)
-        return Sourced(found, f"GitHub API {env.github_repository} label {label}")
-    path = sources._export(exports, changes.SECURITY_ISSUES_FILE)
-    if path is None:
-        raise sources._missing(_GITHUB, changes.SECURITY_ISSUES_FILE, unset, exports)
-    found = reviews.load(path, changes.plan_issues_from_json)
-    return Sourced(
-        [p for p in found if label in p.issue.labels], f"export {path.name} label {label}"
-    )
+    return _from_github(env, exports, transport, lambda c: c.plan_issues(label),
+                        changes.SECURITY_ISSUES_FILE, changes.plan_issues_from_json,
+                        label, lambda p: p.issue.labels)  # fmt: skip
 
 
 def check_runs(
