@@ -146,6 +146,7 @@ def create_app(settings: Settings) -> ASGIApp:
             '<a href="http://127.0.0.2:9/elsewhere?x=1">another origin</a>'
             '<form action="/api/comment" method="post"><input name="text"></form>'
             '<a href="/api/hooks/ping?callback=none">ping</a> <a href="/notes">notes</a>'
+            '<form action="/api/sign-out" method="post"><button>sign out</button></form>'
         )
 
     failures: dict[str, list[float]] = {}

@@ -86,7 +86,10 @@ def test_the_crawl_stays_on_the_origin_and_never_submits_a_post_form(
 ) -> None:
     crawl = probed["secure"].facts["crawl"]
     assert any("127.0.0.2" in s and "another origin" in s for s in crawl["skipped"])
-    assert crawl["post_forms_not_submitted"] == ["POST /api/comment"]
+    assert crawl["post_forms_not_submitted"] == ["POST /api/comment", "POST /api/sign-out"]
+    # the probes send the comment form, never the one that ends the session
+    assert "POST /api/sign-out: ends a session, not sent" in probed["secure"].notes
+    assert not any("sign-out" in c for c in probed["secure"].checked)
     assert not any(p.startswith("/api/comment") for p in crawl["pages_read"])
 
 

@@ -435,7 +435,8 @@ def active_probes(session: TargetSession) -> SourceResult:
     )
     started = time.monotonic()
     run = _Run(session, prober, settings, result)
-    points, forms, pages, crawled = _points(session, settings, prober)
+    points, found_forms, pages, crawled = _points(session, settings, prober)
+    forms = stateful.sendable(found_forms, result)
     result.facts["crawl"] = crawled
     if not points and not forms:
         return SourceResult.unverified(

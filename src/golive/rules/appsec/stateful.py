@@ -25,13 +25,24 @@ from golive.facts.live.probes import Exchange, FormPoint, Prober
 from golive.judging.findings import SourceResult
 from golive.rules.appsec.probe_common import probe_finding
 
-__all__ = ["FOREIGN_ORIGIN", "csrf", "session_cookies", "stored_xss"]
+__all__ = ["FOREIGN_ORIGIN", "csrf", "sendable", "session_cookies", "stored_xss"]
 
 FOREIGN_ORIGIN = "https://golive-csrf.invalid"  # .invalid never resolves
 # fields a form carries to prove it came from the site itself: kept for stored XSS (so a
 # good app accepts the submission), dropped for CSRF (a foreign page cannot know them)
 _TOKEN_FIELD = re.compile(r"csrf|xsrf|authenticity|_token|nonce", re.IGNORECASE)
 _WRITES = ("POST", "PUT", "PATCH")
+# a form that ends the session would log the probes' identity out for the checks after them
+_ENDS_SESSION = re.compile(r"log-?out|sign-?out|log-?off", re.IGNORECASE)
+
+
+def sendable(forms: list[FormPoint], result: SourceResult) -> list[FormPoint]:
+    """The forms the probes may send: all but those that end a session (noted)."""
+    kept = [f for f in forms if not _ENDS_SESSION.search(f.path)]
+    for form in forms:
+        if form not in kept:
+            result.notes.append(f"{form.label}: ends a session, not sent")
+    return kept
 
 
 def _ok(exchange: Exchange | None) -> bool:
