@@ -27,6 +27,7 @@ serves ``ok`` over TLS with a self-signed certificate (invalid to any client tha
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -55,6 +56,11 @@ def _gzip_zeros(size: int) -> bytes:
     return b"".join(packer.compress(block) for _ in range(size // len(block))) + packer.flush()
 
 
+@functools.cache
+def _gzip_bomb() -> bytes:
+    return _gzip_zeros(BIG)  # ≈50 kB, built once per process (about a second of CPU)
+
+
 def _head(status: int, headers: dict[str, str]) -> bytes:
     reason = {200: "OK", 302: "Found", 500: "Internal Server Error"}.get(status, "X")
     lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers.items())]
@@ -81,10 +87,10 @@ class HostileServer:
         self._flap = 0
         self.requests: dict[str, int] = {}
         self.port = self.silent_port = self.tls_port = 0
-        self._gzip_bomb = _gzip_zeros(BIG)
 
     # --- lifecycle ---------------------------------------------------------------------
     def __enter__(self) -> HostileServer:
+        _gzip_bomb()  # built before serving: the first request must not wait for it
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
         return self
@@ -238,9 +244,10 @@ class HostileServer:
         await self._send(writer, b"0\r\n\r\n")
 
     async def _bomb(self, writer: asyncio.StreamWriter, _path: str) -> None:
+        bomb = _gzip_bomb()
         await self._send(writer, _head(200, {
             "content-type": "application/json", "content-encoding": "gzip",
-            "content-length": str(len(self._gzip_bomb))}) + self._gzip_bomb)  # fmt: skip
+            "content-length": str(len(bomb))}) + bomb)  # fmt: skip
 
     async def _redirect(self, writer: asyncio.StreamWriter, location: str) -> None:
         await self._send(writer, _head(302, {"location": location, "content-length": "0",

@@ -18,7 +18,9 @@ existing ``except httpx.TransportError`` turns it into a failed probe, never a t
 from __future__ import annotations
 
 import contextvars
+import functools
 import math
+import ssl
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -135,6 +137,13 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    """The verifying TLS context, built once: loading the CA bundle takes ≈0.3 s, and a
+    receiver is polled several times a second (an SSLContext is safe to share)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 class _Transport(httpx.HTTPTransport):
     """httpx's transport on a connection pool whose sockets honour the deadline."""
 
@@ -143,7 +152,8 @@ class _Transport(httpx.HTTPTransport):
         # httpx takes no network backend; its pool is rebuilt with one (the self-tests of
         # selftests/robustness/test_hostile_targets.py catch an httpx that changes this)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=_default_tls() if verify is True else httpx.create_ssl_context(
+                verify=verify, trust_env=False),
             local_address=local_address,
             network_backend=_Backend(),
         )

@@ -21,7 +21,7 @@ import golive
 from golive import CriterionContext, Evidence, Finding
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
-from golive.facts.live import aws
+from golive.facts.live import aws, postgres
 from golive.facts.live import webhook as notify
 from golive.facts.live.health import read_health
 from golive.facts.live.hosts import HostFacts
@@ -71,19 +71,20 @@ def _web_up(base_url: str, timeout_s: float) -> tuple[bool, str]:
     return health.web_up(read_health(base_url, timeout_s=timeout_s))
 
 
-def _database_up(dsn: str) -> tuple[bool, str]:
+def _database_up(dsn: str, timeout_s: float) -> tuple[bool, str]:
     started = time.perf_counter()
-    try:
-        with psycopg.connect(dsn, connect_timeout=5) as conn:
+    target = postgres.describe(dsn)  # user@host:port/db, never the password
+    try:  # libpq takes whole seconds, at least 2
+        with psycopg.connect(dsn, connect_timeout=max(2, round(timeout_s))) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
-        return False, f"connect: {type(exc).__name__}"
-    return True, f"connect + SELECT 1: {(time.perf_counter() - started) * 1000:.0f} ms"
+        return False, f"connect {target}: {type(exc).__name__}"
+    return True, f"connect {target} + SELECT 1: {(time.perf_counter() - started) * 1000:.0f} ms"
 
 
-def _receiver_up(url: str) -> tuple[bool, str]:
+def _receiver_up(url: str, timeout_s: float) -> tuple[bool, str]:
     """The notification webhook answers 2xx (GET: nothing is posted); 4xx is down."""
-    return notify.receiver_up(url)
+    return notify.receiver_up(url, timeout=timeout_s)
 
 
 def _aws_up(make: Callable[[str], Any]) -> tuple[bool, str]:
@@ -91,7 +92,8 @@ def _aws_up(make: Callable[[str], Any]) -> tuple[bool, str]:
         with closing(make("sts")) as sts:
             account = sts.get_caller_identity()["Account"]
     except Exception as exc:  # any failure to answer means the API is not usable
-        return False, f"sts GetCallerIdentity: {type(exc).__name__}"
+        # botocore's connection errors name the endpoint URL (never a credential)
+        return False, f"sts GetCallerIdentity: {type(exc).__name__}: {exc}"[:300]
     return True, f"sts GetCallerIdentity: account {account}"
 
 
@@ -108,7 +110,7 @@ def test_every_service_answers(
     if golive_env.database_url and not dsn:
         evidence.note(f"database not checked: {golive_env.database_url} is not set")
     elif dsn:
-        checks["database"] = lambda: _database_up(dsn)
+        checks["database"] = lambda: _database_up(dsn, golive_env.request_timeout_s)
     try:
         make = request.getfixturevalue("aws_client")
     except golive.NotVerified as exc:
@@ -117,7 +119,7 @@ def test_every_service_answers(
         checks["aws"] = lambda: _aws_up(make)
     webhook = resolve_secret(golive_env.webhook_url)
     if webhook:
-        checks["notifications"] = lambda: _receiver_up(webhook)
+        checks["notifications"] = lambda: _receiver_up(webhook, golive_env.request_timeout_s)
     review = _hosts_review(request, hosts.host_state, evidence)
     if not checks and isinstance(review, str):
         golive.not_verified("the environment names no service (base_url, database_url, AWS, "

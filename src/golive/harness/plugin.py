@@ -367,6 +367,34 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), text)
 
 
+def _unreachable(exc: BaseException) -> str | None:
+    """The target a network error concerns ("a target" when it names none), or None when
+    ``exc`` is no failure to reach a target (the database, an HTTP target, AWS)."""
+    import httpx
+    import psycopg
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    from golive._http import origin
+    from golive.facts.live.postgres import DatabaseUnreachable
+
+    if isinstance(exc, httpx.TransportError):
+        try:
+            return f"{origin(exc.request.url)} not reachable"
+        except RuntimeError:  # an error raised before its request was attached
+            return "HTTP target not reachable"
+    if isinstance(exc, DatabaseUnreachable | psycopg.OperationalError):
+        return "database not reachable"  # the message names host and port (no password)
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError |
+                  ConnectionClosedError):  # fmt: skip
+        return "AWS endpoint not reachable"  # botocore's message names the endpoint URL
+    return None
+
+
 def _classify(
     call: pytest.CallInfo[None], report: pytest.TestReport
 ) -> tuple[Status, str | None] | None:
@@ -385,6 +413,10 @@ def _classify(
     if call.when == "call" and excinfo.errisinstance(AssertionError):
         return Status.FAIL, str(excinfo.value).strip() or "assertion failed"
     detail = "".join(traceback.format_exception_only(excinfo.type, excinfo.value))
+    unreachable = _unreachable(excinfo.value)
+    if unreachable:  # the target stopped answering mid-run: nothing was checked
+        said = _first_line(str(excinfo.value)) or "no detail"
+        return Status.NOT_VERIFIED, f"{unreachable}: {excinfo.typename}: {said}"
     return Status.ERROR, f"{call.when} raised {_first_line(detail)}"
 
 
