@@ -30,6 +30,8 @@ from urllib.parse import unquote
 import httpx
 from botocore.exceptions import ClientError
 
+from golive import _http
+
 __all__ = [
     "ADMIN_PORTS",
     "KINDS",
@@ -107,7 +109,7 @@ def is_moto(endpoint_url: str | None) -> bool:
     if not endpoint_url:
         return False
     try:
-        response = httpx.get(f"{endpoint_url.rstrip('/')}/moto-api/", timeout=3.0)
+        response = _http.request("GET", f"{endpoint_url.rstrip('/')}/moto-api/", timeout_s=3.0)
     except httpx.HTTPError:
         return False
     return response.status_code == 200

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from golive._http import BoundedClient
 from golive._net import is_loopback
 
 __all__ = ["DRILL_SOURCE", "Burst", "failed_login_burst"]
@@ -55,10 +56,9 @@ def failed_login_burst(
     ``source``: the loopback address they come from (for a target on loopback)."""
     url = f"{base_url.rstrip('/')}{path}"
     local = source if is_loopback(base_url) else None
-    transport = httpx.HTTPTransport(local_address=local) if local else httpx.HTTPTransport()
     burst = Burst(url, local or "this machine")
     started = time.perf_counter()
-    with httpx.Client(transport=transport, timeout=10.0) as client:
+    with BoundedClient(local_address=local, timeout_s=10.0) as client:  # each attempt bounded
         for _ in range(attempts):
             body = {username_field: DRILL_ACCOUNT, password_field: secrets.token_urlsafe(12)}
             try:
