@@ -1,11 +1,15 @@
 """Hostile targets: every request golive sends ends within its deadline with a bounded body,
 and a health answer counts only when it says healthy.
 
-Against :class:`HostileServer` (one thread, modes by path): each mode read through the
-bounded client and through the service-status probe (fact + rule) must end within the
-deadline plus slack as a failure naming the target; the ``ok`` mode is the pass case.
-Timed against a deadline of ``DEADLINE_S``; ``drip`` sends one byte every 10 s as the issue
-describes, so an unbounded read would hang for hours.
+Against :class:`HostileServer` (one thread, modes by path, a silent port, invalid TLS):
+each mode read through the bounded client and through the service-status probe (fact +
+rule) must end within the deadline plus slack as a failure naming the target; the ``ok``
+mode is the pass case. Timed against a deadline of ``DEADLINE_S``; ``drip`` sends one byte
+every 10 s as the issue describes, so an unbounded read would hang for hours.
+
+Slow: peak memory of a client on 50 MB bodies (VmHWM of a child process), and one
+`golive run` against the hostile server with a PostgreSQL cluster and a moto_server of its
+own that are stopped after the run's first check.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from pydantic import ValidationError
 
 from golive._http import BodyTooLarge, BoundedClient, DeadlineExceeded, OffOriginRedirect
+from golive.config import Environment
 from golive.demo import aws as demo_aws
 from golive.demo import postgres as demo_pg
 from golive.demo._proc import free_port, stop, wait_http
@@ -318,3 +324,35 @@ def test_run_against_hostile_parts(
     # bounded: each request within RUN_TIMEOUT_S; a 50 MB body never held
     assert took < 150
     assert peak_mb < 400, peak_mb
+
+
+@pytest.mark.parametrize(("mode", "error"), [("big-chunked", BodyTooLarge),
+                                             ("drip-body", DeadlineExceeded)])  # fmt: skip
+def test_streamed_reads_keep_the_bounds(
+    hostile: HostileServer, mode: str, error: type[Exception]
+) -> None:
+    """``client.stream()`` returns at the head; reading the body later is bounded too."""
+    started = time.monotonic()
+    with (
+        BoundedClient(timeout_s=DEADLINE_S) as client,
+        pytest.raises(error),
+        client.stream("GET", hostile.url(mode)) as response,
+    ):
+        for _chunk in response.iter_bytes():
+            pass
+    assert time.monotonic() - started < DEADLINE_S + SLACK_S
+
+
+def test_tls_handshake_that_never_ends(hostile: HostileServer) -> None:
+    """https to a port that accepts and never speaks: the handshake is cut at the deadline."""
+    started = time.monotonic()
+    with BoundedClient(timeout_s=DEADLINE_S) as client, pytest.raises(DeadlineExceeded):
+        client.get(f"https://127.0.0.1:{hostile.silent_port}/")
+    assert time.monotonic() - started < DEADLINE_S + SLACK_S
+
+
+@pytest.mark.parametrize("value", ["5", True, 0, -1, float("inf"), float("nan"), 121])
+def test_request_timeout_is_strict(value: object) -> None:
+    with pytest.raises(ValidationError, match="request_timeout_s"):
+        Environment.model_validate({"request_timeout_s": value})
+    assert Environment.model_validate({"request_timeout_s": 5}).request_timeout_s == 5.0
