@@ -63,6 +63,24 @@ def test_window_outage_and_releases() -> None:
     assert window.summary()["failures_by_kind"] == {"502": 2, "ConnectError": 1}
 
 
+def test_window_by_endpoint_and_version_mix() -> None:
+    """Outages are per endpoint (one endpoint's answers do not end another's outage); an
+    older release answering after a newer one, on any endpoint, is a mix of versions."""
+    api, health = "http://h/api/items?x=1", "http://h/health"
+    samples = [HealthSample(0.0, 200, 1, "v1", url=api),
+               HealthSample(0.05, 200, 1, "v1", url=health),
+               HealthSample(0.1, 500, 1, url=api), HealthSample(0.15, 200, 1, "v2", url=health),
+               HealthSample(0.3, 500, 1, url=api), HealthSample(0.35, 200, 1, "v1", url=health),
+               HealthSample(0.4, 200, 1, "v2", url=api)]  # fmt: skip
+    window = Window(samples, seconds=0.5)
+    assert list(window.by_endpoint()) == ["/api/items?x=1", "/health"]
+    assert window.outage_seconds() == 0.2  # /api/items: 0.1 to 0.3, /health never failed
+    assert [(s.at, s.release) for s in window.mixed()] == [(0.35, "v1")]
+    parts = window.endpoints_summary()
+    assert parts["/api/items?x=1"]["failed"] == 2 and parts["/health"]["mixed_versions"] == 1
+    assert window.between(0.1, 0.3).requests == 2
+
+
 def test_repo_migrations_and_seed_tables(tmp_path: Path) -> None:
     folder = tmp_path / "supabase" / "migrations"
     folder.mkdir(parents=True)
