@@ -197,7 +197,6 @@ def pytest_configure(config: pytest.Config) -> None:
     except GoliveError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SESSION_KEY] = golive
-    _redact_terminal(config)
     # SIGTERM/SIGHUP end the session like Ctrl-C (partial results written, children
     # stopped); under `golive run` a SIGINT inherited ignored is heeded again
     terminate_as_interrupt(sigint=bool(os.environ.get(RUN_DIR_ENV)))
@@ -206,6 +205,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ReportCollector(golive), "golive-collector")
     # golive's own console lines (progress, attention, the verdict last); the controller writes
     config.pluginmanager.register(Console(golive, config, payload=_PAYLOAD), "golive-console")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _redact_terminal(session.config)  # pytest_configure is too early: no terminal yet
 
 
 def _redact_terminal(config: pytest.Config) -> None:
