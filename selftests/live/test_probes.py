@@ -81,6 +81,22 @@ def test_window_by_endpoint_and_version_mix() -> None:
     assert window.between(0.1, 0.3).requests == 2
 
 
+def test_key_endpoints_are_the_plain_gets_a_user_sees() -> None:
+    from golive.config import Environment
+    from golive.facts.live.drills import key_endpoints
+
+    env = Environment.model_validate({
+        "zero_downtime_paths": ["/api/items"],
+        "load": {"endpoints": [
+            {"path": "/api/projects"}, {"path": "/health"},
+            {"path": "/api/me", "auth": "login"}, {"path": "/api/orders", "method": "POST"},
+            {"path": "/missing", "expect_status": [404]}, {"path": "/x", "headers": {"a": "b"}},
+        ]},
+    })  # fmt: skip
+    assert key_endpoints(env, "http://h:1/") == [
+        "http://h:1/health", "http://h:1/api/items", "http://h:1/api/projects"]
+
+
 def test_repo_migrations_and_seed_tables(tmp_path: Path) -> None:
     folder = tmp_path / "supabase" / "migrations"
     folder.mkdir(parents=True)

@@ -368,10 +368,12 @@ def _cut_windows(steps: list[Step], window: Window) -> None:
 
 def key_endpoints(env: Environment, base_url: str) -> list[str]:
     """URLs polled during drills: /health, ``zero_downtime_paths``, and the load
-    scenario's GET endpoints that need no login or body."""
+    scenario's GET endpoints that need no login, header or body and answer 2xx (one that
+    expects another status would count as down)."""
     paths = [HEALTH_PATH, *env.zero_downtime_paths]
     paths += [e.path for e in env.load.endpoints
-              if e.method == "GET" and e.auth == "none" and e.body is None
+              if e.method == "GET" and e.auth == "none" and e.body is None and not e.headers
+              and all(200 <= s < 300 for s in e.expect_status)
               and e.path.startswith("/")]  # fmt: skip
     root = base_url.rstrip("/")
     return list(dict.fromkeys(root + p for p in paths))
@@ -703,6 +705,12 @@ class FailoverDrill:
         return self.command.report()
 
 
+def _drop(writer: MarkerWriter) -> None:
+    if not writer.drop():
+        record_left_state(f"golive's scratch table {writer.table} could not be dropped: it is"
+                          " left in the database")  # fmt: skip
+
+
 def _writer(env: Environment, *, hz: float, purpose: str) -> MarkerWriter | str:
     """golive's marker writer into ``database_url``, or why there is none."""
     if not env.database_url:
@@ -737,7 +745,7 @@ def run_failover(env: Environment, base_url: str) -> FailoverDrill:
                 time.sleep(max(SETTLE_SECONDS, env.zero_downtime_tail_s))
         finally:
             if isinstance(writer, MarkerWriter):
-                writer.drop()
+                _drop(writer)
         drill = FailoverDrill(url, result, poll.window, before, check_health(client, url))
         if isinstance(writer, MarkerWriter):
             drill.writes = writer.write_outcome()
@@ -804,7 +812,7 @@ def run_data_loss(env: Environment) -> DataLossDrill:
         point = _recovery_point(result.report())
         outcome = writer.rpo_outcome({point[0]: point[1]} if point else None)
     finally:
-        writer.drop()
+        _drop(writer)
     outcome = RpoOutcome(**{**outcome.__dict__, "dropped": writer.dropped})
     return DataLossDrill(result, outcome, recovery_point=point[0] if point else None)
 
