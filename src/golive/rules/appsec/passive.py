@@ -8,9 +8,11 @@ responses.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 
@@ -41,6 +43,8 @@ _SIGNATURES: dict[str, re.Pattern[bytes]] = {
     ".sql": re.compile(rb"CREATE TABLE|INSERT INTO|PostgreSQL database dump", re.IGNORECASE),
     ".DS_Store": re.compile(rb"^\x00\x00\x00\x01Bud1"),
 }
+_HTML = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
+                   re.IGNORECASE | re.DOTALL)  # fmt: skip
 _LISTING = re.compile(rb"<title>\s*(Index of|Directory listing for)", re.IGNORECASE)
 _STACK_TRACE = re.compile(
     rb"Traceback \(most recent call last\)|Werkzeug Debugger|at [\w$.]+\([\w]+\.java:\d+\)|"
@@ -55,14 +59,23 @@ class Baseline:
 
     status: int
     body: bytes
+    path: str = ""  # the path asked: not-found pages often repeat it
 
 
 def baseline(session: TargetSession) -> Baseline:
+    path = f"/golive-probe-{secrets.token_hex(6)}"
     try:
-        response = session.get(f"/golive-probe-{secrets.token_hex(6)}")
+        response = session.get(path)
     except httpx.TransportError:
         return Baseline(0, b"")
-    return Baseline(response.status_code, response.content)
+    return Baseline(response.status_code, response.content, path)
+
+
+def _without_path(body: bytes, path: str) -> bytes:
+    """``body`` with ``path`` removed as a page would show it: raw, URL-encoded, escaped."""
+    for shown in {path, quote(path), html.escape(path)} if path else ():
+        body = body.replace(shown.encode(), b"")
+    return body
 
 
 def _signature_for(path: str) -> re.Pattern[bytes] | None:
@@ -80,8 +93,11 @@ def served(path: str, response: httpx.Response, base: Baseline) -> bool:
         return False
     signature = _signature_for(path)
     if signature is not None:
-        return bool(signature.search(response.content))
-    return response.content != base.body
+        # an HTML page (a soft 404, the app's shell) is never the file: its attribute lines
+        # (name="viewport") would pass for a .env's assignments
+        return not _HTML.match(response.content) and bool(signature.search(response.content))
+    # the fallback page answers every unknown path alike, but for the path it repeats
+    return _without_path(response.content, path) != _without_path(base.body, base.path)
 
 
 def _get(session: TargetSession, path: str, result: SourceResult) -> httpx.Response | None:
