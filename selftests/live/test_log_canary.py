@@ -102,7 +102,8 @@ def canary_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             folder.mkdir()
             config = folder / "golive.toml"
             config.write_text(f'default_env = "c"\n[environments.c]\naws_endpoint_url = "{url}"\n'
-                              f'aws_region = "{REGION}"\ndisruptive = {str(disruptive).lower()}\n',
+                              f'aws_region = "{REGION}"\ndisruptive = {str(disruptive).lower()}\n'
+                              "log_canary_wait_s = 3\n",
                               encoding="utf-8")  # fmt: skip
             argv = suite_argv(config, folder / "out", MODULE, extra=("-k", "configuration"))
             procs[name] = (subprocess.Popen(argv, cwd=ROOT, env=clean_env(), text=True,

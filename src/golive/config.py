@@ -390,6 +390,11 @@ class Environment(_Strict):
     zero_downtime_tail_s: float = Field(
         default=5.0, ge=0, le=300, description="polling goes on this long after a drill"
     )
+    log_canary_wait_s: float = Field(
+        default=15.0, gt=0, le=300,
+        description="how long a canary event golive writes to a quiet log group may take to"
+        " come back",
+    )  # fmt: skip
     aws_endpoint_url: str | None = None
     aws_region: str = "ap-northeast-1"
     webhook_url: str | None = Field(default=None, description="Slack-style incoming webhook")

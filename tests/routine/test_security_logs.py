@@ -105,7 +105,8 @@ def security_log(
         if not lines or not log.of("config-change"):
             log.no_canary = _may_write(golive_env)
             if not log.no_canary:
-                log.canaries = [aws.write_canary(logs, g.name) for g in groups]
+                wait = golive_env.log_canary_wait_s
+                log.canaries = [aws.write_canary(logs, g.name, bound_s=wait) for g in groups]
     return log
 
 
