@@ -173,7 +173,8 @@ def test_markers_measure_the_data_loss(
     facts = run.evidence(cid, "marker rows")
     assert facts["dropped"] is True and facts["written"] >= 15, facts
     if mode == "good":
-        assert facts["lost"] > 0 and 0.4 <= facts["rpo_s"] <= 1.5, facts
+        # the scenario drops the table 0.5 s after its copy (a loaded machine adds to that)
+        assert facts["lost"] > 0 and 0.4 <= facts["rpo_s"] <= 3.0, facts
         assert run.by_id[cid]["measured"]["name"] == "RPO (markers)"
     db = f"outcome_{LOSS_RUN[mode].replace('-', '_')}"
     with psycopg.connect(_dsn(pg, db)) as conn:  # the scratch tables are gone
