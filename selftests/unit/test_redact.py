@@ -136,3 +136,14 @@ def test_hostile_text_is_redacted_in_linear_time() -> None:
         started = time.perf_counter()
         redact(text)
         assert time.perf_counter() - started < 5.0
+
+
+def test_json_text_stays_valid_json() -> None:
+    """results.json and a scanner's report are redacted as text: an escaped quote or a
+    backslash after a key must never be eaten."""
+    import json
+
+    data = {"a": 'password="hunter22" and token=\\"q\\"', "b": "https://u:p\\w@h/x",
+            "c": "api_key=abc\\", "d": ["Bearer " + "x" * 20 + '"']}  # fmt: skip
+    clean = json.loads(redact(json.dumps(data)))
+    assert "hunter22" not in json.dumps(clean)

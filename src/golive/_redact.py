@@ -57,16 +57,18 @@ _SECRET_QUERY_KEY = re.compile(
     r"|access_?key|secret_?key|auth|signature|sig|key)$", re.IGNORECASE,
 )  # fmt: skip
 
-# shapes: masked whatever their value
 # Shapes. Every repetition is bounded and a key=value match starts only at a word's start:
 # linear time on a long line without a blank (a scanner's output, a hostile receiver's
-# answer), where "[\w-]*password[\w-]*=" would backtrack quadratically.
+# answer), where "[\w-]*password[\w-]*=" would backtrack quadratically. A secret never
+# takes a backslash: in JSON text (results.json, a scanner's report) it may start an
+# escaped quote, and masking it would break the document.
 _URL_PASSWORD = re.compile(
-    r"(?P<head>://[^\s/:@'\"<>]{0,128}:)(?P<secret>[^\s@/'\"<>]{1,256})(?=@)"
+    r"(?P<head>://[^\s/:@'\"<>\\]{0,128}:)(?P<secret>[^\s@/'\"<>\\]{1,256})(?=@)"
 )
 _ASSIGNED = re.compile(
-    r"(?P<head>(?<![\w-])(?P<key>[\w-]{1,64})(?P<blank>[ \t]{0,8})=(?P<after>[ \t]{0,8})['\"]?)"
-    r"(?P<secret>[^\s'\"&;,<>]+)"
+    r"(?P<head>(?<![\w-])(?P<key>[\w-]{1,64})(?P<blank>[ \t]{0,8})="
+    r"(?P<after>[ \t]{0,8})(?:\\?['\"])?)"  # a quote, JSON-escaped or not
+    r"(?P<secret>[^\s'\"&;,<>\\]+)"
 )
 _SECRET_KEY_PART = re.compile(r"password|passwd|pwd|secret|token|api[_-]?key", re.I)
 _DSN_KEY = re.compile(r"^(password|sslpassword)$", re.I)  # libpq allows "password = x"
