@@ -43,14 +43,14 @@ def _session(url: str, **targets: object) -> TargetSession:
     return TargetSession(httpx.Client(base_url=url), SecurityTargets.model_validate(targets))
 
 
-@pytest.fixture
-def probed(
-    app_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, SourceResult]]:
-    for name, value in IDENTITY_ENV.items():
-        monkeypatch.setenv(name, value)
-    sessions = {mode: _session(url, **FAST) for mode, url in app_urls.items()}
-    yield {mode: injection.active_probes(s) for mode, s in sessions.items()}
+@pytest.fixture(scope="module")
+def probed(app_urls: dict[str, str]) -> Iterator[dict[str, SourceResult]]:
+    """One probe run per twin, shared by the tests that read it (the probes change state)."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in IDENTITY_ENV.items():
+            env.setenv(name, value)
+        sessions = {mode: _session(url, **FAST) for mode, url in app_urls.items()}
+        yield {mode: injection.active_probes(s) for mode, s in sessions.items()}
     for s in sessions.values():
         s.close()
         s.base.close()
