@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -384,7 +385,9 @@ def _wait(child: subprocess.Popen[bytes], owner: _Owner) -> None:
 def _relay(source: int, child: subprocess.Popen[bytes], owner: _Owner) -> bytes:
     """Copy the console pipe to stdout until the child is done; its last bytes."""
     tail = b""
-    sink = getattr(sys.stdout, "buffer", None)
+    sink = getattr(sys.stdout, "buffer", None)  # none behind the redaction: text it is
+    # a character cut between two reads ("…", "·", Japanese) is kept whole
+    text = codecs.getincrementaldecoder("utf-8")("replace")
     with os.fdopen(source, "rb", buffering=0) as pipe:
         while True:
             owner.tick()
@@ -397,7 +400,7 @@ def _relay(source: int, child: subprocess.Popen[bytes], owner: _Owner) -> bytes:
                     sink.write(chunk)
                     sink.flush()
                 else:
-                    sys.stdout.write(chunk.decode("utf-8", "replace"))
+                    sys.stdout.write(text.decode(chunk))
                     sys.stdout.flush()
                 tail = (tail + chunk)[-4096:]
             elif child.poll() is not None:
