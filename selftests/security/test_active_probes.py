@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from golive.facts.live.http_session import TargetSession
+from golive.facts.live.probes import Canary
 from golive.facts.live.security_targets import SecurityTargets
 from golive.judging.findings import SourceResult
 from golive.rules.appsec import active, injection, passive
@@ -186,3 +187,27 @@ def test_without_configured_endpoints_the_authorization_probes_are_not_verified(
             session.close()
     assert external.verified and active.NO_PROTECTED in external.notes
     assert not any("/api/me" in c or "/api/admin" in c for c in external.checked)
+
+
+def test_url_valued_parameters_by_value_or_name() -> None:
+    assert injection.url_valued("u", "https://example.test/a")  # by its value
+    assert injection.url_valued("imageUrl", "x") and injection.url_valued("callback_to", "")
+    assert not injection.url_valued("next", "/home")  # a redirect target: not fetched
+    assert not injection.url_valued("q", "shoes")
+
+
+def test_ssrf_is_not_run_against_a_target_off_this_machine() -> None:
+    """The canary listens on loopback: a remote target could never reach it, so no A10
+    check is claimed (a note says why), and the canary's port is closed afterwards."""
+    result = SourceResult(injection.SOURCE, True)
+    remote = _session("http://192.0.2.10:9")  # TEST-NET: never contacted here
+    assert injection._canary(remote, result) is None
+    remote.close()
+    assert "SSRF probe not run" in result.notes[0]
+    with Canary() as canary, httpx.Client(trust_env=False, timeout=5) as client:
+        token, url = canary.url()
+        assert client.get(url).status_code == 204
+        assert canary.wait([token], 1) == {token}
+        port = canary.port
+    with httpx.Client(trust_env=False, timeout=2) as client, pytest.raises(httpx.ConnectError):
+        client.get(f"http://127.0.0.1:{port}/")
