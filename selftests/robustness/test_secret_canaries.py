@@ -170,10 +170,21 @@ def _outputs(*folders: Path) -> Iterator[tuple[str, str]]:
                 yield str(path), path.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.mark.parametrize("verbose", [False, True], ids=["golive-console", "pytest-verbose"])
+# golive's console with pytest's output in pytest.log; pytest's own output on stdout (with
+# locals); checks in xdist workers, whose reports travel to the controller
+MODES = {
+    "golive-console": ([], []),
+    "pytest-verbose": ([], ["-v", "-l", "-rA"]),
+    "xdist-workers": (["-n", "2"], []),
+}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
 def test_no_canary_reaches_any_output(
-    tmp_path: Path, receiver: tuple[Receiver, str], verbose: bool
+    tmp_path: Path, receiver: tuple[Receiver, str], mode: str
 ) -> None:
+    options, pytest_args = MODES[mode]
+    verbose = bool(pytest_args)
     sink, hook = receiver
     canaries = {
         "CANARY_DB_PASSWORD": _canary("db"),
@@ -211,10 +222,10 @@ def test_no_canary_reaches_any_output(
         'login_email = "env:CANARY_EMAIL"\n'
         'login_password = "env:CANARY_LOGIN_PW"\n', encoding="utf-8")
     output = tmp_path / "out"
-    extra = ["--golive-notify=yes", *(["-v", "-l", "-rA"] if verbose else [])]
     done = subprocess.run(
         [sys.executable, "-m", "golive", "run", "--profile", "ci", "--config", "golive.toml",
-         "--output", str(output), "--suite", str(suite), "--", *extra],
+         "--output", str(output), "--suite", str(suite), *options,
+         "--", "--golive-notify=yes", *pytest_args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     results = json.loads((output / "results.json").read_text(encoding="utf-8"))
