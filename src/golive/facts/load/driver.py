@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from golive import __version__, _procs
-from golive._redact import redact_file
+from golive._redact import redact, redact_file
 from golive.facts.load.locust_csv import Progress as LocustProgress
 from golive.facts.load.locust_csv import history_users, latest_progress, locust_totals
 from golive.facts.load.plan import (
@@ -482,4 +482,5 @@ def write_load_json(result: LoadResult, path: Path) -> None:
         "locust": {"html": result.html_report, "csv": result.csv_files},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = redact(json.dumps(document, indent=2, ensure_ascii=False))  # an output: no secret
+    path.write_text(text + "\n", encoding="utf-8")
