@@ -228,6 +228,16 @@ class LoadSettings(_Strict):
     har: str | None = Field(default=None, description="HAR recording of a browser session")
     import_methods: list[str] = Field(default_factory=lambda: ["GET", "HEAD"], max_length=7)
 
+    @model_validator(mode="after")
+    def _users_within_bound(self) -> LoadSettings:
+        bound = self.max_users or MAX_USERS
+        for field in ("users", "spike_users"):
+            value = getattr(self, field)
+            if value is not None and value > bound:
+                raise ValueError(f"{field}: {value} is above max_users={bound}"
+                                 " (raise max_users to allow more)")  # fmt: skip
+        return self
+
     @field_validator("import_methods")
     @classmethod
     def _known_methods(cls, value: list[str]) -> list[str]:
