@@ -26,7 +26,7 @@ import click
 import httpx
 from rich.console import Console
 
-from golive import _procs
+from golive import _http, _procs
 from golive._errors import ConfigError
 from golive._net import is_loopback
 from golive._redact import install
@@ -221,11 +221,11 @@ def load(
         )
         sys.exit(ExitCode.USAGE)
     try:
-        httpx.get(environment.base_url, timeout=10.0)
+        _http.request("GET", environment.base_url, timeout_s=environment.request_timeout_s)
     except httpx.TransportError as exc:
         _err.print(
-            f"[yellow]not verified:[/yellow] {environment.base_url} is not reachable:"
-            f" {type(exc).__name__}"
+            f"[yellow]not verified:[/yellow] {_http.origin(environment.base_url)} is not"
+            f" reachable: {_http.describe(exc)}"
         )
         sys.exit(ExitCode.UNVERIFIED)
     folder = loadtests_dir()

@@ -18,6 +18,8 @@ from types import TracebackType
 
 import httpx
 
+from golive._http import BoundedClient
+
 __all__ = ["HealthPoller", "HealthSample", "Window", "check_health", "endpoint_name", "release_of"]
 
 _RELEASE_KEYS = ("release", "version", "commit", "build")
@@ -197,7 +199,7 @@ class HealthPoller:
         return time.perf_counter() - self._started
 
     def _run(self, url: str) -> None:
-        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+        with BoundedClient(timeout_s=self.timeout) as client:
             next_at = time.perf_counter()
             while not self._stop.is_set():
                 self.window.samples.append(check_health(client, url, started=self._started))

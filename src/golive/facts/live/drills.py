@@ -45,6 +45,7 @@ import psycopg
 
 import golive
 from golive._errors import CheckOutcome
+from golive._http import BoundedClient
 from golive._procs import record_left_state
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
@@ -189,7 +190,7 @@ class VersionWatch:
         self._thread = threading.Thread(target=self._run, name="golive-version", daemon=True)
         self._started = 0.0
         # made before the clock starts: building a client costs more than a poll interval
-        self._client = httpx.Client(timeout=min(2.0, bound_s), follow_redirects=False)
+        self._client = BoundedClient(timeout_s=min(2.0, bound_s))
 
     def start(self) -> VersionWatch:
         self._started = time.perf_counter()
@@ -403,7 +404,7 @@ def run_deploy_rollback(
     bound = rollback_bound_s or rollback_timeout
     polled = urls or [health_url]
     drill = DeployDrill(health_url, version_url=probe.describe(), urls=polled, tail_s=tail_s)
-    with httpx.Client(timeout=5.0, follow_redirects=False) as client, \
+    with BoundedClient(timeout_s=5.0) as client, \
             HealthPoller(polled, hz=POLL_HZ) as poll:  # fmt: skip
         for _ in range(cycles):
             previous = probe.read(client)
@@ -731,7 +732,7 @@ def run_failover(env: Environment, base_url: str) -> FailoverDrill:
     into the database attempted at ≈5 Hz, from before the command until the tail ends."""
     argv = command_argv(env, "failover")
     url = base_url.rstrip("/") + HEALTH_PATH
-    with httpx.Client(timeout=5.0, follow_redirects=False) as client:
+    with BoundedClient(timeout_s=5.0) as client:
         before = check_health(client, url)
         if not before.ok:
             golive.not_verified(f"{url} is not healthy before the drill ({before.status})")
