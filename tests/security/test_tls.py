@@ -7,6 +7,7 @@ import pytest
 
 import golive
 from golive import CriterionContext, Evidence
+from golive._http import BoundedClient
 from golive.facts.live.security_targets import SecurityTargets
 from golive.facts.scans.tls import tls_scan
 from golive.harness import GoliveSession
@@ -18,7 +19,7 @@ from golive.rules.appsec import headers
 def _https_front(base_url: str, result: SourceResult) -> None:
     """On an HTTPS base_url: HSTS set, and plain HTTP (if it answers) redirects to HTTPS."""
     try:
-        with httpx.Client(timeout=10.0, verify=False, follow_redirects=False) as client:
+        with BoundedClient(timeout_s=10.0, verify=False) as client:
             response = client.get(base_url)
             result.findings += [
                 f
