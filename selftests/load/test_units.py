@@ -379,14 +379,18 @@ def test_max_users_is_a_configured_bound():
     is itself bounded."""
     from golive.config import USERS_CEILING
 
+    # written in golive.toml: refused there, naming the field
+    with pytest.raises(ValueError, match=f"users: 1500 is above max_users={MAX_USERS}"):
+        LoadSettings(users=1500)
+    # given for one run (GOLIVE_LOAD_*): refused by the plan
     with pytest.raises(LoadError, match=f"users=1500 above max_users={MAX_USERS}"):
-        configured_plan(LoadSettings(users=1500), {})
+        configured_plan(LoadSettings(), {"GOLIVE_LOAD_USERS": "1500"})
     plan = configured_plan(LoadSettings(users=1500, max_users=4000), {})
     assert (plan.users, plan.spike_users, plan.max_users) == (1500, 3000, 4000)
     # the spike's default never exceeds the bound
     assert configured_plan(LoadSettings(users=800), {}).spike_users == MAX_USERS
     with pytest.raises(LoadError, match="spike_users=1200 above"):
-        configured_plan(LoadSettings(users=10, spike_users=1200), {})
+        configured_plan(LoadSettings(users=10), {"GOLIVE_LOAD_SPIKE_USERS": "1200"})
     with pytest.raises(ValueError, match="max_users"):
         LoadSettings(max_users=USERS_CEILING + 1)
     with pytest.raises(LoadError, match="users=2001 above max_users=2000"):
