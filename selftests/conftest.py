@@ -37,6 +37,7 @@ _UNTIMED = (
     "selftests/live/test_restore_compare.py", "selftests/live/test_absence.py",
     "selftests/live/test_drill_logic.py", "selftests/live/test_hosts.py",
     "selftests/robustness/test_hostile_targets.py",  # bounds with seconds of slack
+    "selftests/robustness/test_secret_canaries.py", "selftests/live/test_log_canary.py",
 )
 
 
