@@ -5,10 +5,9 @@ not verified (a logged, attributed change passes; an unattributed one fails)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import boto3
@@ -19,7 +18,7 @@ from golive.demo import aws as demo_aws
 from golive.demo._proc import ProcRecord, free_port, stop, wait_http
 from golive.facts.live import webhook
 
-from ._suite import run_suite
+from ._suite import run_suite, serving
 
 pytestmark = [pytest.mark.xdist_group("absence")]
 
@@ -47,14 +46,8 @@ class _Slack(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slack)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Slack) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", sorted(ANSWERS))

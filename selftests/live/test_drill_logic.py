@@ -8,14 +8,23 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from ._suite import CICD, DATABASE, OPERATIONS, PLATFORM, ROUTINE, Results, run_suite
+from ._suite import (
+    CICD,
+    DATABASE,
+    OPERATIONS,
+    PLATFORM,
+    ROUTINE,
+    Results,
+    python_command,
+    run_suite,
+    serving,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -50,19 +59,11 @@ def fake_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     release = tmp_path_factory.mktemp("fake") / "release"
     release.write_text("v1")
     handler = type("Health", (_Health,), {"release_file": release})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", release
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(handler) as url:
+        yield url, release
 
 
-def _py(code: str, *args: str) -> str:
-    return shlex.join([sys.executable, "-c", code, *args])
+_py = python_command
 
 
 def _config(tmp: Path, base_url: str, release: Path, *, restore_ok: bool = True,

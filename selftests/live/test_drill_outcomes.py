@@ -15,13 +15,10 @@ standing in for the team's scripts:
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import psycopg
@@ -29,7 +26,16 @@ import pytest
 
 from golive.catalog import load_catalog
 
-from ._suite import PLATFORM, ROOT, Results, clean_env, finish_suite, suite_argv
+from ._suite import (
+    PLATFORM,
+    ROOT,
+    Results,
+    clean_env,
+    finish_suite,
+    python_command,
+    serving,
+    suite_argv,
+)
 from .test_restore_compare import _dsn, pg  # noqa: F401  (the throwaway server fixture)
 
 pytestmark = [pytest.mark.slow]
@@ -64,19 +70,11 @@ def _app(folder: Path) -> Iterator[str]:
     """The app above on a free loopback port, serving from ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "release").write_text("v1")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("App", (_App,), {"folder": folder}))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(type("App", (_App,), {"folder": folder})) as url:
+        yield url
 
 
-def _py(code: str, *args: str) -> str:
-    return shlex.join([sys.executable, "-c", code, *args])
+_py = python_command
 
 
 def _config(tmp: Path, base_url: str, commands: dict[str, str], *, database_url: str = "",

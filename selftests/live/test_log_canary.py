@@ -13,10 +13,9 @@
 from __future__ import annotations
 
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import boto3
@@ -27,7 +26,7 @@ from golive.demo import aws as demo_aws
 from golive.demo._proc import free_port, stop, wait_http
 from golive.facts.live import aws
 
-from ._suite import ROOT, clean_env, finish_suite, suite_argv
+from ._suite import ROOT, clean_env, finish_suite, serving, suite_argv
 
 pytestmark = [pytest.mark.slow]
 
@@ -63,15 +62,8 @@ def _proxy_handler(upstream: str, put_answer: tuple[int, bytes]) -> type[BaseHTT
 
 @contextmanager
 def _proxy(upstream: str, put_answer: tuple[int, bytes]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(upstream, put_answer))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(_proxy_handler(upstream, put_answer)) as url:
+        yield url
 
 
 SWALLOW = (200, b'{"nextSequenceToken": "1"}')
