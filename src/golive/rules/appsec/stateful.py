@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import CookieError, Morsel, SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
 from golive.facts.live.http_session import Login, TargetSession
@@ -109,30 +109,27 @@ def stored_xss(
     return submitted
 
 
-def session_cookies(login: Login) -> dict[str, str]:
-    """Cookie name → its SameSite value ("" when absent) of the cookies set at login."""
-    found: dict[str, str] = {}
+def _set_cookies(login: Login) -> dict[str, Morsel[str]]:
+    """The cookies the login set (those with a value), by name; unparsable headers skipped."""
+    found: dict[str, Morsel[str]] = {}
     for header in login.headers.get_list("set-cookie") if login.headers else []:
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(header)
         except CookieError:
             continue
-        for name, morsel in jar.items():
-            if morsel.value:
-                found[name] = str(morsel["samesite"] or "").lower()
+        found |= {name: morsel for name, morsel in jar.items() if morsel.value}
     return found
 
 
+def session_cookies(login: Login) -> dict[str, str]:
+    """Cookie name → its SameSite value ("" when absent) of the cookies set at login."""
+    return {name: str(morsel["samesite"] or "").lower()
+            for name, morsel in _set_cookies(login).items()}  # fmt: skip
+
+
 def _cookie_header(login: Login) -> str:
-    values: dict[str, str] = {}
-    for header in login.headers.get_list("set-cookie") if login.headers else []:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(header)
-        except CookieError:
-            continue
-        values |= {name: morsel.value for name, morsel in jar.items() if morsel.value}
+    values = {name: morsel.value for name, morsel in _set_cookies(login).items()}
     return "; ".join(f"{name}={value}" for name, value in values.items())
 
 
