@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 __all__ = [
     "MASK",
     "MIN_LENGTH",
+    "SECRET_NAME",
     "RedactingStream",
     "collect",
     "install",
@@ -37,6 +38,7 @@ __all__ = [
     "redact_std_streams",
     "register",
     "reset",
+    "secret_parts",
 ]
 
 MASK = "***"
@@ -46,7 +48,7 @@ _AMBIENT_MIN_LENGTH = 8  # variables golive was not told about: only longer valu
 _REF = re.compile(r"\benv:([A-Za-z_][A-Za-z0-9_]*)")
 # a variable of the environment whose name says it holds a secret (AWS_SECRET_ACCESS_KEY,
 # PGPASSWORD, GITHUB_TOKEN, ...); an *_ACCESS_KEY_ID names a key, it is not one
-_SECRET_NAME = re.compile(
+SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|APP_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL|DSN"
     r"|WEBHOOK", re.IGNORECASE,
 )  # fmt: skip
@@ -105,7 +107,7 @@ _values: set[str] = set()
 _known: tuple[str, ...] = ()
 
 
-def _derived(value: str) -> Iterator[str]:
+def secret_parts(value: str) -> Iterator[str]:
     """The value and the secret parts inside it: a URL's password (raw and decoded), its
     secret query values, an http(s) URL's path (a webhook's secret), a DSN's password."""
     yield value
@@ -139,7 +141,7 @@ def register(values: Iterable[str | None], *, min_length: int = MIN_LENGTH) -> i
         before = len(_values)
         for value in values:
             if value:
-                _values.update(v for v in _derived(value) if len(v.strip()) >= min_length)
+                _values.update(v for v in secret_parts(value) if len(v.strip()) >= min_length)
         if len(_values) != before:
             _known = tuple(sorted(_values, key=len, reverse=True))
         return len(_values) - before
@@ -247,8 +249,8 @@ def collect(config: Any | None, environ: Mapping[str, str] | None = None) -> lis
 def _ambient(environ: Mapping[str, str]) -> list[str]:
     """Secret-named variables' values, unless a plainly named variable holds the same value
     (the demo's AWS_SECRET_ACCESS_KEY equals its AWS_ACCESS_KEY_ID: a placeholder)."""
-    plain = {v for k, v in environ.items() if not _SECRET_NAME.search(k)}
-    return [v for k, v in environ.items() if _SECRET_NAME.search(k) and v not in plain]
+    plain = {v for k, v in environ.items() if not SECRET_NAME.search(k)}
+    return [v for k, v in environ.items() if SECRET_NAME.search(k) and v not in plain]
 
 
 def install(config: Any | None = None, environ: Mapping[str, str] | None = None) -> int:

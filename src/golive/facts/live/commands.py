@@ -16,10 +16,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from golive import _procs
-from golive._redact import redact
+from golive._redact import MASK, MIN_LENGTH, redact, secret_parts
 from golive.catalog import Threshold
 
 __all__ = [
@@ -31,15 +30,11 @@ __all__ = [
 ]
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0}
-_URL_PASSWORD = re.compile(
-    r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<secret>[^@\s/]+)(?=@)", re.I
-)
 _KEY_VALUE = re.compile(
     r"(?P<head>\b[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w-]*\"?\s*[=:]\s*\"?)"
     r"(?P<secret>[^\s\"',;&]+)",
     re.I,
 )
-MASK = "***"
 
 
 def threshold_seconds(threshold: Threshold | None, *, default: float) -> float:
@@ -58,32 +53,24 @@ def in_unit(seconds: float, threshold: Threshold | None) -> float:
 
 @dataclass(frozen=True)
 class Scrubber:
-    """Removes known secret values and anything shaped like a credential from text."""
+    """Masks the given values (and the secret parts inside them) on top of what
+    golive._redact masks, and, as command output goes, any ``key: value`` or ``key = value``
+    whose key names a credential. The values stay local: a drill's environment may hold
+    placeholders the other outputs must keep."""
 
     secrets: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, values: Iterable[str | None]) -> Scrubber:
-        found: set[str] = set()
-        for value in values:
-            if not value:
-                continue
-            found.add(value)
-            try:
-                password = urlsplit(value).password
-            except ValueError:
-                password = None
-            if password:
-                found.add(password)
+        found = {part for value in values if value for part in secret_parts(value)}
         # longest first, so a secret containing another is masked whole; very short values
         # (flags, "true") would only garble the output
-        return cls(tuple(sorted((s for s in found if len(s) >= 6), key=len, reverse=True)))
+        kept = (s for s in found if len(s) >= MIN_LENGTH)
+        return cls(tuple(sorted(kept, key=len, reverse=True)))
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
-        text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK, text)
-        # and every secret of the run the redaction layer knows (the drill's env may differ)
         return redact(_KEY_VALUE.sub(lambda m: m["head"] + MASK, text))
 
 

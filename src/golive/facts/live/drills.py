@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ import golive
 from golive._errors import CheckOutcome
 from golive._http import BoundedClient
 from golive._procs import record_left_state
+from golive._redact import SECRET_NAME
 from golive.catalog import Threshold
 from golive.config import Environment, resolve_secret
 from golive.facts.live import dbcompare
@@ -100,7 +100,6 @@ VERSION_POLL_S = 0.05  # ≈20 Hz
 # How long after the rollback command's start golive waits for the previous release,
 # as a multiple of the rollback limit: long enough to measure by how much it is missed.
 ROLLBACK_MARGIN = 1.5
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|DATABASE_URL", re.I)
 
 
 def scrubber_for(env: Environment) -> Scrubber:
@@ -110,7 +109,7 @@ def scrubber_for(env: Environment) -> Scrubber:
     for value in env.model_dump().values():
         if isinstance(value, str) and value.startswith("env:"):
             values.append(resolve_secret(value))
-    values += [v for k, v in os.environ.items() if _SECRET_NAME.search(k)]
+    values += [v for k, v in os.environ.items() if SECRET_NAME.search(k)]
     return Scrubber.of(values)
 
 
