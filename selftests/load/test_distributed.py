@@ -28,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 from hdrh.histogram import HdrHistogram
 
+from golive import _procs
 from golive.cli.load import load, load_worker
 from golive.facts.load.driver import free_port
 from golive.facts.load.locust_csv import latest_progress
@@ -54,27 +55,15 @@ def _clean_env() -> dict[str, str]:
 def _golive(*args: str, log: Path) -> subprocess.Popen[bytes]:
     """golive in a process group of its own (ended by the fixture, whatever happens)."""
     with log.open("wb") as out:
-        return subprocess.Popen(
+        return _procs.popen(
             [sys.executable, "-m", "golive", *args], cwd=ROOT, env=_clean_env(),
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
         )  # fmt: skip
 
 
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.is_file() else []
-
-
-def _end(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (golive stops what it started on the way out), then SIGKILL the group."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @dataclass
@@ -155,7 +144,7 @@ def distributed_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         yield runs
     finally:
         for proc in procs:
-            _end(proc)
+            _procs.stop_group(proc, grace=15)  # golive stops what it started, then SIGKILL
         stop_app(app)
 
 
