@@ -27,6 +27,7 @@ headers, body, expect_status, auth), ``model`` and ``rate``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -36,18 +37,24 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-from gevent.pool import Group
+from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
+from geventhttpclient.header import Headers
+from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketPoolResponse
+from geventhttpclient.url import URL
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
+from locust.exception import CatchResponseError
 
 from golive.config import LoadEndpoint
 from golive.facts.load.plan import LATE_MS, LoadError, LoadPlan, check_target, received_plan
+from golive.facts.load.wire import WireRequest, wire_requests
 
 _PLAN = received_plan(os.environ)
 _SAMPLES = os.environ.get("GOLIVE_LOAD_SAMPLES_DIR")
 _ROLE = os.environ.get("GOLIVE_LOAD_ROLE", "")  # "", "master" or "worker"
 _ALLOW_REMOTE = os.environ.get("GOLIVE_LOAD_ALLOW_REMOTE") == "1"
 _SHARE_WAIT_S = 30.0  # a worker's wait for the master's plan message
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 
 class _Scenario:
@@ -110,6 +117,65 @@ class _Scenario:
                 )
 
 
+class _ResolvedOnce:
+    """Looks the target up once per run (as wrk does): geventhttpclient resolves for every
+    new connection, through gevent's thread pool, and a burst of new connections then
+    delays the arrivals behind it."""
+
+    _addresses: Any = None
+
+    def _resolve(self) -> Any:
+        if self._addresses is None:
+            self._addresses = super()._resolve()  # type: ignore[misc]
+        return self._addresses
+
+
+class _Pool(_ResolvedOnce, ConnectionPool):
+    pass
+
+
+class _TlsPool(_ResolvedOnce, SSLConnectionPool):
+    pass
+
+
+class _Answer:
+    """What golive's recorder reads of an answer (its status and headers)."""
+
+    __slots__ = ("headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Headers) -> None:
+        self.status_code, self.headers = status_code, headers
+
+
+def _exchange(pool: ConnectionPool, request: WireRequest) -> tuple[_Answer, int]:
+    """Send one prepared request and read the whole answer. A kept-alive connection the
+    server closed meanwhile is retried once on a new one, idempotent methods only (RFC
+    9110 9.2.2), as geventhttpclient's own client does."""
+    retries = 1 if request.method in _IDEMPOTENT else 0
+    while True:
+        sock = pool.get_socket()
+        try:
+            sock.sendall(request.wire)
+        except OSError:
+            pool.release_socket(sock)
+            if retries:
+                retries -= 1
+                continue
+            raise
+        try:  # the response gives the connection back (or closes it) itself
+            response = HTTPSocketPoolResponse(sock, pool, method=request.method)
+        except HTTPConnectionClosed:
+            if retries:
+                retries -= 1
+                continue
+            raise
+        try:
+            length = len(response.read())
+        finally:
+            response.release()
+        return _Answer(response.status_code, response.info()), length
+
+
 def _share(environment: Any) -> dict[str, Any]:
     """A worker's plan and share, as the master's message left them (waits for it)."""
     deadline = time.monotonic() + _SHARE_WAIT_S
@@ -150,6 +216,77 @@ if _PLAN.model == "open" or _ROLE == "worker":
                 return f"worker refused the target: {exc} (start it with --allow-remote)"
             return None
 
+        def _pool(self) -> ConnectionPool:
+            """The arrivals' kept-alive connections: up to max_users, so none queues."""
+            url = URL(str(self.host))
+            timeouts = {
+                "size": self.plan.max_users, "network_timeout": self.plan.timeout_s,
+                "connection_timeout": self.plan.timeout_s,
+            }  # fmt: skip
+            if url.scheme == "https":
+                return _TlsPool(
+                    url.host, url.port, url.host, url.port, insecure=self.insecure, **timeouts
+                )
+            return _Pool(url.host, url.port, url.host, url.port, **timeouts)
+
+        def _send_wire(self, pool: ConnectionPool, request: WireRequest, intended: float) -> None:
+            """One arrival: its prepared request on the pool, reported through Locust's
+            request event (Locust's statistics and golive's recorder), timed like
+            FastHttpSession does (until the whole body is read)."""
+            started, clock = time.time(), time.perf_counter()
+            answer, length, error = None, 0, None
+            try:
+                answer, length = _exchange(pool, request)
+                reason = request.failure(answer.status_code)
+                error = CatchResponseError(reason) if reason else None
+            except Exception as exc:  # this arrival failed; the run goes on
+                error = exc
+            self.environment.events.request.fire(
+                request_type=request.method, name=request.name, response=answer,
+                response_time=(time.perf_counter() - clock) * 1000, response_length=length,
+                exception=error, context={"golive_intended": intended}, start_time=started,
+                url=request.uri,
+            )  # fmt: skip
+
+        def _schedule(self, requests: list[WireRequest], weights: list[int]) -> tuple[int, int]:
+            """Send this generator's share of the arrivals at their intended times, one
+            greenlet each (gevent's raw greenlets: the cheapest to start); returns how many
+            were sent and how many found every connection busy (queued)."""
+            pool = self._pool()
+            rng = random.Random(1)  # noqa: S311 - the same mix on every run, not a secret
+            cumulative = list(itertools.accumulate(weights))
+            flying: set[Any] = set()  # arrivals not answered yet
+
+            def arrival(request: WireRequest, due: float) -> None:
+                try:
+                    self._send_wire(pool, request, due)
+                finally:
+                    flying.discard(gevent.getcurrent())
+
+            index, of = int(self.share["index"]), int(self.share["of"])
+            queued = intended = 0
+            t0 = time.time()
+            for number, offset in enumerate(self.plan.arrival_offsets()):
+                if number % of != index:
+                    continue  # another worker's arrival
+                due = t0 + offset
+                delay = due - time.time()
+                if delay > 0:
+                    gevent.sleep(delay)
+                if len(flying) >= self.plan.max_users:
+                    queued += 1  # this arrival will wait for a connection
+                request = rng.choices(requests, cum_weights=cumulative)[0]
+                flying.add(gevent.spawn_raw(arrival, request, due))
+                intended += 1
+            deadline = time.monotonic() + self.plan.timeout_s + 1
+            while flying and time.monotonic() < deadline:
+                gevent.sleep(0.05)
+            for leftover in list(flying):  # a hung target's
+                gevent.kill(leftover)
+            gevent.sleep(0.1)
+            pool.close()
+            return intended, queued
+
         @task
         def arrivals(self) -> None:
             if getattr(self.environment, "golive_scheduled", False):
@@ -159,26 +296,11 @@ if _PLAN.model == "open" or _ROLE == "worker":
             refused = self._refused()
             token = None if refused else self._sign_in()
             usable, weights = self._usable(token) if not refused else ([], [])
-            rng = random.Random(1)  # noqa: S311 - the same mix on every run, not a secret
-            group, queued, intended = Group(), 0, 0
+            requests = wire_requests(
+                usable, base_url=str(self.host), token=token, bearer=self.plan.bearer_token
+            )
             cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
-            pool = self.plan.max_users
-            index, of = int(self.share["index"]), int(self.share["of"])
-            t0 = time.time()
-            for number, offset in enumerate(self.plan.arrival_offsets() if usable else ()):
-                if number % of != index:
-                    continue  # another worker's arrival
-                due = t0 + offset
-                delay = due - time.time()
-                if delay > 0:
-                    gevent.sleep(delay)
-                if len(group) >= pool:
-                    queued += 1  # this arrival will wait for a connection
-                endpoint = rng.choices(usable, weights)[0]
-                group.spawn(self._send, endpoint, token, {"golive_intended": due})
-                intended += 1
-            group.join(timeout=self.plan.timeout_s + 1)
-            group.kill(block=True, timeout=1)  # leftovers of a hung target
+            intended, queued = self._schedule(requests, weights) if requests else (0, 0)
             cpu1, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - wall0
             cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
             account: dict[str, Any] = {

@@ -155,6 +155,7 @@ MAX_RATE = 5000  # intended arrivals per second, any stage (open model)
 MAX_ENDPOINTS = 100  # endpoints of one load scenario
 LoadRate = Annotated[float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False)]
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 5.6.2 token
 
 
 class LoadEndpoint(_Strict):
@@ -180,6 +181,16 @@ class LoadEndpoint(_Strict):
         if value.upper() not in _HTTP_METHODS:
             raise ValueError(f"must be one of {', '.join(_HTTP_METHODS)}")
         return value.upper()
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+            if any(c in text for c in "\r\n\0"):
+                raise ValueError(f"{name!r}: a value cannot hold a line break or NUL")
+        return value
 
     @field_validator("path")
     @classmethod
@@ -476,8 +487,13 @@ class Environment(_Strict):
         return value
 
     @field_validator(
-        "github_token", "vercel_token", "datadog_api_key", "datadog_app_key", "zap_api_key",
-        "pagerduty_token", "opsgenie_api_key",
+        "github_token",
+        "vercel_token",
+        "datadog_api_key",
+        "datadog_app_key",
+        "zap_api_key",
+        "pagerduty_token",
+        "opsgenie_api_key",
     )
     @classmethod
     def _secret_by_reference(cls, value: str | None) -> str | None:

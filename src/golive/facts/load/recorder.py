@@ -59,18 +59,24 @@ _buffer: list[str] = []
 _file: IO[str] | None = None
 
 
+def _value(headers: Any, name: str) -> str:
+    """A header's value or "" (asking first: a missing key raises, slowly, in
+    geventhttpclient's Headers)."""
+    return str(headers[name]) if name in headers else ""
+
+
 def cache_code(status: int, headers: Any) -> str:
     """``H`` hit, ``M`` cacheable miss, ``-`` not cacheable, from one response's headers."""
     if status == 304:
         return "H"
-    control = str(headers.get("cache-control") or "").lower()
+    control = _value(headers, "cache-control").lower()
     reusable = "no-store" not in control and (
         "public" in control
         or "immutable" in control
         or any(int(m) > 0 for m in _MAX_AGE.findall(control))
     )
-    hit = any(str(headers.get(h) or "").upper().startswith("HIT") for h in _HIT_HEADERS)
-    age = str(headers.get("age") or "0").strip()
+    hit = any(_value(headers, h).upper().startswith("HIT") for h in _HIT_HEADERS)
+    age = _value(headers, "age").strip()
     hit = hit or (age.isdigit() and int(age) > 0)
     if hit:
         return "H"
