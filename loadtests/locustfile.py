@@ -42,7 +42,7 @@ from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
 from locust import between, task
-from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
+from locust.contrib.fasthttp import FastHttpSession, FastHttpUser, insecure_ssl_context_factory
 from locust.exception import CatchResponseError
 
 from golive.config import LoadEndpoint
@@ -224,9 +224,12 @@ if _PLAN.model == "open" or _ROLE == "worker":
                 "connection_timeout": self.plan.timeout_s,
             }  # fmt: skip
             if url.scheme == "https":
+                # FastHttpSession's TLS: unverified unless the user class says otherwise
+                factory = insecure_ssl_context_factory if self.insecure else None
                 return _TlsPool(
-                    url.host, url.port, url.host, url.port, insecure=self.insecure, **timeouts
-                )
+                    url.host, url.port, url.host, url.port, insecure=self.insecure,
+                    ssl_context_factory=factory, **timeouts,
+                )  # fmt: skip
             return _Pool(url.host, url.port, url.host, url.port, **timeouts)
 
         def _send_wire(self, pool: ConnectionPool, request: WireRequest, intended: float) -> None:

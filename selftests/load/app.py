@@ -5,6 +5,7 @@ costs 20 ms), a long-lived static asset, login and an authenticated profile.
 ``slow``: every answer takes 250 ms, every twentieth is a 503, nothing is cacheable.
 ``shop``: a different application (not the demo's endpoints): ``GET /v1/catalog``,
 ``POST /v1/orders`` (JSON body, answers 201) and ``GET /v1/account`` (bearer token).
+``--tls-cert C --tls-key K`` (any mode): HTTPS.
 ``--delay-ms D`` (any mode): every answer waits D ms first, as an app that queries a
 database would. ``--stall-s S --period-s P`` (any mode): the server stalls S seconds
 every P seconds, as a GC pause or a blocked event loop would; a request that arrives
@@ -140,6 +141,8 @@ def main() -> None:
     parser.add_argument("--period-s", type=float, default=5.0)
     parser.add_argument("--delay-ms", type=float, default=0.0, help="added to every answer")
     parser.add_argument("--port-file", type=Path, required=True)
+    parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key", type=Path, help="and this key")
     args = parser.parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -148,7 +151,10 @@ def main() -> None:
     sock.bind(("127.0.0.1", 0))
     app = create_app(args.mode, args.stall_s, args.period_s, args.delay_ms / 1000)
     # a deep backlog: open-model arrivals during a stall still connect at once
-    config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=4096)
+    tls: dict[str, str] = {}
+    if args.tls_cert:
+        tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+    config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=4096, **tls)
     server = uvicorn.Server(config)
     tmp = args.port_file.with_suffix(".tmp")
     tmp.write_text(str(sock.getsockname()[1]), encoding="utf-8")

@@ -61,9 +61,7 @@ SHORT_PLAN = {
 }
 
 
-def start_app(
-    mode: str, folder: Path, *options: str
-) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(mode: str, folder: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start the self-test app on 127.0.0.1 (kernel-chosen port); wait until it answers.
     ``options``: more of app.py's options (``--stall-s 1 --period-s 5``)."""
     port_file = folder / f"{mode}.port"
@@ -78,9 +76,10 @@ def start_app(
         if proc.poll() is not None:
             raise RuntimeError(f"test app exited: {(folder / f'{mode}.log').read_text()}")
         if port_file.is_file():
-            url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-            try:
-                httpx.get(f"{url}/static/app.js", timeout=5)
+            scheme = "https" if "--tls-cert" in options else "http"
+            url = f"{scheme}://127.0.0.1:{port_file.read_text().strip()}"
+            try:  # a --tls-cert certificate is self-signed
+                httpx.get(f"{url}/static/app.js", timeout=5, verify=False)
                 return proc, url
             except httpx.TransportError:
                 pass

@@ -13,9 +13,14 @@ from typing import Any
 import pytest
 
 from golive.catalog import load_catalog
+from golive.config import LoadEndpoint
+from golive.facts.load import LoadPlan, run_load
 from selftests.load.app import SHOP_TOKEN
+from selftests.security.tls_server import make_cert
 
 from .conftest import ROOT, start_app, stop_app
+
+LOCUSTFILES = [ROOT / "loadtests/locustfile.py", ROOT / "loadtests/shapes.py"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stack")]
 
@@ -182,3 +187,23 @@ def test_refusals(tmp_path: Path):
     remote = _config(tmp_path, "http://192.0.2.1:80", "rate = 5", disruptive=False)
     code, output, _ = _golive_load(remote, tmp_path / "d")
     assert code == 2
+
+
+def test_open_model_over_tls(tmp_path: Path):
+    """The arrivals' pool speaks HTTPS too (a self-signed certificate: Locust's FastHttpUser
+    default, insecure, applies to load as before; certificates are judged by sslyze)."""
+    cert, key = make_cert(tmp_path / "tls", expired=False)
+    proc, url = start_app("shop", tmp_path, "--tls-cert", str(cert), "--tls-key", str(key))
+    plan = LoadPlan(
+        rate=40, spike_rate=40, ramp_s=0, steady_s=2, spike_s=0, timeout_s=10,
+        endpoints=(LoadEndpoint(path="/v1/catalog"), LoadEndpoint(
+            method="POST", path="/v1/orders", body={"item": "a"}, expect_status=[201])),
+    )  # fmt: skip
+    try:
+        assert url.startswith("https://")
+        result = run_load(plan, host=url, locustfiles=LOCUSTFILES, out_dir=tmp_path / "out")
+    finally:
+        stop_app(proc)
+    assert result.unverified_reason is None
+    assert result.requests == 80 and result.failures == 0
+    assert set(result.endpoints) == {"GET /v1/catalog", "POST /v1/orders"}
