@@ -185,7 +185,10 @@ def highest_held(
         target_ms = None
         if target_pid and result.requests:
             target_ms = cpu_ms_per_request(target_pid, ticks, result.requests)
-        per = f", target {target_ms:.3f} ms CPU/request" if target_ms else ""
+        per = ""
+        if target_ms:  # how busy the target's one core was: the app's own ceiling
+            busy = target_ms * result.rps / 1000
+            per = f", target {target_ms:.3f} ms CPU/request, its core {busy:.0%} busy"
         print(f"    asked {rate:7.0f}/s: completed {result.rps:7.0f}/s ({held(result)}{per})",
               flush=True)  # fmt: skip
         if result.unverified_reason is None:
