@@ -186,9 +186,11 @@ def highest_held(
         if target_pid and result.requests:
             target_ms = cpu_ms_per_request(target_pid, ticks, result.requests)
         per = ""
-        if target_ms:  # how busy the target's one core was: the app's own ceiling
-            busy = target_ms * result.rps / 1000
-            per = f", target {target_ms:.3f} ms CPU/request, its core {busy:.0%} busy"
+        if target_ms:  # the target's CPU over the run against the seconds of arrivals: above
+            # 1 s per second, the app (one core) could not keep up, whatever the generator did
+            needed = target_ms * result.requests / 1000
+            per = (f", target {target_ms:.3f} ms CPU/request:"
+                   f" {needed:.1f} s CPU for {seconds:g} s of arrivals")  # fmt: skip
         print(f"    asked {rate:7.0f}/s: completed {result.rps:7.0f}/s ({held(result)}{per})",
               flush=True)  # fmt: skip
         if result.unverified_reason is None:
