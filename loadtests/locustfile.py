@@ -38,7 +38,6 @@ from typing import Any
 
 import gevent
 from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
-from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
 from locust import between, task
@@ -117,25 +116,72 @@ class _Scenario:
                 )
 
 
-class _ResolvedOnce:
-    """Looks the target up once per run (as wrk does): geventhttpclient resolves for every
-    new connection, through gevent's thread pool, and a burst of new connections then
-    delays the arrivals behind it."""
+class _ArrivalPool:
+    """geventhttpclient's pool, tuned for arrivals a few hundred microseconds apart.
+
+    - the target is looked up once per run (as wrk does): geventhttpclient resolves for
+      every new connection through gevent's thread pool, and a burst of new connections
+      then delays the arrivals behind it;
+    - a connection given back less than a second ago is taken again without asking the
+      kernel whether the server closed it (a select per request; servers close idle
+      connections after seconds, and a closed one is retried like geventhttpclient does).
+    """
 
     _addresses: Any = None
+    _FRESH_S = 1.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._returned: dict[Any, float] = {}
 
     def _resolve(self) -> Any:
         if self._addresses is None:
             self._addresses = super()._resolve()  # type: ignore[misc]
         return self._addresses
 
+    def return_socket(self, sock: Any) -> None:
+        self._returned[sock] = time.monotonic()
+        super().return_socket(sock)  # type: ignore[misc]
 
-class _Pool(_ResolvedOnce, ConnectionPool):
+    def release_socket(self, sock: Any) -> None:
+        self._returned.pop(sock, None)
+        super().release_socket(sock)  # type: ignore[misc]
+
+    def socket_for(self, method: str) -> Any:
+        """A connection for one request. For a method that cannot be retried (POST, PATCH)
+        a kept-alive connection is always asked first whether the server closed it."""
+        while True:
+            sock = self.get_socket()  # type: ignore[attr-defined]
+            if method in _IDEMPOTENT or sock not in self._returned:
+                return sock
+            if super()._is_socket_alive(sock):  # type: ignore[misc]
+                return sock
+            self.release_socket(sock)
+
+    def _is_socket_alive(self, sock: Any) -> bool:
+        returned = self._returned.get(sock)
+        if returned is not None and time.monotonic() - returned < self._FRESH_S:
+            return True
+        self._returned.pop(sock, None)
+        return bool(super()._is_socket_alive(sock))  # type: ignore[misc]
+
+
+class _Pool(_ArrivalPool, ConnectionPool):
     pass
 
 
-class _TlsPool(_ResolvedOnce, SSLConnectionPool):
+class _TlsPool(_ArrivalPool, SSLConnectionPool):
     pass
+
+
+class _HeaderIndex(dict[str, str]):
+    """An answer's headers as the recorder reads them: lower-case names, repeated ones
+    joined with commas (RFC 9110 5.3); cheaper than geventhttpclient's Headers, which
+    keeps each original spelling and value."""
+
+    def add(self, name: str, value: str) -> None:
+        key = name.lower()
+        self[key] = f"{self[key]}, {value}" if key in self else value
 
 
 class _Answer:
@@ -143,17 +189,17 @@ class _Answer:
 
     __slots__ = ("headers", "status_code")
 
-    def __init__(self, status_code: int, headers: Headers) -> None:
+    def __init__(self, status_code: int, headers: _HeaderIndex) -> None:
         self.status_code, self.headers = status_code, headers
 
 
-def _exchange(pool: ConnectionPool, request: WireRequest) -> tuple[_Answer, int]:
+def _exchange(pool: _ArrivalPool, request: WireRequest) -> tuple[_Answer, int]:
     """Send one prepared request and read the whole answer. A kept-alive connection the
     server closed meanwhile is retried once on a new one, idempotent methods only (RFC
     9110 9.2.2), as geventhttpclient's own client does."""
     retries = 1 if request.method in _IDEMPOTENT else 0
     while True:
-        sock = pool.get_socket()
+        sock = pool.socket_for(request.method)
         try:
             sock.sendall(request.wire)
         except OSError:
@@ -163,7 +209,9 @@ def _exchange(pool: ConnectionPool, request: WireRequest) -> tuple[_Answer, int]
                 continue
             raise
         try:  # the response gives the connection back (or closes it) itself
-            response = HTTPSocketPoolResponse(sock, pool, method=request.method)
+            response = HTTPSocketPoolResponse(
+                sock, pool, method=request.method, headers_type=_HeaderIndex
+            )
         except HTTPConnectionClosed:
             if retries:
                 retries -= 1
@@ -216,7 +264,7 @@ if _PLAN.model == "open" or _ROLE == "worker":
                 return f"worker refused the target: {exc} (start it with --allow-remote)"
             return None
 
-        def _pool(self) -> ConnectionPool:
+        def _pool(self) -> _ArrivalPool:
             """The arrivals' kept-alive connections: up to max_users, so none queues."""
             url = URL(str(self.host))
             timeouts = {
@@ -232,7 +280,7 @@ if _PLAN.model == "open" or _ROLE == "worker":
                 )  # fmt: skip
             return _Pool(url.host, url.port, url.host, url.port, **timeouts)
 
-        def _send_wire(self, pool: ConnectionPool, request: WireRequest, intended: float) -> None:
+        def _send_wire(self, pool: _ArrivalPool, request: WireRequest, intended: float) -> None:
             """One arrival: its prepared request on the pool, reported through Locust's
             request event (Locust's statistics and golive's recorder), timed like
             FastHttpSession does (until the whole body is read)."""
@@ -257,7 +305,7 @@ if _PLAN.model == "open" or _ROLE == "worker":
             were sent and how many found every connection busy (queued)."""
             pool = self._pool()
             rng = random.Random(1)  # noqa: S311 - the same mix on every run, not a secret
-            cumulative = list(itertools.accumulate(weights))
+            cumulative, single = list(itertools.accumulate(weights)), len(requests) == 1
             flying: set[Any] = set()  # arrivals not answered yet
 
             def arrival(request: WireRequest, due: float) -> None:
@@ -278,7 +326,9 @@ if _PLAN.model == "open" or _ROLE == "worker":
                     gevent.sleep(delay)
                 if len(flying) >= self.plan.max_users:
                     queued += 1  # this arrival will wait for a connection
-                request = rng.choices(requests, cum_weights=cumulative)[0]
+                request = (
+                    requests[0] if single else rng.choices(requests, cum_weights=cumulative)[0]
+                )
                 flying.add(gevent.spawn_raw(arrival, request, due))
                 intended += 1
             deadline = time.monotonic() + self.plan.timeout_s + 1

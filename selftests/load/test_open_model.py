@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +210,42 @@ def test_open_model_over_tls(tmp_path: Path):
     assert result.unverified_reason is None
     assert result.requests == 80 and result.failures == 0
     assert set(result.endpoints) == {"GET /v1/catalog", "POST /v1/orders"}
+
+
+class _OneAnswerPerConnection(socketserver.BaseRequestHandler):
+    """Answers one request and closes the connection without saying so beforehand (no
+    ``Connection: close``): every kept-alive connection a client reuses is already dead."""
+
+    def handle(self) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+        while length and len(body) < int(length.group(1)):
+            body += self.request.recv(4096)
+        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+def test_connections_the_server_closed_are_not_failures(tmp_path: Path):
+    """A reused connection the server closed is retried (GET) or never used (POST, which
+    could not be retried safely): the run records the server's answers, not golive's."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _OneAnswerPerConnection)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    plan = LoadPlan(
+        rate=40, spike_rate=40, ramp_s=0, steady_s=2, spike_s=0, timeout_s=10,
+        endpoints=(LoadEndpoint(path="/a"), LoadEndpoint(method="POST", path="/b", body="x")),
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = run_load(plan, host=url, locustfiles=LOCUSTFILES, out_dir=tmp_path / "out")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.requests == 80
+    assert result.failures == 0, (tmp_path / "out" / "locust_failures.csv").read_text()
+    assert {e.requests > 0 for e in result.endpoints.values()} == {True}
