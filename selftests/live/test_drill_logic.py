@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -68,9 +69,10 @@ _py = python_command
 
 def _config(tmp: Path, base_url: str, release: Path, *, restore_ok: bool = True,
             commands: bool = True, disruptive: bool = True, rollback_to: str = "v1",
-            thresholds: dict[str, float] | None = None) -> Path:  # fmt: skip
+            thresholds: dict[str, float] | None = None,
+            command_s: float = 0.3) -> Path:  # fmt: skip
     write = (
-        "import pathlib, sys, time; time.sleep(0.3); p = pathlib.Path(sys.argv[1]); "
+        f"import pathlib, sys, time; time.sleep({command_s}); p = pathlib.Path(sys.argv[1]); "
         "p.write_text(sys.argv[2]); "
         "p.with_name('commands.log').open('a').write(sys.argv[2] + '\\n')"
     )
@@ -196,3 +198,26 @@ def test_xdist_workers_share_one_drill(tmp_path: Path, fake_target: tuple[str, P
     for cid in DEPLOY_CHECKS:
         assert run.status(cid) == "pass", run.explain(cid)
     assert log.read_text().split() == ["v2", "v1", "v2", "v1"]
+
+
+class _SlowHealth(_Health):
+    """Healthy, but each answer takes 300 ms: one poller thread gets under 3.5 Hz."""
+
+    def do_GET(self) -> None:
+        time.sleep(0.3)
+        super().do_GET()
+
+
+def test_zero_downtime_polled_too_slowly_is_not_verified(tmp_path: Path) -> None:
+    """No failed request, but polls 300 ms apart could miss a short outage: not a pass."""
+    release = tmp_path / "release"
+    release.write_text("v1")
+    handler = type("SlowHealth", (_SlowHealth,), {"release_file": release})
+    with serving(handler) as url:
+        # deploys long enough for the minimum of 5 requests per endpoint at 3 Hz
+        run = _run(tmp_path, _config(tmp_path, url, release, command_s=2.5), PLATFORM)
+    assert run.status("platform.zero-downtime") == "not_verified", run.explain(
+        "platform.zero-downtime"
+    )
+    assert "below 5 Hz" in run.by_id["platform.zero-downtime"]["reason"]
+    assert run.status("platform.deploy-time") == "pass", run.explain("platform.deploy-time")

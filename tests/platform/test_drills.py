@@ -84,6 +84,13 @@ def test_zero_downtime(
             findings.append(Finding(name, None, f"deploy {i}: {n} answers from release"
                                     f" {release} after a newer release answered (a mix of"
                                     " versions)"))  # fmt: skip
+    slow = [f"deploy {i} {name} {part.rate_hz:g} Hz" for i, name, part in parts
+            if part.rate_hz < drills.MIN_POLL_HZ]  # fmt: skip
+    if slow and not findings:
+        golive.not_verified(
+            f"key endpoints polled below {drills.MIN_POLL_HZ:g} Hz ({'; '.join(slow[:3])}):"
+            " a short outage could fall between two polls"
+        )
     what = f"{failed} failed and {mixed} mixed-version of {requests} requests during deploys"
     criterion.expect_no_findings(findings, what=what)
     changed = [s.release_changed for s in deploy_drill.deploys]
