@@ -249,3 +249,23 @@ def test_connections_the_server_closed_are_not_failures(tmp_path: Path):
     assert result.requests == 80
     assert result.failures == 0, (tmp_path / "out" / "locust_failures.csv").read_text()
     assert {e.requests > 0 for e in result.endpoints.values()} == {True}
+
+
+def test_samples_kept_after_the_run_hold_no_secret(tmp_path: Path):
+    """A token in an endpoint's query reaches the recorder's samples; they are read, then
+    redacted like Locust's own files before the run returns."""
+    secret = "feed-token-5f1c9a7e"
+    proc, url = start_app("shop", tmp_path)
+    plan = LoadPlan(
+        rate=20, spike_rate=20, ramp_s=0, steady_s=1, spike_s=0, timeout_s=10,
+        endpoints=(LoadEndpoint(path=f"/v1/catalog?token={secret}"),),
+    )  # fmt: skip
+    try:
+        result = run_load(plan, host=url, locustfiles=LOCUSTFILES, out_dir=tmp_path / "out")
+    finally:
+        stop_app(proc)
+    assert result.requests == 20 and result.failures == 0  # judged on what was sent
+    kept = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert any(p.name.startswith("samples-") for p in kept)
+    leaked = [p.name for p in kept if secret.encode() in p.read_bytes()]
+    assert leaked == []

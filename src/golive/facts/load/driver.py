@@ -292,6 +292,8 @@ def run_load(
             unverified.append(f"the workers scheduled {accounted} arrivals, the plan {scheduled}")
         generator = generator.model_copy(update={"intended_arrivals": scheduled})
     reason = "; ".join(unverified) if unverified else _unverified(generator)
+    for kept in sorted(samples_dir.iterdir()):  # read above; kept beside the reports too
+        redact_file(kept)
     result = LoadResult(
         target=host,
         plan=plan.describe(),
