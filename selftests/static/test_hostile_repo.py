@@ -156,7 +156,7 @@ def test_shellcheck_is_not_given_a_10_mb_line(hostile: Path) -> None:
 
 
 _READ_ALL = textwrap.dedent("""
-    import json, resource, sys, time
+    import json, sys, time
     from pathlib import Path
     from golive._errors import NotVerified
     from golive.facts.repo.discover import repo_files, skipped_files
@@ -177,8 +177,11 @@ _READ_ALL = textwrap.dedent("""
         shellcheck_findings(repo)
     except NotVerified:
         pass
-    print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                      "seconds": time.monotonic() - started, "outcomes": outcomes}))
+    # VmHWM: this process's own peak (ru_maxrss would count the xdist worker it forked from)
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:")))
+    print(json.dumps({"peak_kb": peak_kb, "seconds": time.monotonic() - started,
+                      "outcomes": outcomes}))
 """)
 
 
