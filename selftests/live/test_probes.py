@@ -81,6 +81,18 @@ def test_window_by_endpoint_and_version_mix() -> None:
     assert window.between(0.1, 0.3).requests == 2
 
 
+def test_version_mix_is_ranked_from_the_release_served_before_the_command() -> None:
+    """A busy machine's first poll may already see the new release: the old one answering
+    next is still the older one (the release read before the command opens the ranking),
+    not a newer one that the new release then 'goes back' from."""
+    samples = [HealthSample(0.2, 200, 1, "v2"), HealthSample(0.3, 200, 1, "v1"),
+               HealthSample(0.4, 200, 1, "v2")]  # fmt: skip
+    assert [s.release for s in Window(samples, 0.5).mixed()] == ["v2"]  # no ranking known
+    seeded = Window(samples, 0.5, release_before="v1")
+    assert [s.release for s in seeded.mixed()] == ["v1"]
+    assert [s.release for s in seeded.between(0.0, 0.5).mixed()] == ["v1"]
+
+
 def test_key_endpoints_are_the_plain_gets_a_user_sees() -> None:
     from golive.config import Environment
     from golive.facts.live.drills import key_endpoints

@@ -84,6 +84,9 @@ class Window:
 
     samples: list[HealthSample] = field(default_factory=list)
     seconds: float = 0.0
+    # the release served when the window opened (read before the command): the oldest one,
+    # whatever the first poll of a busy machine happened to see
+    release_before: str | None = None
 
     @property
     def requests(self) -> int:
@@ -130,7 +133,7 @@ class Window:
     def mixed(self) -> list[HealthSample]:
         """Answers from a release older than one already seen in this window (any
         endpoint): after the switch-over the previous release answered again."""
-        order: list[str] = []
+        order: list[str] = [self.release_before] if self.release_before else []
         newest = -1
         mixed: list[HealthSample] = []
         for sample in sorted(self.samples, key=lambda s: s.at):
@@ -147,7 +150,7 @@ class Window:
     def between(self, start: float, end: float) -> Window:
         """The samples taken from ``start`` to ``end`` (seconds since the window opened)."""
         kept = [s for s in self.samples if start <= s.at < end]
-        return Window(kept, seconds=max(0.0, end - start))
+        return Window(kept, seconds=max(0.0, end - start), release_before=self.release_before)
 
     def endpoints_summary(self) -> dict[str, dict[str, object]]:
         """Per endpoint: requests, rate, failures by kind, longest outage, mixed answers."""

@@ -368,6 +368,7 @@ def _cut_windows(steps: list[Step], window: Window) -> None:
     for step, following in zip(steps, [*steps[1:], None], strict=True):
         end = following.started_s if following else window.seconds
         step.window = window.between(step.started_s, end)
+        step.window.release_before = step.before.release
 
 
 def key_endpoints(env: Environment, base_url: str) -> list[str]:
