@@ -3,6 +3,7 @@ connection capacity, role limits, and the broken twin's far-away database."""
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -156,3 +157,29 @@ def test_session_limits_on_app_role(either: RunningStack) -> None:
         assert timeout == ("30s",) and idle == ("1min",) and max_conn == ("200",)
     else:
         assert timeout == ("0",) and idle == ("0",) and max_conn == ("50",)
+
+
+def test_a_port_taken_since_it_was_chosen_moves_the_cluster(tmp_path: Path) -> None:
+    """On a busy machine another process can take the port chosen seconds before the
+    start: the cluster moves to a fresh port, and the state (both ports) follows."""
+    from golive.demo.stack import Stack
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        root = postgres.PgCluster.choose_root(tmp_path)
+        cluster = postgres.PgCluster(root, port, postgres.pg_bindir())
+        cluster.create()
+        pg = {"port": port, "client_port": port}
+        try:
+            moved, started = Stack._start_postgres(cluster, pg)
+            try:
+                assert moved.port == pg["port"] == pg["client_port"] == started.port != port
+                info = moved.superuser_conninfo("postgres")
+                with psycopg.connect(info, connect_timeout=5) as conn:
+                    assert conn.execute("SHOW port").fetchone() == (str(moved.port),)
+            finally:
+                moved.stop(started)
+        finally:
+            cluster.remove()

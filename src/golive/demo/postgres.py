@@ -15,6 +15,7 @@ its ``supabase/seed.sql``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import pwd
@@ -35,7 +36,7 @@ from psycopg import sql
 
 from golive.demo._passwords import hash_password
 from golive.demo._pki import DemoCA, make_self_signed_cert
-from golive.demo._proc import DemoError, ProcRecord, as_postgres_user, stop, wait_for
+from golive.demo._proc import DemoError, ProcRecord, as_postgres_user, log_tail, stop, wait_for
 
 __all__ = [
     "APP_DB",
@@ -231,14 +232,17 @@ host     all       all          ::1/128        reject
             fh.write("\ninclude 'golive.conf'\n")
 
     def start(self, timeout: float = 30.0) -> ProcRecord:
-        self._run(
-            [
-                str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.data_dir),
-                "-l", str(self.log_file), "-w", "-t", str(int(timeout)), "-s",
-            ],
-            "start",
-            timeout=timeout + 5,
-        )  # fmt: skip
+        try:
+            self._run(
+                [
+                    str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.data_dir),
+                    "-l", str(self.log_file), "-w", "-t", str(int(timeout)), "-s",
+                ],
+                "start",
+                timeout=timeout + 5,
+            )  # fmt: skip
+        except DemoError as exc:  # pg_ctl says "examine the log output": show it
+            raise DemoError(f"{exc}\n{log_tail(self.log_file, 5)}") from None
         pid = self.postmaster_pid()
         if pid is None:
             raise DemoError(f"postgres started but {self.data_dir}/postmaster.pid is missing")
@@ -253,6 +257,12 @@ host     all       all          ::1/128        reject
             port=self.port,
             log=str(self.log_file),
         )
+
+    def moved_to(self, port: int) -> PgCluster:
+        """The same cluster on another port (its configuration says so from now on)."""
+        with (self.data_dir / "golive.conf").open("a", encoding="utf-8") as conf:
+            conf.write(f"\nport = {port}\n")  # the last setting of a name wins
+        return dataclasses.replace(self, port=port)
 
     def postmaster_pid(self) -> int | None:
         try:

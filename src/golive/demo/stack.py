@@ -495,6 +495,26 @@ class Stack:
         }
         write_private(run_dir / "env", "".join(f"{k}={v}\n" for k, v in env.items()))
 
+    @staticmethod
+    def _start_postgres(
+        cluster: postgres.PgCluster, pg: dict[str, Any]
+    ) -> tuple[postgres.PgCluster, ProcRecord]:
+        """Start the cluster. Its port was chosen seconds ago; on a busy machine another
+        process may have taken it since: then the cluster moves to a fresh one (twice at
+        most) and the state follows."""
+        for attempt in range(3):
+            try:
+                return cluster, cluster.start()
+            except DemoError:
+                if attempt == 2 or not port_listening(cluster.port):
+                    raise
+            port = free_port()
+            if pg["client_port"] == pg["port"]:
+                pg["client_port"] = port
+            pg["port"] = port
+            cluster = cluster.moved_to(port)
+        raise AssertionError("unreachable")
+
     def _postgres(
         self,
         run_dir: Path,
@@ -512,7 +532,8 @@ class Stack:
         cluster.create(ca)
         step("postgres initdb", t)
         t = time.perf_counter()
-        record(cluster.start(), "postgres")
+        cluster, started = self._start_postgres(cluster, pg)
+        record(started, "postgres")
         step("postgres start", t)
         t = time.perf_counter()
         secrets = load_secrets(run_dir)
