@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from geventhttpclient.client import IDEMPOTENT_METHODS
 from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
@@ -53,7 +54,6 @@ _SAMPLES = os.environ.get("GOLIVE_LOAD_SAMPLES_DIR")
 _ROLE = os.environ.get("GOLIVE_LOAD_ROLE", "")  # "", "master" or "worker"
 _ALLOW_REMOTE = os.environ.get("GOLIVE_LOAD_ALLOW_REMOTE") == "1"
 _SHARE_WAIT_S = 30.0  # a worker's wait for the master's plan message
-_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 
 class _Scenario:
@@ -152,7 +152,7 @@ class _ArrivalPool:
         a kept-alive connection is always asked first whether the server closed it."""
         while True:
             sock = self.get_socket()  # type: ignore[attr-defined]
-            if method in _IDEMPOTENT or sock not in self._returned:
+            if method in IDEMPOTENT_METHODS or sock not in self._returned:
                 return sock
             if super()._is_socket_alive(sock):  # type: ignore[misc]
                 return sock
@@ -197,7 +197,7 @@ def _exchange(pool: _ArrivalPool, request: WireRequest) -> tuple[_Answer, int]:
     """Send one prepared request and read the whole answer. A kept-alive connection the
     server closed meanwhile is retried once on a new one, idempotent methods only (RFC
     9110 9.2.2), as geventhttpclient's own client does."""
-    retries = 1 if request.method in _IDEMPOTENT else 0
+    retries = 1 if request.method in IDEMPOTENT_METHODS else 0
     while True:
         sock = pool.socket_for(request.method)
         try:

@@ -34,6 +34,7 @@ from golive._files import Unreadable, load_yaml_bounded, read_text_bounded, yaml
 from golive.catalog import load_catalog
 
 __all__ = [
+    "HEADER_NAME",
     "HOST_SCHEMES",
     "MAX_CONFIG_BYTES",
     "MAX_DEADLINE_MINUTES",
@@ -155,7 +156,7 @@ MAX_RATE = 5000  # intended arrivals per second, any stage (open model)
 MAX_ENDPOINTS = 100  # endpoints of one load scenario
 LoadRate = Annotated[float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False)]
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 5.6.2 token
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 5.6.2 token
 
 
 class LoadEndpoint(_Strict):
@@ -186,7 +187,7 @@ class LoadEndpoint(_Strict):
     @classmethod
     def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
         for name, text in value.items():
-            if not _HEADER_NAME.fullmatch(name):
+            if not HEADER_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not an HTTP header name")
             if any(c in text for c in "\r\n\0"):
                 raise ValueError(f"{name!r}: a value cannot hold a line break or NUL")

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from golive import __version__
-from golive.config import LoadEndpoint
+from golive.config import HEADER_NAME, LoadEndpoint
 
 __all__ = ["WireRequest", "wire_requests"]
 
 # what FastHttpSession asks for too: a browser-like request gets the compressed answer
 _ACCEPT_ENCODING = "gzip, deflate, br"
 _USER_AGENT = f"golive/{__version__} (load)"
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 5.6.2: a header's name
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL; latin-1 only
 _URI_SAFE = "/?#[]@!$&'()*+,;=:%~"  # reserved characters and escapes stay as written
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # Content-Length even when empty
@@ -100,7 +99,7 @@ def _head(method: str, uri: str, host: str, headers: dict[str, str], body: bytes
         fields["content-length"] = str(len(body))
     lines = [f"{method} {uri} HTTP/1.1"]
     for name, value in fields.items():
-        if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+        if not HEADER_NAME.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
             raise ValueError(f"load endpoint {method} {uri}: header {name!r} is not sendable")
         lines.append(f"{name}: {value}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
